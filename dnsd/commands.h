@@ -1,0 +1,12 @@
+// Subcommands of the dnsd binary. Each lives in its own cmd_*.cc and returns
+// the process exit code. Called from main() on the main thread only.
+#pragma once
+
+namespace dnsd {
+
+/// `dnsd serve`: run the server until SIGTERM/SIGINT.
+int cmd_serve(int argc, char** argv);
+/// `dnsd check DIR|FILE`: validate zone files; exit 1 and one line per error if any.
+int cmd_check(int argc, char** argv);
+
+}  // namespace dnsd

@@ -1,0 +1,104 @@
+#include "health/selection.h"
+
+#include <algorithm>
+
+namespace dnsd::health {
+
+const char* rule_name(SelectionRule rule) {
+  switch (rule) {
+    case SelectionRule::HealthyPrimaries: return "healthy-primaries";
+    case SelectionRule::HealthyBackups: return "healthy-backups";
+    case SelectionRule::DrainedLastResort: return "drained-last-resort";
+    case SelectionRule::AllDownServeAll: return "all-down-serve-all";
+    case SelectionRule::AllDownServeNone: return "all-down-serve-none";
+    case SelectionRule::NoMembers: return "no-members";
+  }
+  return "unknown";
+}
+
+void read_member_views(const zones::Pool& pool, std::span<MemberView> views) {
+  const size_t n = std::min(pool.members.size(), views.size());
+  for (size_t i = 0; i < n; ++i) {
+    const zones::PoolMember& m = pool.members[i];
+    views[i].health = m.health ? zones::HealthState(m.health->state.load(std::memory_order_relaxed))
+                               : zones::HealthState::Unknown;
+    const bool admin_drain =
+        m.admin && zones::AdminState(m.admin->state.load(std::memory_order_relaxed)) == zones::AdminState::Drain;
+    views[i].drained = m.drained || admin_drain;
+  }
+}
+
+namespace {
+
+// Orders `candidates` for the answer: round-robin starts at rotation % n;
+// weighted starts at the member owning slot rotation % total_weight, so each
+// member leads a share of answers proportional to its weight.
+void order_into(const zones::Pool& pool, const uint16_t* candidates, size_t n, uint32_t rotation, Selection& out) {
+  size_t start = 0;
+  if (n == 0) return;
+  if (pool.policy == zones::PoolPolicy::Weighted) {
+    uint64_t total = 0;
+    for (size_t i = 0; i < n; ++i) total += pool.members[candidates[i]].weight;
+    if (total > 0) {
+      uint64_t pick = rotation % total;
+      for (size_t i = 0; i < n; ++i) {
+        uint64_t w = pool.members[candidates[i]].weight;
+        if (pick < w) {
+          start = i;
+          break;
+        }
+        pick -= w;
+      }
+    }
+  } else {
+    start = rotation % n;
+  }
+  const size_t limit = std::min<size_t>({n, size_t(pool.max_answers ? pool.max_answers : kMaxAnswers), kMaxAnswers});
+  for (size_t i = 0; i < limit; ++i) out.member[out.count++] = candidates[(start + i) % n];
+}
+
+}  // namespace
+
+Selection select_members(const zones::Pool& pool, std::span<const MemberView> views, uint8_t family,
+                         uint32_t rotation) {
+  Selection out;
+  uint16_t primaries[kMaxPoolMembers], backups[kMaxPoolMembers], drained_up[kMaxPoolMembers],
+      all_primaries[kMaxPoolMembers], undrained_primaries[kMaxPoolMembers];
+  size_t np = 0, nb = 0, nd = 0, na = 0, nu = 0;
+  const size_t n = std::min({pool.members.size(), views.size(), kMaxPoolMembers});
+  for (size_t i = 0; i < n; ++i) {
+    const zones::PoolMember& m = pool.members[i];
+    if (m.family != family) continue;
+    const MemberView& v = views[i];
+    const bool up = v.health == zones::HealthState::Up;
+    if (!m.backup) {
+      all_primaries[na++] = uint16_t(i);
+      if (!v.drained) undrained_primaries[nu++] = uint16_t(i);
+    }
+    if (up && v.drained) drained_up[nd++] = uint16_t(i);
+    else if (up && m.backup) backups[nb++] = uint16_t(i);
+    else if (up) primaries[np++] = uint16_t(i);
+  }
+  if (np) {
+    out.rule = SelectionRule::HealthyPrimaries;
+    order_into(pool, primaries, np, rotation, out);
+  } else if (nb) {
+    out.rule = SelectionRule::HealthyBackups;
+    order_into(pool, backups, nb, rotation, out);
+  } else if (nd) {
+    out.rule = SelectionRule::DrainedLastResort;
+    order_into(pool, drained_up, nd, rotation, out);
+  } else if (na == 0) {
+    out.rule = SelectionRule::NoMembers;
+  } else if (pool.when_all_down == zones::WhenAllDown::ServeNone) {
+    out.rule = SelectionRule::AllDownServeNone;
+  } else {
+    out.rule = SelectionRule::AllDownServeAll;
+    // Fail open with the primaries the operator has not drained; if all are drained, with all of them.
+    if (nu) order_into(pool, undrained_primaries, nu, rotation, out);
+    else order_into(pool, all_primaries, na, rotation, out);
+  }
+  return out;
+}
+
+}  // namespace dnsd::health

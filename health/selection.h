@@ -1,0 +1,56 @@
+// Which members of a pool go into one answer. A pure function of the pool's
+// configuration, the members' current states and a rotation counter: the query
+// path calls it per answer, explain calls it to show why, tests call it with
+// fixed states.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "zones/pool.h"
+
+namespace dnsd::health {
+
+/// Most members one pool may have (the loader enforces it), so selection works
+/// on fixed-size stack arrays.
+inline constexpr size_t kMaxPoolMembers = 1024;
+/// Most addresses one answer may carry.
+inline constexpr size_t kMaxAnswers = 64;
+
+/// The rule that produced an answer, as explain and metrics report it.
+enum class SelectionRule : uint8_t {
+  HealthyPrimaries,  ///< at least one primary is up and not drained
+  HealthyBackups,    ///< no primary is up; backups that are up answer
+  DrainedLastResort, ///< only drained members are up; they answer rather than nothing
+  AllDownServeAll,   ///< nothing is up; when_all_down=serve-all returns every primary (fail open)
+  AllDownServeNone,  ///< nothing is up; when_all_down=serve-none answers NODATA
+  NoMembers,         ///< the pool has no member of the asked address family
+};
+
+/// Human name of a rule, for explain, logs and metrics labels.
+const char* rule_name(SelectionRule rule);
+
+/// What one member looks like to selection at one instant.
+struct MemberView {
+  zones::HealthState health = zones::HealthState::Unknown;
+  bool drained = false;  ///< static drain from the zone file or runtime drain
+};
+
+/// Members chosen for one answer, in answer order.
+struct Selection {
+  uint16_t count = 0;
+  uint16_t member[kMaxAnswers];  ///< indices into Pool::members
+  SelectionRule rule = SelectionRule::NoMembers;
+};
+
+/// Chooses members of `family` (4 or 6) given their `views` (parallel to
+/// pool.members). `rotation` is a per-RRset counter that advances once per
+/// answer. Pure: no clock, no atomics, no allocation. Any thread.
+Selection select_members(const zones::Pool& pool, std::span<const MemberView> views, uint8_t family,
+                         uint32_t rotation);
+
+/// Reads the live state of every member into `views` (size >= members) with
+/// relaxed atomic loads. Lock-free; any thread.
+void read_member_views(const zones::Pool& pool, std::span<MemberView> views);
+
+}  // namespace dnsd::health

@@ -1,0 +1,48 @@
+// Reads one zone from its JSON file (format: zones/FORMAT.md) and builds it.
+// JSON and rdata errors stop here and become "FILE: /json/pointer: message";
+// nothing past the loader throws.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "zones/zone.h"
+
+namespace dnsd::zones {
+
+/// One problem found in a zone file, located by RFC 6901 JSON pointer.
+struct LoadError {
+  std::string file;     ///< path as given
+  std::string pointer;  ///< e.g. "/records/www/A/1"; "" for the whole document
+  std::string message;  ///< what is wrong, in words an operator understands
+  /// "FILE: /pointer: message", the one format every tool prints.
+  std::string to_string() const;
+};
+
+/// Hooks that tie pool members to live health state kept outside the zone, so
+/// that health survives reloads. When unset, each member gets fresh state.
+struct LoadOptions {
+  /// Shared health of one (check, check address) pair.
+  std::function<std::shared_ptr<MemberHealth>(const CheckSpec& check, const std::string& check_address)> bind_health;
+  /// Runtime admin state of one member of one pool.
+  std::function<std::shared_ptr<MemberAdmin>(const std::string& zone, const std::string& pool,
+                                             const std::string& address)>
+      bind_admin;
+};
+
+/// Result of loading one file: a zone, or the errors that prevented it.
+struct LoadResult {
+  std::shared_ptr<const Zone> zone;  ///< null when errors is non-empty
+  std::vector<LoadError> errors;
+};
+
+/// Parses and validates JSON text; `file` names it in errors. Any thread; no globals.
+LoadResult load_zone_json(std::string_view text, const std::string& file, const LoadOptions& options = {});
+
+/// Reads and loads one file.
+LoadResult load_zone_file(const std::string& path, const LoadOptions& options = {});
+
+}  // namespace dnsd::zones

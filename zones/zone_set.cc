@@ -27,9 +27,9 @@ ZoneSet::ZoneSet(std::vector<std::shared_ptr<const Zone>> zones, std::vector<Zon
   }
 }
 
-uint32_t ZoneSet::find_zone(const LabeledName& name) const {
+uint32_t ZoneSet::find_zone(const LabeledName& name, size_t first_skip) const {
   const size_t mask = table_.size() - 1;
-  for (size_t skip = 0; skip <= name.label_count; ++skip) {
+  for (size_t skip = first_skip; skip <= name.label_count; ++skip) {
     const uint64_t h = name.suffix_hash[skip];
     const uint8_t* wire = name.suffix(skip);
     const size_t length = name.suffix_length(skip);

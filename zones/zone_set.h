@@ -24,9 +24,10 @@ class ZoneSet {
   /// loader reports that as an error before it gets here.
   explicit ZoneSet(std::vector<std::shared_ptr<const Zone>> zones, std::vector<ZoneSource> sources = {});
 
-  /// Index of the most specific zone containing the name whose suffix hashes are
-  /// in `name`, or kNone. Lock-free and allocation-free.
-  uint32_t find_zone(const LabeledName& name) const;
+  /// Index of the most specific zone containing `name`, or kNone. With
+  /// `first_skip` = 1 the name itself is not considered an origin (a DS query
+  /// at a zone apex belongs to the parent zone). Lock-free and allocation-free.
+  uint32_t find_zone(const LabeledName& name, size_t first_skip = 0) const;
 
   const Zone& zone(uint32_t index) const { return *zones_[index]; }
   const std::shared_ptr<const Zone>& zone_ptr(uint32_t index) const { return zones_[index]; }

@@ -1,0 +1,50 @@
+// Parses an incoming DNS query without copying or allocating: header,
+// question and the EDNS OPT record (RFC 6891). The rules read top to bottom as
+// early returns, one protocol rule per line, as NSD's query_process() does.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "zones/name.h"
+
+namespace dnsd {
+
+/// DNS header rcodes (RFC 1035, 6891).
+namespace rcode {
+inline constexpr uint16_t kNoError = 0, kFormErr = 1, kServFail = 2, kNxDomain = 3, kNotImp = 4, kRefused = 5,
+                          kBadVers = 16;
+}
+
+/// How far parsing got, and what that means for the reply.
+enum class ParseStatus : uint8_t {
+  Ok,      ///< a well-formed query: answer it
+  Drop,    ///< not answerable at all (shorter than a header, or a response): send nothing
+  FormErr, ///< malformed: answer FORMERR
+  NotImp,  ///< an opcode other than QUERY: answer NOTIMP
+  BadVers, ///< EDNS version > 0: answer BADVERS (RFC 6891 6.1.3)
+};
+
+/// The parts of a query the answer needs. Points into the caller's buffer.
+struct ParsedQuery {
+  uint16_t id = 0;
+  uint8_t opcode = 0;
+  bool rd = false;            ///< recursion desired, copied to the response
+  bool cd = false;            ///< checking disabled, copied to the response
+  bool has_question = false;  ///< `question` is valid (also on some errors, to echo it)
+  const uint8_t* question = nullptr;  ///< the question as received (name, type, class): echoed byte for byte
+  size_t question_length = 0;
+  zones::LabeledName qname;   ///< lowercased, with suffix hashes for lookup
+  uint16_t qtype = 0;
+  uint16_t qclass = 0;
+  bool has_edns = false;      ///< a valid OPT record was present
+  uint16_t udp_size = 512;    ///< requester's payload size (>= 512)
+  uint8_t edns_version = 0;
+  bool dnssec_ok = false;     ///< DO bit, echoed in our OPT (RFC 3225)
+};
+
+/// Parses `packet` into `out`. Any thread; no allocation.
+ParseStatus parse_query(std::span<const uint8_t> packet, ParsedQuery& out);
+
+}  // namespace dnsd

@@ -299,3 +299,43 @@ TEST_CASE("responses compress names") {
   CHECK(f.out[q.size()] == 0xC0);
   CHECK(f.out[q.size() + 1] == 12);
 }
+
+TEST_CASE("mutated queries never crash and never produce unparsable responses") {
+  Fixture f;
+  const std::vector<std::vector<uint8_t>> seeds = {
+      make_query("www.example.test.", LDNS_RR_TYPE_A, true),
+      make_query("alias2.example.test.", LDNS_RR_TYPE_A),
+      make_query("host.sub.example.test.", LDNS_RR_TYPE_AAAA, true, 512),
+      make_query("x.wildc.example.test.", LDNS_RR_TYPE_ANY),
+  };
+  uint64_t state = 0x2545F4914F6CDD1Dull;
+  auto next = [&state] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  size_t responded = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::vector<uint8_t> q = seeds[next() % seeds.size()];
+    const int edits = 1 + int(next() % 4);
+    for (int e = 0; e < edits; ++e) {
+      switch (next() % 3) {
+        case 0: q[next() % q.size()] = uint8_t(next()); break;
+        case 1: q.resize(next() % (q.size() + 1)); break;
+        case 2: q.push_back(uint8_t(next())); break;
+      }
+      if (q.empty()) q.push_back(0);
+    }
+    for (Transport t : {Transport::Udp, Transport::Tcp}) {
+      QueryResult r = process_query(q, f.out, t, *f.set, f.rotation);
+      if (r.action != QueryAction::Respond) continue;
+      ++responded;
+      REQUIRE(r.length >= 12);
+      if (t == Transport::Udp) REQUIRE(r.length <= kMaxUdpPayload);
+      REQUIRE((f.out[2] & 0x80) != 0);  // always a response
+      CHECK(parse_packet(f.out.data(), r.length) != nullptr);
+    }
+  }
+  CHECK(responded > 1000);
+}

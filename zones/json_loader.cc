@@ -1,0 +1,228 @@
+// The loader reads a zone file top-down: document, origin, default TTL, SOA,
+// pools, records, then the zone-wide rules; it collects every error it can
+// before giving up, and builds the Zone only from a file without errors.
+#include "zones/json_loader.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "zones/json_document.h"
+#include "zones/json_fields.h"
+#include "zones/pool_parser.h"
+#include "zones/records_parser.h"
+#include "zones/zone_builder.h"
+
+namespace dnsd::zones {
+namespace {
+
+constexpr uint32_t kDefaultZoneTtl = 3600;
+
+void append_u32(std::string& out, uint32_t v) {
+  out.push_back(char(v >> 24));
+  out.push_back(char(v >> 16));
+  out.push_back(char(v >> 8));
+  out.push_back(char(v));
+}
+
+// "hostmaster@example.test" -> "hostmaster.example.test." (dots in the local part escaped).
+std::string mailbox_to_name(const std::string& text) {
+  size_t at = text.rfind('@');
+  if (at == std::string::npos || at == 0 || at + 1 == text.size()) return text;
+  std::string name;
+  for (char c : text.substr(0, at)) {
+    if (c == '.') name.push_back('\\');
+    name.push_back(c);
+  }
+  name += "." + text.substr(at + 1);
+  if (name.back() != '.') name.push_back('.');
+  return name;
+}
+
+class ZoneFileLoader {
+ public:
+  ZoneFileLoader(const std::string& file, const LoadOptions& options) : options_(options) { ctx_.file = file; }
+
+  LoadResult load(std::string_view text) {
+    LoadResult result;
+    Json doc;
+    if (parse_json_document(text, doc, ctx_)) read_document(doc);
+    if (ctx_.errors.empty()) result.zone = build();
+    result.errors = std::move(ctx_.errors);
+    if (!result.errors.empty()) result.zone = nullptr;
+    return result;
+  }
+
+ private:
+  void read_document(const Json& doc) {
+    if (!doc.is_object()) {
+      ctx_.error("", std::string("a zone file must be a JSON object, not ") + json_type_words(doc));
+      return;
+    }
+    check_keys(doc, {"$schema", "origin", "ttl", "soa", "pools", "records"}, "", ctx_);
+    std::string schema;
+    read_string(doc, "$schema", "", schema, ctx_);
+    read_origin(doc);
+    read_ttl(doc, "ttl", "", ttl_, ctx_);
+    if (doc.contains("soa"))
+      read_soa(doc.at("soa"), "/soa");
+    else
+      missing_key("soa", "", ctx_);
+    if (doc.contains("pools")) parse_pools(doc.at("pools"), "/pools", pools_, ctx_);
+    if (!doc.contains("records")) {
+      ctx_.error("", "missing required key \"records\" (a zone needs at least NS records at its apex)");
+      return;
+    }
+    RecordsInput input;
+    input.origin = origin_;
+    input.origin_valid = origin_valid_;
+    input.default_ttl = ttl_;
+    input.pools = &pools_;
+    input.declared_pools = doc.contains("pools") ? &doc.at("pools") : nullptr;
+    owners_ = parse_records(doc.at("records"), "/records", input, ctx_);
+    if (origin_valid_ && doc.at("records").is_object()) check_apex_ns();
+  }
+
+  void read_origin(const Json& doc) {
+    origin_ = root_name();
+    origin_valid_ = false;
+    if (!doc.contains("origin")) {
+      missing_key("origin", "", ctx_);
+      return;
+    }
+    std::string text;
+    if (!read_string(doc, "origin", "", text, ctx_)) return;
+    std::string error;
+    Name name;
+    if (!name_from_text(text, root_name(), name, error)) {
+      ctx_.error("/origin", "invalid origin: " + error);
+      return;
+    }
+    // The rest of the file is still checked against the name as meant.
+    origin_ = name;
+    origin_valid_ = true;
+    if (text.empty() || text.back() != '.' || (text.size() > 1 && text[text.size() - 2] == '\\'))
+      ctx_.error("/origin", "the origin must be an absolute name ending in a dot, such as \"" + text + ".\"");
+  }
+
+  // A name in the SOA: relative to the origin, or absolute with a trailing dot.
+  bool read_soa_name(const Json& soa, std::string_view key, const std::string& pointer, const std::string& fallback,
+                     std::string& wire) {
+    std::string text = fallback;
+    if (!read_string(soa, key, pointer, text, ctx_)) return false;
+    if (key == "rname") text = mailbox_to_name(text);
+    Name name;
+    std::string error;
+    if (!name_from_text(text, origin_, name, error)) {
+      ctx_.error(pointer_append(pointer, key), "invalid name: " + error);
+      return false;
+    }
+    wire = name.wire;
+    return true;
+  }
+
+  void read_soa(const Json& soa, const std::string& pointer) {
+    if (!expect_object(soa, pointer, ctx_)) return;
+    check_keys(soa, {"mname", "rname", "serial", "refresh", "retry", "expire", "minimum", "ttl"}, pointer, ctx_);
+    std::string mname, rname;
+    bool ok = true;
+    if (!soa.contains("mname")) {
+      missing_key("mname", pointer, ctx_);
+      ok = false;
+    } else {
+      ok &= read_soa_name(soa, "mname", pointer, "", mname);
+    }
+    ok &= read_soa_name(soa, "rname", pointer, "hostmaster", rname);
+    int64_t serial = 1, refresh = 3600, retry = 600, expire = 604800, minimum = 300;
+    ok &= read_integer(soa, "serial", pointer, 0, 4294967295, serial, ctx_);
+    ok &= read_integer(soa, "refresh", pointer, 0, kMaxTtl, refresh, ctx_);
+    ok &= read_integer(soa, "retry", pointer, 0, kMaxTtl, retry, ctx_);
+    ok &= read_integer(soa, "expire", pointer, 0, kMaxTtl, expire, ctx_);
+    ok &= read_integer(soa, "minimum", pointer, 0, kMaxTtl, minimum, ctx_);
+    soa_ttl_ = ttl_;  // the zone "ttl" has been read already
+    ok &= read_ttl(soa, "ttl", pointer, soa_ttl_, ctx_);
+    if (!ok) return;
+    soa_rdata_ = mname + rname;
+    for (int64_t v : {serial, refresh, retry, expire, minimum}) append_u32(soa_rdata_, uint32_t(v));
+  }
+
+  void check_apex_ns() {
+    Name apex = origin_.lowered();
+    for (const ParsedOwner& owner : owners_) {
+      if (owner.name.lowered() != apex) continue;
+      for (uint16_t type : owner.types_given)
+        if (type == rrtype::NS) return;
+      ctx_.error(owner.pointer, "the apex has no NS records; a zone needs at least one, e.g. \"NS\": [\"ns1\", \"ns2\"]");
+      return;
+    }
+    ctx_.error("/records", "the apex has no NS records; add \"@\": {\"NS\": [\"ns1\", \"ns2\"]}");
+  }
+
+  std::shared_ptr<const Zone> build() {
+    ZoneBuilder builder(origin_);
+    builder.add_record(origin_, rrtype::SOA, soa_ttl_, soa_rdata_);
+    std::string zone_name = origin_.lowered().text();
+    for (Pool& pool : pools_) {
+      bind_pool_state(pool, zone_name, options_);
+      builder.add_pool(std::move(pool));  // pools keep their file order, so parsed indices stay valid
+    }
+    for (const ParsedOwner& owner : owners_) {
+      for (const ParsedRRset& set : owner.rrsets) {
+        if (set.pool != UINT32_MAX) {
+          builder.add_pool_rrset(owner.name, set.type, set.ttl, set.pool);
+          continue;
+        }
+        for (const std::string& rdata : set.rdatas) builder.add_record(owner.name, set.type, set.ttl, rdata);
+      }
+    }
+    std::string error;
+    auto zone = builder.build(error);
+    if (!zone) ctx_.error("", error);
+    return zone;
+  }
+
+  const LoadOptions& options_;
+  LoadContext ctx_;
+  Name origin_;
+  bool origin_valid_ = false;
+  uint32_t ttl_ = kDefaultZoneTtl;
+  uint32_t soa_ttl_ = kDefaultZoneTtl;
+  std::string soa_rdata_;
+  std::vector<Pool> pools_;
+  std::vector<ParsedOwner> owners_;
+};
+
+}  // namespace
+
+std::string LoadError::to_string() const { return file + ": " + pointer + ": " + message; }
+
+LoadResult load_zone_json(std::string_view text, const std::string& file, const LoadOptions& options) {
+  try {
+    return ZoneFileLoader(file, options).load(text);
+  } catch (const std::exception& e) {
+    // Nothing past the loader throws: turn any surprise into an error line.
+    LoadResult result;
+    result.errors.push_back(LoadError{file, "", std::string("internal error while loading: ") + e.what()});
+    return result;
+  }
+}
+
+LoadResult load_zone_file(const std::string& path, const LoadOptions& options) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    LoadResult result;
+    result.errors.push_back(LoadError{path, "", std::string("cannot open file: ") + std::strerror(errno)});
+    return result;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) {
+    LoadResult result;
+    result.errors.push_back(LoadError{path, "", std::string("cannot read file: ") + std::strerror(errno)});
+    return result;
+  }
+  return load_zone_json(text.str(), path, options);
+}
+
+}  // namespace dnsd::zones

@@ -1,0 +1,153 @@
+// `dnsd serve`: parse the command line into a ServerConfig and run the Server.
+#include <getopt.h>
+
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "dnsd/commands.h"
+#include "dnsd/listen_address.h"
+#include "dnsd/log.h"
+#include "dnsd/server.h"
+
+namespace dnsd {
+namespace {
+
+constexpr const char* kDefaultListen = "127.0.0.1:5353";
+
+void serve_usage(FILE* out) {
+  std::fprintf(out,
+               "usage: dnsd serve --zones DIR [--listen ADDR:PORT]... [--threads N] [options]\n"
+               "\n"
+               "Answers DNS queries over UDP and TCP for every zone file (*.json) in DIR.\n"
+               "SIGHUP reloads DIR (a broken file keeps its last good version); SIGTERM or\n"
+               "SIGINT shuts down cleanly.\n"
+               "\n"
+               "options:\n"
+               "  --zones DIR                  zone directory, or a single zone file (required)\n"
+               "  --listen ADDR:PORT           address to serve UDP and TCP on; repeatable;\n"
+               "                               IPv6 in brackets, e.g. [::1]:5353\n"
+               "                               (default %s)\n"
+               "  --threads N                  worker threads, each with its own sockets (default 1)\n"
+               "  --tcp-idle-timeout SECONDS   close TCP connections idle this long (default 10)\n"
+               "  --tcp-max-connections N      most open TCP connections; at the limit the oldest\n"
+               "                               idle one is closed, or the new one refused (default 1000)\n"
+               "  --log-format text|json       log line format on stderr (default text)\n"
+               "  --help                       show this help\n",
+               kDefaultListen);
+}
+
+/// Parses a decimal in [min, max]; on failure prints why and returns false.
+bool parse_number(const char* flag, const char* text, unsigned min, unsigned max, unsigned& out) {
+  std::string_view s(text);
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size() || value < min || value > max) {
+    std::fprintf(stderr, "dnsd serve: %s '%s': expected a whole number from %u to %u\n", flag, text, min, max);
+    return false;
+  }
+  out = value;
+  return true;
+}
+
+enum Option : int { kZones = 1, kListen, kThreads, kTcpIdle, kTcpMax, kLogFormat, kHelp };
+
+}  // namespace
+
+int cmd_serve(int argc, char** argv) {
+  static const option kOptions[] = {
+      {"zones", required_argument, nullptr, kZones},
+      {"listen", required_argument, nullptr, kListen},
+      {"threads", required_argument, nullptr, kThreads},
+      {"tcp-idle-timeout", required_argument, nullptr, kTcpIdle},
+      {"tcp-max-connections", required_argument, nullptr, kTcpMax},
+      {"log-format", required_argument, nullptr, kLogFormat},
+      {"help", no_argument, nullptr, kHelp},
+      {nullptr, 0, nullptr, 0},
+  };
+  ServerConfig config;
+  opterr = 0;
+  optind = 1;
+  for (;;) {
+    int index = 0;
+    int c = getopt_long(argc, argv, ":h", kOptions, &index);
+    if (c == -1) break;
+    switch (c) {
+      case kZones:
+        config.zones_path = optarg;
+        break;
+      case kListen: {
+        ListenAddress address;
+        std::string error;
+        if (!parse_listen_address(optarg, address, error)) {
+          std::fprintf(stderr, "dnsd serve: --listen: %s\n", error.c_str());
+          return 2;
+        }
+        for (const ListenAddress& seen : config.listen) {
+          if (seen.to_string() == address.to_string()) {
+            std::fprintf(stderr, "dnsd serve: --listen %s is given twice\n", optarg);
+            return 2;
+          }
+        }
+        config.listen.push_back(address);
+        break;
+      }
+      case kThreads:
+        if (!parse_number("--threads", optarg, 1, 1024, config.threads)) return 2;
+        break;
+      case kTcpIdle: {
+        unsigned seconds = 0;
+        if (!parse_number("--tcp-idle-timeout", optarg, 1, 86400, seconds)) return 2;
+        config.tcp.idle_timeout_ms = uint64_t{seconds} * 1000;
+        break;
+      }
+      case kTcpMax:
+        if (!parse_number("--tcp-max-connections", optarg, 1, 1000000, config.tcp.max_connections)) return 2;
+        break;
+      case kLogFormat: {
+        LogFormat format;
+        if (!parse_log_format(optarg, format)) {
+          std::fprintf(stderr, "dnsd serve: --log-format '%s': expected text or json\n", optarg);
+          return 2;
+        }
+        set_log_format(format);
+        break;
+      }
+      case 'h':
+      case kHelp:
+        serve_usage(stdout);
+        return 0;
+      case ':':
+        std::fprintf(stderr, "dnsd serve: %s needs a value\n\n", argv[optind - 1]);
+        serve_usage(stderr);
+        return 2;
+      default:
+        std::fprintf(stderr, "dnsd serve: unknown option '%s'\n\n", argv[optind - 1]);
+        serve_usage(stderr);
+        return 2;
+    }
+  }
+  if (optind < argc) {
+    std::fprintf(stderr, "dnsd serve: unexpected argument '%s'\n\n", argv[optind]);
+    serve_usage(stderr);
+    return 2;
+  }
+  if (config.zones_path.empty()) {
+    std::fprintf(stderr, "dnsd serve: --zones DIR is required\n\n");
+    serve_usage(stderr);
+    return 2;
+  }
+  if (config.listen.empty()) {
+    ListenAddress address;
+    std::string error;
+    parse_listen_address(kDefaultListen, address, error);
+    config.listen.push_back(address);
+  }
+
+  Server server(std::move(config));
+  return server.run();
+}
+
+}  // namespace dnsd

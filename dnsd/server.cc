@@ -1,0 +1,140 @@
+#include "dnsd/server.h"
+
+#include <csignal>
+
+#include "dnsd/log.h"
+
+namespace dnsd {
+
+Server::Server(ServerConfig config)
+    : config_(std::move(config)), reloader_(config_.zones_path, store_, config_.load_options) {
+  uv_loop_init(&loop_);
+  uv_async_init(&loop_, &stop_async_, on_stop_request);
+  stop_async_.data = this;
+  for (uv_signal_t* s : {&sigterm_, &sigint_, &sighup_}) {
+    uv_signal_init(&loop_, s);
+    s->data = this;
+  }
+}
+
+Server::~Server() {
+  stop_everything();
+  for (uv_handle_t* h : {reinterpret_cast<uv_handle_t*>(&sigterm_), reinterpret_cast<uv_handle_t*>(&sigint_),
+                         reinterpret_cast<uv_handle_t*>(&sighup_), reinterpret_cast<uv_handle_t*>(&stop_async_)})
+    if (!uv_is_closing(h)) uv_close(h, nullptr);
+  uv_run(&loop_, UV_RUN_DEFAULT);  // let every close callback run
+  if (uv_loop_close(&loop_) != 0) log_warn("main loop closed with handles still open");
+}
+
+void Server::add_service(std::unique_ptr<Service> service) { services_.push_back(std::move(service)); }
+
+int Server::run() {
+  // A client closing its TCP connection mid-answer must not kill the process.
+  std::signal(SIGPIPE, SIG_IGN);
+  uv_signal_start(&sigterm_, on_signal, SIGTERM);
+  uv_signal_start(&sigint_, on_signal, SIGINT);
+  uv_signal_start(&sighup_, on_signal, SIGHUP);
+
+  ReloadReport report = reloader_.reload();
+  log_report(report, true);
+  if (!report.published) return 1;
+
+  if (!start_workers()) {
+    stop_everything();
+    return 1;
+  }
+  for (auto& service : services_) {
+    if (!service->start(*this)) {
+      log_error("%s failed to start; shutting down", service->name());
+      stop_everything();
+      return 1;
+    }
+    ++services_started_;
+  }
+  for (auto& worker : workers_) worker->start();
+  log_info("serving %zu zone%s on %s with %u thread%s", report.zones, report.zones == 1 ? "" : "s",
+           describe_listeners().c_str(), config_.threads, config_.threads == 1 ? "" : "s");
+
+  uv_run(&loop_, UV_RUN_DEFAULT);
+
+  stop_everything();
+  log_info("stopped");
+  return 0;
+}
+
+bool Server::start_workers() {
+  for (unsigned i = 0; i < config_.threads; ++i) {
+    auto worker = std::make_unique<Worker>(i, store_, config_.tcp, tcp_open_count_);
+    std::string error;
+    if (!worker->listen(config_.listen, error)) {
+      log_error("cannot listen: %s", error.c_str());
+      return false;
+    }
+    workers_.push_back(std::move(worker));
+  }
+  return true;
+}
+
+void Server::stop_everything() {
+  for (auto& worker : workers_) worker->stop();
+  for (auto& worker : workers_) worker->join();
+  // Services stop while the stopped workers still exist, so a control thread may
+  // read query_totals() until its very end.
+  while (services_started_ > 0) services_[--services_started_]->stop();
+  workers_.clear();
+}
+
+void Server::request_stop() { uv_async_send(&stop_async_); }
+
+void Server::on_stop_request(uv_async_t* async) { uv_stop(async->loop); }
+
+void Server::on_signal(uv_signal_t* handle, int signum) {
+  auto* self = static_cast<Server*>(handle->data);
+  if (signum == SIGHUP) {
+    log_info("received SIGHUP, reloading %s", self->config_.zones_path.c_str());
+    self->reload();
+    return;
+  }
+  log_info("received %s, shutting down", signum == SIGTERM ? "SIGTERM" : "SIGINT");
+  uv_stop(handle->loop);
+}
+
+ReloadReport Server::reload() {
+  ReloadReport report = reloader_.reload();
+  log_report(report, false);
+  if (report.published)
+    for (size_t i = 0; i < services_started_; ++i) services_[i]->on_reload(report);
+  return report;
+}
+
+QueryTotals Server::query_totals() const {
+  std::vector<const QueryStats*> stats;
+  for (const auto& worker : workers_) stats.push_back(&worker->stats());
+  return QueryStats::sum(stats);
+}
+
+std::string Server::describe_listeners() const {
+  std::string out;
+  for (const ListenAddress& a : config_.listen) {
+    if (!out.empty()) out += ", ";
+    out += "udp+tcp " + a.to_string();
+  }
+  return out;
+}
+
+void Server::log_report(const ReloadReport& report, bool initial) const {
+  for (const auto& error : report.errors) log_error("%s", error.to_string().c_str());
+  for (const auto& kept : report.kept)
+    log_warn("%s: still serving the last good version of %s (serial %u)", kept.file.c_str(), kept.origin.c_str(),
+             kept.serial);
+  if (!report.published) {
+    log_error("%s: no zones %s", config_.zones_path.c_str(), initial ? "to serve" : "reloaded; serving the previous set");
+    return;
+  }
+  log_info("%s %zu zone%s from %s (%zu file%s, %zu failed%s)", initial ? "loaded" : "reloaded", report.zones,
+           report.zones == 1 ? "" : "s", config_.zones_path.c_str(), report.files, report.files == 1 ? "" : "s",
+           report.failed,
+           report.kept.empty() ? "" : (", " + std::to_string(report.kept.size()) + " kept from last good").c_str());
+}
+
+}  // namespace dnsd

@@ -1,0 +1,96 @@
+// The running server: loads the zones, starts the workers and the services,
+// and runs the main loop that handles signals until it is told to stop.
+//
+// Threads:
+//   main     Server::run(): the main uv loop (signals, and later timers, the file
+//            watcher, whatever a Service adds), zone loading and reloads.
+//   workers  one per --threads, each its own loop and sockets (see worker.h).
+//   services their own threads if they need them (prober, control API).
+//
+// Extending: a prober, control API or watcher is a Service (service.h) added
+// with add_service() before run(). It gets the Server to reach the zone store,
+// the main loop, reload() and the query counters.
+#pragma once
+
+#include <uv.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dnsd/listen_address.h"
+#include "dnsd/query_stats.h"
+#include "dnsd/service.h"
+#include "dnsd/tcp_connection.h"
+#include "dnsd/worker.h"
+#include "dnsd/zone_reloader.h"
+#include "zones/json_loader.h"
+#include "zones/zone_store.h"
+
+namespace dnsd {
+
+/// Everything `dnsd serve` was told on the command line.
+struct ServerConfig {
+  std::string zones_path;                  ///< --zones: directory (or one file) of zone JSON
+  std::vector<ListenAddress> listen;       ///< --listen: UDP and TCP on each
+  unsigned threads = 1;                    ///< --threads: worker loops
+  TcpLimits tcp;                           ///< --tcp-idle-timeout, --tcp-max-connections
+  zones::LoadOptions load_options;         ///< health bindings, set by the prober
+};
+
+/// The server. Construct, add services, run() on the main thread.
+class Server {
+ public:
+  explicit Server(ServerConfig config);
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+  ~Server();
+
+  /// Adds a component started after the zones load. Main thread, before run().
+  void add_service(std::unique_ptr<Service> service);
+
+  /// Loads the zones, opens the sockets, starts services and workers, and
+  /// serves until SIGTERM/SIGINT or request_stop(). Returns the exit code: 0
+  /// after a clean shutdown, 1 if start-up failed. Main thread, once.
+  int run();
+
+  /// Makes run() shut down and return. Any thread, any time after run() began.
+  void request_stop();
+
+  /// Reloads the zones directory and publishes the result (see ZoneReloader),
+  /// logs it, and tells the services. Any non-worker thread.
+  ReloadReport reload();
+
+  /// Sum of every worker's query counters. Any thread.
+  QueryTotals query_totals() const;
+
+  /// The snapshot store, e.g. for status pages. Any thread (current() only).
+  zones::ZoneStore& zone_store() { return store_; }
+  /// The main thread's loop, for services that want timers or watchers on it.
+  uv_loop_t* main_loop() { return &loop_; }
+  const ServerConfig& config() const { return config_; }
+
+ private:
+  static void on_signal(uv_signal_t* handle, int signum);
+  static void on_stop_request(uv_async_t* async);
+  /// Human-readable "udp+tcp 127.0.0.1:5353, udp+tcp [::1]:5353".
+  std::string describe_listeners() const;
+  bool start_workers();
+  void stop_everything();
+  void log_report(const ReloadReport& report, bool initial) const;
+
+  ServerConfig config_;
+  zones::ZoneStore store_;
+  ZoneReloader reloader_;
+  std::atomic<unsigned> tcp_open_count_{0};
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<std::unique_ptr<Service>> services_;
+  size_t services_started_ = 0;
+
+  uv_loop_t loop_{};
+  uv_signal_t sigterm_{}, sigint_{}, sighup_{};
+  uv_async_t stop_async_{};
+};
+
+}  // namespace dnsd

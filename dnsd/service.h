@@ -1,0 +1,38 @@
+// A part of the server that runs beside the workers: the health prober, the
+// control HTTP API, the zone file watcher. The Server starts services after
+// the zones load and before workers answer, and stops them after the workers
+// have stopped, in reverse order, so a service can rely on the zone store and
+// on the server's main loop for its whole life.
+#pragma once
+
+namespace dnsd {
+
+class Server;
+struct ReloadReport;
+
+/// One long-lived component. start() and stop() run on the main thread.
+class Service {
+ public:
+  virtual ~Service() = default;
+
+  /// Short name for logs ("prober", "control").
+  virtual const char* name() const = 0;
+
+  /// Starts the service: open its sockets, start its thread, or add handles to
+  /// server.main_loop(). May block briefly (the prober's first probe round must
+  /// finish before queries are answered). Returns false to abort start-up; the
+  /// service logs why.
+  virtual bool start(Server& server) = 0;
+
+  /// Called after every successful publish of a new zone snapshot (start-up
+  /// excluded), so that, e.g., the prober can pick up new pools. Runs on the
+  /// thread that asked for the reload (the main loop for SIGHUP, the control
+  /// thread for `dnsd ctl reload`); reloads never overlap.
+  virtual void on_reload(const ReloadReport& /*report*/) {}
+
+  /// Stops the service: join its thread and close its main-loop handles. The
+  /// server runs the main loop afterwards until every handle has closed.
+  virtual void stop() = 0;
+};
+
+}  // namespace dnsd

@@ -1,0 +1,65 @@
+// Loads the zones directory and publishes it as a snapshot, at start-up and on
+// every reload (SIGHUP now; file watching and `dnsd ctl reload` later). A file
+// that fails to load never takes its zone away: the last good version of that
+// file keeps serving until the file is fixed, the way CoreDNS and Knot reload.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "zones/json_loader.h"
+#include "zones/zone.h"
+#include "zones/zone_set.h"
+#include "zones/zone_store.h"
+
+namespace dnsd {
+
+/// A zone file that failed while an earlier version of it still serves.
+struct KeptZone {
+  std::string file;
+  std::string origin;  ///< presentation form, e.g. "example.test."
+  uint32_t serial = 0;
+};
+
+/// What one load or reload did. Plain data for logs, status and metrics.
+struct ReloadReport {
+  /// False when the directory itself could not be read; nothing was published.
+  bool published = false;
+  size_t files = 0;   ///< zone files found
+  size_t loaded = 0;  ///< files that loaded now
+  size_t failed = 0;  ///< files with errors (some of them kept, see kept)
+  size_t zones = 0;   ///< zones in the published snapshot
+  std::vector<KeptZone> kept;           ///< failed files still served from their last good version
+  std::vector<zones::LoadError> errors;  ///< every error, as `FILE: /pointer: message`
+};
+
+/// Owns "the last good zone of each file". Reloads are serialised by a mutex,
+/// so any non-worker thread (main loop, control API, watcher) may call reload().
+class ZoneReloader {
+ public:
+  /// `store` outlives the reloader; `options` bind pool members to live health state.
+  ZoneReloader(std::string path, zones::ZoneStore& store, zones::LoadOptions options = {});
+
+  /// Loads the directory (or single file) and publishes a snapshot of every zone
+  /// that loaded, plus the last good version of every file that now fails. Files
+  /// removed from the directory stop being served. Blocks while parsing. Any
+  /// non-worker thread; never called on the query path.
+  ReloadReport reload();
+
+  /// The directory or file being served.
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  zones::ZoneStore& store_;
+  zones::LoadOptions options_;
+  std::mutex mutex_;
+  /// The snapshot this reloader published last (its zones are each file's last
+  /// good version); guarded by mutex_.
+  std::shared_ptr<const zones::ZoneSet> published_;
+};
+
+}  // namespace dnsd

@@ -8,21 +8,21 @@
 namespace dnsd::zones {
 namespace {
 
-// Edit distance, for "did you mean" on unknown keys. Keys are short.
+// Edit distance counting a swap of neighbours as one edit (optimal string
+// alignment), for "did you mean" on unknown keys: "paht" is one from "path".
 size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  auto same = [](char x, char y) { return std::tolower((unsigned char)x) == std::tolower((unsigned char)y); };
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
   for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
     for (size_t j = 1; j <= b.size(); ++j) {
-      size_t up = row[j];
-      char x = char(std::tolower((unsigned char)a[i - 1])), y = char(std::tolower((unsigned char)b[j - 1]));
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (x == y ? 0 : 1)});
-      diagonal = up;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (same(a[i - 1], b[j - 1]) ? 0 : 1)});
+      if (i > 1 && j > 1 && same(a[i - 1], b[j - 2]) && same(a[i - 2], b[j - 1]))
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
-  return row[b.size()];
+  return d[a.size()][b.size()];
 }
 
 std::string in_quotes(std::string_view s) { return "\"" + std::string(s) + "\""; }
@@ -120,7 +120,9 @@ bool read_integer(const Json& object, std::string_view key, const std::string& p
   std::string at = pointer_append(pointer, key);
   std::string range = "an integer from " + std::to_string(min) + " to " + std::to_string(max);
   if (!it->is_number_integer()) {
-    ctx.error(at, "must be " + range + ", not " + json_type_words(*it));
+    // Integers too large for 64 bits arrive as floats; call them out of range, not fractional.
+    bool whole = it->is_number_float() && std::trunc(it->get<double>()) == it->get<double>();
+    ctx.error(at, "must be " + range + ", not " + (whole ? json_quote(*it) : json_type_words(*it)));
     return false;
   }
   bool in_range;

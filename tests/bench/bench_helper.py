@@ -1,0 +1,336 @@
+#!/usr/bin/python3
+"""Helpers for tests/bench/bench_core.sh (run with /usr/bin/python3).
+
+Subcommands (all print to stdout):
+  freeport                      a free 127.0.0.1 port (UDP and TCP both free)
+  snapshot PID [SPIN_SERVER SPIN_CLIENT]
+                                one JSON line: CPU ticks of PID's process tree
+                                (utime/stime of every process, all threads,
+                                from /proc/P/stat fields 14 and 15), the CPU ticks
+                                of the spinners on the server's and client's CPUs,
+                                and the per-CPU busy/total jiffies from /proc/stat
+  busy SECONDS                  busy % of each CPU over SECONDS ("cpu0 cpu1 ...")
+  record OUT.tsv SERVER ROUND BEFORE AFTER DNSPERF_OUT
+                                append one result row to OUT.tsv (dnsperf's own
+                                "user sys" seconds are read from DNSPERF_OUT.time)
+  summary OUT.tsv               print the per-server table and dnsd/best-peer ratios
+  validate NAME=PORT ...        query every server with the benchmark mix's
+                                query kinds and compare the answers
+"""
+import json
+import os
+import re
+import socket
+import statistics
+import sys
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def freeport():
+    """Pick a port free for both UDP and TCP on 127.0.0.1."""
+    for _ in range(100):
+        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        t.bind(("127.0.0.1", 0))
+        port = t.getsockname()[1]
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            u.bind(("127.0.0.1", port))
+        except OSError:
+            t.close()
+            continue
+        t.close()
+        u.close()
+        print(port)
+        return 0
+    print("no free port", file=sys.stderr)
+    return 1
+
+
+def _stat_fields(path):
+    """Fields of a /proc stat file, 1-based like proc(5), comm stripped."""
+    with open(path) as f:
+        data = f.read()
+    # comm may hold spaces and parens: split after the last ')'.
+    rest = data[data.rindex(")") + 2:].split()
+    return [None, None, None] + rest  # rest[0] is field 3 (state)
+
+
+def _tree(root):
+    """root and all its descendant pids."""
+    parent = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            parent[int(d)] = int(_stat_fields(f"/proc/{d}/stat")[4])
+        except (OSError, ValueError, IndexError):
+            pass
+    out = [root]
+    frontier = [root]
+    while frontier:
+        p = frontier.pop()
+        kids = [c for c, pp in parent.items() if pp == p]
+        out += kids
+        frontier += kids
+    return out
+
+
+def _cpus():
+    """{cpuN: [busy_jiffies, total_jiffies]} from /proc/stat."""
+    res = {}
+    with open("/proc/stat") as f:
+        for line in f:
+            if not re.match(r"cpu\d", line):
+                continue
+            name, *vals = line.split()
+            vals = [int(v) for v in vals[:8]]  # user nice system idle iowait irq softirq steal
+            idle = vals[3] + vals[4]
+            res[name] = [sum(vals) - idle, sum(vals), vals[5] + vals[6]]
+    return res
+
+
+def snapshot(pid, *spinners):
+    utime = stime = nthreads = 0
+    procs = []
+    for p in _tree(int(pid)):
+        try:
+            f = _stat_fields(f"/proc/{p}/stat")
+        except OSError:
+            continue
+        # Process-level utime/stime (14, 15) include all live and exited threads.
+        utime += int(f[14])
+        stime += int(f[15])
+        nthreads += int(f[20])
+        procs.append(p)
+    spin = []
+    for p in spinners:
+        try:
+            f = _stat_fields(f"/proc/{p}/stat")
+            spin.append(int(f[14]) + int(f[15]))
+        except OSError:
+            spin.append(0)
+    print(json.dumps({"pids": procs, "threads": nthreads, "utime": utime, "spin": spin,
+                      "stime": stime, "clk_tck": CLK_TCK, "cpus": _cpus()}))
+    return 0
+
+
+def _parse_dnsperf(text):
+    def num(pattern, cast=float):
+        m = re.search(pattern, text)
+        return cast(m.group(1)) if m else None
+    return {
+        "sent": num(r"Queries sent:\s+(\d+)", int),
+        "completed": num(r"Queries completed:\s+(\d+)", int),
+        "lost": num(r"Queries lost:\s+(\d+)", int),
+        "qps": num(r"Queries per second:\s+([\d.]+)"),
+        "runtime": num(r"Run time \(s\):\s+([\d.]+)"),
+        "rcodes": (re.search(r"Response codes:\s+(.*)", text) or [None, ""])[1].strip(),
+        "avg_latency_ms": (num(r"Average Latency \(s\):\s+([\d.]+)") or 0) * 1000,
+    }
+
+
+FIELDS = ["server", "round", "qps", "completed", "lost", "runtime_s",
+          "cpu_us_per_q", "user_us_per_q", "sys_us_per_q", "server_cpu_pct",
+          "dnsperf_cpu_pct", "srvcpu_other_pct", "clicpu_other_pct",
+          "srvcpu_busy_pct", "clicpu_busy_pct", "srvcpu_irq_pct", "avg_latency_ms", "rcodes"]
+
+
+def busy(seconds):
+    import time
+    b = _cpus()
+    time.sleep(float(seconds))
+    a = _cpus()
+    print(" ".join(f"{100.0 * (a[c][0] - b[c][0]) / max(a[c][1] - b[c][1], 1):.0f}"
+                   for c in sorted(a, key=lambda c: int(c[3:]))))
+    return 0
+
+
+def record(out, server, rnd, before, after, dnsperf_out):
+    b = json.loads(open(before).read())
+    a = json.loads(open(after).read())
+    d = _parse_dnsperf(open(dnsperf_out).read())
+    if not d["completed"]:
+        print(f"{server} round {rnd}: dnsperf reported no completed queries", file=sys.stderr)
+        d["completed"] = 0
+    tick_us = 1e6 / a["clk_tck"]
+    du = (a["utime"] - b["utime"]) * tick_us
+    ds = (a["stime"] - b["stime"]) * tick_us
+    n = max(d["completed"], 1)
+
+    def jiffies(cpu, idx):
+        if cpu not in a["cpus"]:
+            return float("nan")
+        return a["cpus"][cpu][idx] - b["cpus"][cpu][idx]
+
+    def busy(cpu, idx=0):
+        dt = jiffies(cpu, 1)
+        return 100.0 * jiffies(cpu, idx) / dt if dt else float("nan")
+    # Server CPU % over dnsperf's sending time (it then waits for stragglers).
+    run_s = d["runtime"] or 1.0
+    try:
+        pu, ps = (float(x) for x in open(dnsperf_out + ".time").read().split()[-2:])
+    except (OSError, ValueError):
+        pu = ps = float("nan")
+    tick_s = 1.0 / a["clk_tck"]
+    # Work on each CPU that is neither the server nor dnsperf (assuming the pins):
+    # other processes, interrupts for them... A big share means a noisy round.
+    scpu = "cpu" + os.environ.get("BENCH_SERVER_CPU", "0")
+    ccpu = "cpu" + os.environ.get("BENCH_CLIENT_CPU", "1")
+    spin = [(x - y) * tick_s for x, y in zip(a.get("spin", []), b.get("spin", []))] + [0, 0]
+    other0 = 100.0 * (jiffies(scpu, 0) * tick_s - (du + ds) / 1e6 - spin[0]) / (jiffies(scpu, 1) * tick_s)
+    other1 = 100.0 * (jiffies(ccpu, 0) * tick_s - (pu + ps) - spin[1]) / (jiffies(ccpu, 1) * tick_s)
+    row = {
+        "server": server, "round": rnd, "qps": f"{d['qps'] or 0:.0f}",
+        "completed": d["completed"], "lost": d["lost"],
+        "runtime_s": d["runtime"],
+        "cpu_us_per_q": f"{(du + ds) / n:.3f}",
+        "user_us_per_q": f"{du / n:.3f}", "sys_us_per_q": f"{ds / n:.3f}",
+        "server_cpu_pct": f"{100.0 * (du + ds) / 1e6 / run_s:.1f}",
+        "dnsperf_cpu_pct": f"{100.0 * (pu + ps) / run_s:.1f}",
+        "srvcpu_other_pct": f"{max(other0, 0.0):.1f}", "clicpu_other_pct": f"{max(other1, 0.0):.1f}",
+        "srvcpu_busy_pct": f"{busy(scpu):.1f}", "clicpu_busy_pct": f"{busy(ccpu):.1f}",
+        "srvcpu_irq_pct": f"{busy(scpu, 2):.1f}",
+        "avg_latency_ms": f"{d['avg_latency_ms']:.3f}",
+        "rcodes": d["rcodes"].replace("\t", " "),
+    }
+    new = not os.path.exists(out) or os.path.getsize(out) == 0
+    with open(out, "a") as f:
+        if new:
+            f.write("\t".join(FIELDS) + "\n")
+        f.write("\t".join(str(row[k]) for k in FIELDS) + "\n")
+    print(f"  {server:5s} round {rnd}: {row['qps']:>7s} qps, {row['cpu_us_per_q']:>7s} us/q "
+          f"(user {row['user_us_per_q']}, sys {row['sys_us_per_q']}), lost {row['lost']}, "
+          f"server {row['server_cpu_pct']}% cpu, dnsperf {row['dnsperf_cpu_pct']}% cpu, "
+          f"other load: server CPU {row['srvcpu_other_pct']}%, dnsperf CPU {row['clicpu_other_pct']}%")
+    return 0
+
+
+def summary(path):
+    rows = [dict(zip(FIELDS, line.rstrip("\n").split("\t")))
+            for line in open(path).read().splitlines()[1:] if line.strip()]
+    servers = []
+    for r in rows:
+        if r["server"] not in servers:
+            servers.append(r["server"])
+    med = {}
+    for s in servers:
+        rs = [r for r in rows if r["server"] == s]
+        def m(k):
+            return statistics.median(float(r[k]) for r in rs)
+        med[s] = {"n": len(rs), "qps": m("qps"), "cpu": m("cpu_us_per_q"),
+                  "user": m("user_us_per_q"), "sys": m("sys_us_per_q"),
+                  "pct": m("server_cpu_pct"), "client": m("dnsperf_cpu_pct"),
+                  "noise": max(max(float(r["srvcpu_other_pct"]), float(r["clicpu_other_pct"]))
+                               for r in rs),
+                  "lost": sum(int(r["lost"] or 0) for r in rs),
+                  "lat": m("avg_latency_ms")}
+    print()
+    print("Medians over rounds (server CPU = utime+stime of all its processes/threads, "
+          "per answered query)")
+    hdr = (f"{'server':8s} {'rounds':>6s} {'qps':>9s} {'CPU us/q':>9s} {'user':>7s} "
+           f"{'sys':>7s} {'srv CPU%':>8s} {'dnsperf%':>8s} {'lat ms':>7s} {'lost':>6s} "
+           f"{'noise%':>6s}")
+    print(hdr)
+    print("-" * len(hdr))
+    for s in servers:
+        v = med[s]
+        print(f"{s:8s} {v['n']:6d} {v['qps']:9.0f} {v['cpu']:9.3f} {v['user']:7.3f} "
+              f"{v['sys']:7.3f} {v['pct']:8.1f} {v['client']:8.1f} {v['lat']:7.3f} {v['lost']:6d} "
+              f"{v['noise']:6.1f}")
+    print("(user/sys: us of server CPU per query in user and kernel mode; srv CPU% and "
+          "dnsperf%: CPU use during the run;\n noise%: worst round's CPU use on either core "
+          "by anything else, i.e. other processes on the machine)")
+    worst = max(v["noise"] for v in med.values())
+    if worst > 10 and os.environ.get("BENCH_PRIORITY") == "fifo":
+        print(f"note: other load reached {worst:.0f}% of a core in some rounds; the servers "
+              "and dnsperf ran at real-time priority, above it, but caches were shared")
+    elif worst > 10:
+        print(f"WARNING: other load reached {worst:.0f}% of a core during some rounds: "
+              "figures are disturbed; rerun on a quiet machine")
+    peers = [s for s in servers if s != "dnsd"]
+    if "dnsd" in med and peers:
+        best_cpu_peer = min(peers, key=lambda s: med[s]["cpu"])
+        best_qps_peer = max(peers, key=lambda s: med[s]["qps"])
+        rc = med["dnsd"]["cpu"] / med[best_cpu_peer]["cpu"]
+        rq = med["dnsd"]["qps"] / med[best_qps_peer]["qps"]
+        print()
+        print(f"dnsd/best-peer CPU us/query: {rc:.3f}  (best peer {best_cpu_peer}: "
+              f"{med[best_cpu_peer]['cpu']:.3f} us/q; lower is better)")
+        print(f"dnsd/best-peer qps:          {rq:.3f}  (best peer {best_qps_peer}: "
+              f"{med[best_qps_peer]['qps']:.0f} qps; higher is better)")
+        ok_cpu = rc <= 1.0
+        ok_qps = rq >= 0.99  # dnsperf-bound: within 1% counts as "no lower"
+        verdict = "MEETS" if ok_cpu and ok_qps else "MISSES"
+        print(f"VERDICT: dnsd {verdict} the target (CPU/query <= best peer: "
+              f"{'yes' if ok_cpu else 'NO'}; qps no lower (within 1%): "
+              f"{'yes' if ok_qps else 'NO'})")
+    elif "dnsd" not in med:
+        print("\n(dnsd not measured: no ratios)")
+    return 0
+
+
+# Queries the benchmark mix uses, one per kind.
+KINDS = [("www.bench.test.", "A"), ("nx-1.bench.test.", "A"), ("host7.bench.test.", "AAAA"),
+         ("bench.test.", "MX"), ("alias.bench.test.", "A")]
+
+
+def validate(args):
+    import dns.message
+    import dns.query
+    import dns.rcode
+    servers = [a.split("=", 1) for a in args]
+    ok = True
+    for qname, qtype in KINDS:
+        seen = {}
+        for name, port in servers:
+            q = dns.message.make_query(qname, qtype, use_edns=0, payload=1232)
+            q.flags &= ~0x0100  # clear RD: authoritative-style query
+            try:
+                r = dns.query.udp(q, "127.0.0.1", port=int(port), timeout=2)
+            except Exception as e:  # noqa: BLE001 - report any failure as a mismatch
+                print(f"  {name}: {qname} {qtype}: no answer ({e})")
+                ok = False
+                continue
+
+            def section(sec):
+                return sorted(f"{rrs.name} {rrs.ttl} {dns.rdatatype.to_text(rrs.rdtype)} "
+                              f"{rd.to_text()}" for rrs in sec for rd in rrs)
+            ans = section(r.answer)
+            seen[name] = (dns.rcode.to_text(r.rcode()), bool(r.flags & 0x0400), ans)
+            print(f"  {name:5s} {qname:18s} {qtype:4s} {dns.rcode.to_text(r.rcode()):8s} "
+                  f"aa={int(bool(r.flags & 0x0400))} an={sum(len(x) for x in r.answer)} "
+                  f"ns={sum(len(x) for x in r.authority)} "
+                  f"ar={sum(len(x) for x in r.additional)} size={len(r.to_wire())}")
+        vals = list(seen.values())
+        if any(v != vals[0] for v in vals[1:]):
+            ok = False
+            print(f"  MISMATCH for {qname} {qtype}:")
+            for name, v in seen.items():
+                print(f"    {name}: {v}")
+    return 0 if ok else 1
+
+
+def main(argv):
+    if len(argv) < 2:
+        print(__doc__)
+        return 2
+    cmd, args = argv[1], argv[2:]
+    if cmd == "freeport":
+        return freeport()
+    if cmd == "snapshot":
+        return snapshot(*args)
+    if cmd == "busy":
+        return busy(args[0])
+    if cmd == "record":
+        return record(*args)
+    if cmd == "summary":
+        return summary(args[0])
+    if cmd == "validate":
+        return validate(args)
+    print(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -48,4 +48,21 @@ int open_listen_socket(const ListenAddress& address, int type, std::string& erro
   return fd;
 }
 
+bool check_address_unused(const ListenAddress& address, int type, std::string& error) {
+  int fd = socket(address.family(), type | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    error = std::string(type == SOCK_DGRAM ? "udp " : "tcp ") + address.to_string() + ": socket: " + std::strerror(errno);
+    return false;
+  }
+  if (address.family() == AF_INET6) set_int_option(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1);
+  // SO_REUSEADDR lets TCP ignore connections of an earlier run in TIME_WAIT,
+  // but never lets two sockets listen on one port.
+  if (type == SOCK_STREAM) set_int_option(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+  bool ok = bind(fd, address.sockaddr_ptr(), address.length) == 0;
+  if (!ok)
+    error = std::string(type == SOCK_DGRAM ? "udp " : "tcp ") + address.to_string() + ": bind: " + std::strerror(errno);
+  ::close(fd);
+  return ok;
+}
+
 }  // namespace dnsd

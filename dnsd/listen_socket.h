@@ -17,4 +17,11 @@ namespace dnsd {
 /// Main thread, at start-up.
 int open_listen_socket(const ListenAddress& address, int type, std::string& error);
 
+/// Checks that no other socket holds `address` for `type`, by binding it once
+/// without SO_REUSEPORT. Without this check a second dnsd (same user) on the
+/// same port would silently join our SO_REUSEPORT group and take half the
+/// queries. Returns false with `error` set ("... bind: Address already in use").
+/// Main thread, at start-up, just before the workers open their sockets.
+bool check_address_unused(const ListenAddress& address, int type, std::string& error);
+
 }  // namespace dnsd

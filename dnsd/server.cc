@@ -2,6 +2,7 @@
 
 #include <csignal>
 
+#include "dnsd/listen_socket.h"
 #include "dnsd/log.h"
 
 namespace dnsd {
@@ -63,6 +64,13 @@ int Server::run() {
 }
 
 bool Server::start_workers() {
+  for (const ListenAddress& address : config_.listen) {
+    std::string error;
+    if (!check_address_unused(address, SOCK_DGRAM, error) || !check_address_unused(address, SOCK_STREAM, error)) {
+      log_error("cannot listen: %s", error.c_str());
+      return false;
+    }
+  }
   for (unsigned i = 0; i < config_.threads; ++i) {
     auto worker = std::make_unique<Worker>(i, store_, config_.tcp, tcp_open_count_);
     std::string error;

@@ -10,6 +10,9 @@
 namespace dnsd {
 namespace {
 
+/// Requested UDP receive buffer per socket.
+constexpr int kUdpReceiveBuffer = 4 * 1024 * 1024;
+
 bool set_int_option(int fd, int level, int name, int value) {
   return setsockopt(fd, level, name, &value, sizeof value) == 0;
 }
@@ -39,6 +42,10 @@ int open_listen_socket(const ListenAddress& address, int type, std::string& erro
     if (!ok) return fail("setsockopt(PKTINFO)");
   }
   if (type == SOCK_DGRAM) {
+    // Best effort: room for a burst of queries while the worker is busy (the
+    // kernel caps this at net.core.rmem_max). The default ~200 KiB holds only
+    // a few hundred packets and drops bursts from many clients.
+    set_int_option(fd, SOL_SOCKET, SO_RCVBUF, kUdpReceiveBuffer);
     // Best effort, as Knot and NSD do: never set DF on answers, so a path with a
     // small MTU fragments them instead of dropping them silently.
     if (address.family() == AF_INET) set_int_option(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_OMIT);

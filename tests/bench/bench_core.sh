@@ -12,7 +12,8 @@
 # if dnsd is slower; non-zero only if a server failed to start or to answer alike.
 #
 # Environment (defaults in brackets):
-#   ROUNDS [3]            rounds; each round runs every server once, in rotating order
+#   ROUNDS [3]            rounds; each round runs every server once, in rotating order;
+#                         0 = start, validate and stop (callgrind_core.sh uses this)
 #   DURATION [10]         seconds of dnsperf per server per round
 #   SERVERS [dnsd knot nsd]
 #   DNSD_BIN [build-bench/dnsd/dnsd, else build/dnsd/dnsd]  use a release build!
@@ -41,6 +42,9 @@
 #                         CPU over 1 s), then run anyway with a warning. 0: don't wait
 #   RESULTS_DIR [tests/bench/results/core-TIMESTAMP]  raw outputs, configs, results.tsv
 #   KEEP_TMP [0]          1: keep the servers' temp dir
+#   PROFILE [0]           1: after the rounds, run dnsperf once more per server under
+#                         `perf record -e cpu-clock -g` of the server's threads; writes
+#                         perf-SERVER.txt (hottest symbols, user and kernel) to RESULTS_DIR
 # --quick: ROUNDS=1 DURATION=3 WARMUP=1 (a smoke test for the suite).
 set -euo pipefail
 
@@ -424,6 +428,11 @@ wait_quiet() {  # wait until both CPUs are idle enough (the servers are idle now
 } | tee "$RESULTS_DIR/run.txt" >&2
 for s in "${ACTIVE[@]}"; do cp "$WORK/$s/cmdline" "$RESULTS_DIR/$s.cmdline"; cp "$WORK/$s"/*.conf "$RESULTS_DIR/" 2>/dev/null || true; done
 
+if ((ROUNDS == 0)); then
+  log "ROUNDS=0: set-up and validation only"
+  exit 0
+fi
+
 if [[ $SOAK == 1 ]]; then
   for c in "$SERVER_CPU" "$CLIENT_CPU"; do
     chrt -i 0 taskset -c "$c" /bin/sh -c 'while :; do :; done' &
@@ -452,6 +461,46 @@ for ((r = 1; r <= ROUNDS; r++)); do
     $PY "$HELPER" record "$TSV" "$s" "$r" "$WORK/before.json" "$WORK/after.json" "$out" >&2
   done
 done
+
+profile_server() {  # profile_server NAME: cpu-clock samples of the server while dnsperf runs
+  local s=$1 data pids perf_pid
+  data=$WORK/perf-$s.data
+  pids=$(tree_pids "${PID[$s]}" | tr ' ' ',')
+  perf record -q -e cpu-clock -F 2000 -g -p "$pids" -o "$data" >/dev/null 2>&1 &
+  perf_pid=$!
+  sleep 0.5
+  run_dnsperf "$s" "$DURATION" "$RESULTS_DIR/dnsperf-$s-profile.txt"
+  kill -INT "$perf_pid" 2>/dev/null || true
+  wait "$perf_pid" 2>/dev/null || true
+  {
+    echo "# $s: perf cpu-clock samples of all server threads during dnsperf ($DURATION s)"
+    echo "## by shared object"
+    perf report -i "$data" --stdio --no-children --sort dso -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -15
+    echo "## hottest symbols (self)"
+    perf report -i "$data" --stdio --no-children --sort dso,sym -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -40
+  } >"$RESULTS_DIR/perf-$s.txt" || true  # head closes the pipes early
+  # Syscalls and context switches per query, from kernel tracepoints.
+  local ev=raw_syscalls:sys_enter,context-switches,cpu-migrations sc
+  for sc in recvmmsg sendmmsg recvmsg sendmsg recvfrom sendto epoll_wait epoll_pwait poll read write; do
+    ev+=,syscalls:sys_enter_$sc
+  done
+  perf stat -x, -o "$RESULTS_DIR/perfstat-$s.csv" -e "$ev" -p "$pids" >/dev/null 2>&1 &
+  perf_pid=$!
+  sleep 0.5
+  run_dnsperf "$s" "$DURATION" "$RESULTS_DIR/dnsperf-$s-perfstat.txt"
+  kill -INT "$perf_pid" 2>/dev/null || true
+  wait "$perf_pid" 2>/dev/null || true
+  $PY "$HELPER" perquery "$s" "$RESULTS_DIR/perfstat-$s.csv" "$RESULTS_DIR/dnsperf-$s-perfstat.txt" \
+    | tee -a "$RESULTS_DIR/perquery.txt" >&2
+  log "profile of $s: $RESULTS_DIR/perf-$s.txt"
+}
+if [[ ${PROFILE:-0} == 1 ]]; then
+  if command -v perf >/dev/null; then
+    for s in "${ACTIVE[@]}"; do profile_server "$s"; done
+  else
+    log "WARNING: PROFILE=1 needs perf (apt-get install linux-perf)"
+  fi
+fi
 
 $PY "$HELPER" summary "$TSV" | tee "$RESULTS_DIR/summary.txt"
 echo "raw results: $RESULTS_DIR"

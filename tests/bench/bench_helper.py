@@ -16,6 +16,10 @@ Subcommands (all print to stdout):
   summary OUT.tsv               print the per-server table and dnsd/best-peer ratios
   validate NAME=PORT ...        query every server with the benchmark mix's
                                 query kinds and compare the answers
+  cgtop FILE [N] [DIVISOR]      top N functions by self instructions of a callgrind
+                                output file (callgrind_annotate 3.19 misreads the
+                                files of a dump triggered by callgrind_control), per
+                                DIVISOR (e.g. per query) when given
 """
 import json
 import os
@@ -311,6 +315,68 @@ def validate(args):
     return 0 if ok else 1
 
 
+def cgtop(path, n=30, divisor=None):
+    """Self cost per function of one callgrind output file (Ir events only)."""
+    names = {}
+    # Names are defined once per process, maybe in an earlier part file: read all parts.
+    base = re.sub(r"\.\d+$", "", path)
+    for f in sorted(set([path, base] + [base + f".{i}" for i in range(1, 10)])):
+        if not os.path.exists(f):
+            continue
+        for m in re.finditer(r"^c?fn=\((\d+)\) (.+)$", open(f).read(), re.M):
+            names[m.group(1)] = m.group(2)
+        for m in re.finditer(r"^c?ob=\((\d+)\) (.+)$", open(f).read(), re.M):
+            names["ob" + m.group(1)] = os.path.basename(m.group(2))
+    self_cost = {}
+    fn = ob = None
+    skip_next = False
+    total = 0
+    for line in open(path):
+        if line.startswith("fn="):
+            fn = re.match(r"fn=\((\d+)\)", line).group(1)
+            cur_ob = ob
+        elif line.startswith("ob="):
+            ob = re.match(r"ob=\((\d+)\)", line).group(1)
+        elif line.startswith("calls="):
+            skip_next = True
+        elif line[:1].isdigit() or line[:1] in "+-*":
+            parts = line.split()
+            if len(parts) >= 2 and fn is not None:
+                if skip_next:
+                    skip_next = False
+                else:
+                    cost = int(parts[1])
+                    key = (fn, cur_ob)
+                    self_cost[key] = self_cost.get(key, 0) + cost
+                    total += cost
+        elif line.startswith("summary:"):
+            pass
+    div = float(divisor) if divisor else 1.0
+    unit = "instr/query" if divisor else "instr"
+    print(f"{total / div:12.0f} {unit} in all (self costs summed)")
+    for (f, o), c in sorted(self_cost.items(), key=lambda kv: -kv[1])[:int(n)]:
+        name = names.get(f, f"fn {f}")
+        obj = names.get("ob" + str(o), "")
+        print(f"{c / div:12.1f} {100.0 * c / max(total, 1):5.1f}%  {name[:110]}  [{obj}]")
+    return 0
+
+
+def perquery(server, csv_path, dnsperf_out):
+    """perf stat counts (CSV) divided by the queries dnsperf saw answered."""
+    n = _parse_dnsperf(open(dnsperf_out).read())["completed"] or 1
+    parts = []
+    for line in open(csv_path):
+        f = line.strip().split(",")
+        if len(f) < 3 or not f[0].replace(".", "").isdigit():
+            continue
+        name = f[2].replace("syscalls:sys_enter_", "").replace("raw_syscalls:sys_enter", "syscalls")
+        val = float(f[0])
+        if val:
+            parts.append(f"{name} {val / n:.3f}")
+    print(f"  {server:5s} per answered query: " + ", ".join(parts))
+    return 0
+
+
 def main(argv):
     if len(argv) < 2:
         print(__doc__)
@@ -326,6 +392,10 @@ def main(argv):
         return record(*args)
     if cmd == "summary":
         return summary(args[0])
+    if cmd == "perquery":
+        return perquery(*args)
+    if cmd == "cgtop":
+        return cgtop(*args)
     if cmd == "validate":
         return validate(args)
     print(__doc__)

@@ -1,6 +1,7 @@
 #include "health/http_check.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <mutex>
 #include <vector>
@@ -48,15 +49,15 @@ std::string probe_url(const zones::CheckSpec& spec, const std::string& address) 
   return std::string(scheme) + "://" + host + ":" + std::to_string(effective_port(spec)) + path;
 }
 
-CheckResult judge_http(const zones::CheckSpec& spec, CURLcode code, const char* error_text, long status,
-                       const std::string& body) {
+CheckResult judge_http(const zones::CheckSpec& spec, CURLcode code, const char* error_text, long os_errno,
+                       long status, const std::string& body) {
   const std::string error = error_text && *error_text ? error_text : curl_easy_strerror(code);
   switch (code) {
     case CURLE_OK: break;
     case CURLE_OPERATION_TIMEDOUT:
       return CheckResult::failed(FailureKind::Timeout, "timeout after " + std::to_string(spec.timeout_ms) + " ms");
     case CURLE_COULDNT_CONNECT:
-      if (error.find("refused") != std::string::npos) return CheckResult::failed(FailureKind::Refused, "connect refused");
+      if (os_errno == ECONNREFUSED) return CheckResult::failed(FailureKind::Refused, "connect refused");
       return CheckResult::failed(FailureKind::Network, "connect: " + error);
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_PEER_FAILED_VERIFICATION:
@@ -206,10 +207,11 @@ void HttpCheck::collect_finished() {
     Transfer* t = nullptr;
     curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&t));
     if (!t) continue;
-    long status = 0;
+    long status = 0, os_errno = 0;
     curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(t->easy, CURLINFO_OS_ERRNO, &os_errno);
     const CURLcode code = msg->data.result;
-    complete(t, judge_http(t->spec, code, t->error, status, t->body));
+    complete(t, judge_http(t->spec, code, t->error, os_errno, status, t->body));
   }
 }
 

@@ -55,9 +55,9 @@ class HttpCheck : public Check {
 /// The URL a probe of `spec` at `address` requests. Any thread.
 std::string probe_url(const zones::CheckSpec& spec, const std::string& address);
 
-/// Verdict on a finished transfer: curl's `code` and error text, the HTTP
-/// `status` and the collected `body`. Any thread.
-CheckResult judge_http(const zones::CheckSpec& spec, CURLcode code, const char* error_text, long status,
-                       const std::string& body);
+/// Verdict on a finished transfer: curl's `code`, error text and socket errno
+/// (CURLINFO_OS_ERRNO), the HTTP `status` and the collected `body`. Any thread.
+CheckResult judge_http(const zones::CheckSpec& spec, CURLcode code, const char* error_text, long os_errno,
+                       long status, const std::string& body);
 
 }  // namespace dnsd::health

@@ -31,7 +31,9 @@ struct ProberOptions {
   /// Most probes in flight at once (sockets, curl transfers, child processes).
   size_t max_in_flight = 256;
   /// Receives every state change, on the prober thread; the server logs
-  /// format_state_change(event). Must not block for long.
+  /// format_state_change(event). Must not block for long. It runs just after
+  /// the registry recorded the change, so a first verdict's event may arrive a
+  /// moment after run_initial_round has returned.
   std::function<void(const StateChangeEvent&)> on_state_change;
   /// Receives operational warnings (status file not writable), on the prober thread.
   std::function<void(const std::string&)> on_warning;

@@ -94,6 +94,19 @@ def _cpus():
     return res
 
 
+def _ipis():
+    """Rescheduling + function-call interrupts per CPU (cross-CPU wake-ups)."""
+    out = []
+    with open("/proc/interrupts") as f:
+        ncpu = len(f.readline().split())
+        for line in f:
+            parts = line.split()
+            if parts and parts[0] in ("RES:", "CAL:"):
+                vals = [int(v) for v in parts[1:1 + ncpu]]
+                out = [a + b for a, b in zip(out, vals)] if out else vals
+    return out
+
+
 def snapshot(pid, *spinners):
     utime = stime = nthreads = 0
     procs = []
@@ -115,7 +128,7 @@ def snapshot(pid, *spinners):
         except OSError:
             spin.append(0)
     print(json.dumps({"pids": procs, "threads": nthreads, "utime": utime, "spin": spin,
-                      "stime": stime, "clk_tck": CLK_TCK, "cpus": _cpus()}))
+                      "stime": stime, "clk_tck": CLK_TCK, "cpus": _cpus(), "ipis": _ipis()}))
     return 0
 
 
@@ -136,6 +149,7 @@ def _parse_dnsperf(text):
 
 FIELDS = ["server", "round", "qps", "completed", "lost", "runtime_s",
           "cpu_us_per_q", "user_us_per_q", "sys_us_per_q", "server_cpu_pct",
+          "ipi_srv_per_q", "ipi_cli_per_q",
           "dnsperf_cpu_pct", "srvcpu_other_pct", "clicpu_other_pct",
           "srvcpu_busy_pct", "clicpu_busy_pct", "srvcpu_irq_pct", "avg_latency_ms", "rcodes"]
 
@@ -184,6 +198,12 @@ def record(out, server, rnd, before, after, dnsperf_out):
     spin = [(x - y) * tick_s for x, y in zip(a.get("spin", []), b.get("spin", []))] + [0, 0]
     other0 = 100.0 * (jiffies(scpu, 0) * tick_s - (du + ds) / 1e6 - spin[0]) / (jiffies(scpu, 1) * tick_s)
     other1 = 100.0 * (jiffies(ccpu, 0) * tick_s - (pu + ps) - spin[1]) / (jiffies(ccpu, 1) * tick_s)
+    def ipis(cpu):
+        i = int(cpu[3:])
+        try:
+            return (a["ipis"][i] - b["ipis"][i]) / n
+        except (KeyError, IndexError):
+            return float("nan")
     row = {
         "server": server, "round": rnd, "qps": f"{d['qps'] or 0:.0f}",
         "completed": d["completed"], "lost": d["lost"],
@@ -191,6 +211,7 @@ def record(out, server, rnd, before, after, dnsperf_out):
         "cpu_us_per_q": f"{(du + ds) / n:.3f}",
         "user_us_per_q": f"{du / n:.3f}", "sys_us_per_q": f"{ds / n:.3f}",
         "server_cpu_pct": f"{100.0 * (du + ds) / 1e6 / run_s:.1f}",
+        "ipi_srv_per_q": f"{ipis(scpu):.3f}", "ipi_cli_per_q": f"{ipis(ccpu):.3f}",
         "dnsperf_cpu_pct": f"{100.0 * (pu + ps) / run_s:.1f}",
         "srvcpu_other_pct": f"{max(other0, 0.0):.1f}", "clicpu_other_pct": f"{max(other1, 0.0):.1f}",
         "srvcpu_busy_pct": f"{busy(scpu):.1f}", "clicpu_busy_pct": f"{busy(ccpu):.1f}",
@@ -205,6 +226,7 @@ def record(out, server, rnd, before, after, dnsperf_out):
         f.write("\t".join(str(row[k]) for k in FIELDS) + "\n")
     print(f"  {server:5s} round {rnd}: {row['qps']:>7s} qps, {row['cpu_us_per_q']:>7s} us/q "
           f"(user {row['user_us_per_q']}, sys {row['sys_us_per_q']}), lost {row['lost']}, "
+          f"wake-up IPIs/q to server {row['ipi_srv_per_q']} to dnsperf {row['ipi_cli_per_q']}, "
           f"server {row['server_cpu_pct']}% cpu, dnsperf {row['dnsperf_cpu_pct']}% cpu, "
           f"other load: server CPU {row['srvcpu_other_pct']}%, dnsperf CPU {row['clicpu_other_pct']}%")
     return 0
@@ -228,23 +250,26 @@ def summary(path):
                   "noise": max(max(float(r["srvcpu_other_pct"]), float(r["clicpu_other_pct"]))
                                for r in rs),
                   "lost": sum(int(r["lost"] or 0) for r in rs),
-                  "lat": m("avg_latency_ms")}
+                  "lat": m("avg_latency_ms"),
+                  "ipi": m("ipi_srv_per_q") if "ipi_srv_per_q" in rs[0] else float("nan"),
+                  "ipic": m("ipi_cli_per_q") if "ipi_cli_per_q" in rs[0] else float("nan")}
     print()
     print("Medians over rounds (server CPU = utime+stime of all its processes/threads, "
           "per answered query)")
     hdr = (f"{'server':8s} {'rounds':>6s} {'qps':>9s} {'CPU us/q':>9s} {'user':>7s} "
            f"{'sys':>7s} {'srv CPU%':>8s} {'dnsperf%':>8s} {'lat ms':>7s} {'lost':>6s} "
-           f"{'noise%':>6s}")
+           f"{'noise%':>6s} {'IPI/q':>11s}")
     print(hdr)
     print("-" * len(hdr))
     for s in servers:
         v = med[s]
         print(f"{s:8s} {v['n']:6d} {v['qps']:9.0f} {v['cpu']:9.3f} {v['user']:7.3f} "
               f"{v['sys']:7.3f} {v['pct']:8.1f} {v['client']:8.1f} {v['lat']:7.3f} {v['lost']:6d} "
-              f"{v['noise']:6.1f}")
+              f"{v['noise']:6.1f} {v['ipi']:5.2f}/{v['ipic']:<5.2f}")
     print("(user/sys: us of server CPU per query in user and kernel mode; srv CPU% and "
           "dnsperf%: CPU use during the run;\n noise%: worst round's CPU use on either core "
-          "by anything else, i.e. other processes on the machine)")
+          "by anything else, i.e. other processes on the machine;\n IPI/q: wake-up interrupts "
+          "per query received by the server's CPU / by dnsperf's CPU)")
     worst = max(v["noise"] for v in med.values())
     if worst > 10 and os.environ.get("BENCH_PRIORITY") == "fifo":
         print(f"note: other load reached {worst:.0f}% of a core in some rounds; the servers "
@@ -263,6 +288,19 @@ def summary(path):
               f"{med[best_cpu_peer]['cpu']:.3f} us/q; lower is better)")
         print(f"dnsd/best-peer qps:          {rq:.3f}  (best peer {best_qps_peer}: "
               f"{med[best_qps_peer]['qps']:.0f} qps; higher is better)")
+        # Paired view: the ratio within each round (runs minutes apart see different
+        # background load; runs of one round are adjacent), then the median.
+        pc, pq = [], []
+        for rnd in sorted({r["round"] for r in rows}, key=int):
+            by = {r["server"]: r for r in rows if r["round"] == rnd}
+            if "dnsd" in by and any(p in by for p in peers):
+                ps = [by[p] for p in peers if p in by]
+                pc.append(float(by["dnsd"]["cpu_us_per_q"]) / min(float(p["cpu_us_per_q"]) for p in ps))
+                pq.append(float(by["dnsd"]["qps"]) / max(float(p["qps"]) for p in ps))
+        if pc:
+            print(f"per-round ratios (median, min..max over {len(pc)} rounds): CPU/query "
+                  f"{statistics.median(pc):.3f} ({min(pc):.3f}..{max(pc):.3f}), qps "
+                  f"{statistics.median(pq):.3f} ({min(pq):.3f}..{max(pq):.3f})")
         ok_cpu = rc <= 1.0
         ok_qps = rq >= 0.99  # dnsperf-bound: within 1% counts as "no lower"
         verdict = "MEETS" if ok_cpu and ok_qps else "MISSES"

@@ -4,8 +4,9 @@
 # Usage: tests/bench/callgrind_core.sh [N_QUERIES]
 #
 # bench_core.sh measures time, which on a shared 2-core VM moves by 10-20% from
-# round to round. Instruction counts do not: the same binary, zone and queries
-# give the same count whatever else runs. Each server runs under
+# round to round. Instruction counts barely do: the same binary, zone and queries
+# give the same count within about 1% (packets per recvmmsg batch vary), whatever
+# else runs. Each server runs under
 # `valgrind --tool=callgrind`, answers the benchmark's query mix once (N_QUERIES,
 # default 10000, sent with dnsperf -n 1), and the count between two dumps is
 # divided by the queries answered. Kernel work (the syscalls, ~75% of the CPU

@@ -8,5 +8,7 @@ namespace dnsd {
 int cmd_serve(int argc, char** argv);
 /// `dnsd check DIR|FILE`: validate zone files; exit 1 and one line per error if any.
 int cmd_check(int argc, char** argv);
+/// `dnsd import ZONEFILE`: convert an RFC 1035 zone file to dnsd's JSON format.
+int cmd_import(int argc, char** argv);
 
 }  // namespace dnsd

@@ -16,6 +16,7 @@ struct Subcommand {
 constexpr Subcommand kSubcommands[] = {
     {"serve", dnsd::cmd_serve, "answer DNS queries for the zones in a directory"},
     {"check", dnsd::cmd_check, "validate zone files without serving them"},
+    {"import", dnsd::cmd_import, "convert a BIND/NSD/Knot zone file to dnsd's JSON format"},
 };
 
 void usage(FILE* out) {

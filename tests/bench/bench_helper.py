@@ -307,6 +307,12 @@ def summary(path):
         print(f"VERDICT: dnsd {verdict} the target (CPU/query <= best peer: "
               f"{'yes' if ok_cpu else 'NO'}; qps no lower (within 1%): "
               f"{'yes' if ok_qps else 'NO'})")
+        if pc and len(pc) > 1:
+            paired_ok = statistics.median(pc) <= 1.0 and statistics.median(pq) >= 0.99
+            if paired_ok != (ok_cpu and ok_qps):
+                print("CAUTION: the ratio of medians and the median of per-round ratios disagree: "
+                      "the difference is within the noise of this run; use more rounds "
+                      "(e.g. ROUNDS=20 DURATION=3)")
     elif "dnsd" not in med:
         print("\n(dnsd not measured: no ratios)")
     return 0

@@ -90,7 +90,8 @@ def _cpus():
             name, *vals = line.split()
             vals = [int(v) for v in vals[:8]]  # user nice system idle iowait irq softirq steal
             idle = vals[3] + vals[4]
-            res[name] = [sum(vals) - idle, sum(vals), vals[5] + vals[6]]
+            # busy (steal excluded), total, irq+softirq, steal (the hypervisor ran others)
+            res[name] = [sum(vals) - idle - vals[7], sum(vals), vals[5] + vals[6], vals[7]]
     return res
 
 
@@ -151,7 +152,7 @@ FIELDS = ["server", "round", "qps", "completed", "lost", "runtime_s",
           "cpu_us_per_q", "user_us_per_q", "sys_us_per_q", "server_cpu_pct",
           "ipi_srv_per_q", "ipi_cli_per_q",
           "dnsperf_cpu_pct", "srvcpu_other_pct", "clicpu_other_pct",
-          "srvcpu_busy_pct", "clicpu_busy_pct", "srvcpu_irq_pct", "avg_latency_ms", "rcodes"]
+          "srvcpu_busy_pct", "clicpu_busy_pct", "srvcpu_irq_pct", "steal_pct", "avg_latency_ms", "rcodes"]
 
 
 def busy(seconds):
@@ -216,6 +217,7 @@ def record(out, server, rnd, before, after, dnsperf_out):
         "srvcpu_other_pct": f"{max(other0, 0.0):.1f}", "clicpu_other_pct": f"{max(other1, 0.0):.1f}",
         "srvcpu_busy_pct": f"{busy(scpu):.1f}", "clicpu_busy_pct": f"{busy(ccpu):.1f}",
         "srvcpu_irq_pct": f"{busy(scpu, 2):.1f}",
+        "steal_pct": f"{max(busy(scpu, 3), busy(ccpu, 3)) if len(a['cpus'][scpu]) > 3 else 0:.1f}",
         "avg_latency_ms": f"{d['avg_latency_ms']:.3f}",
         "rcodes": d["rcodes"].replace("\t", " "),
     }
@@ -228,7 +230,8 @@ def record(out, server, rnd, before, after, dnsperf_out):
           f"(user {row['user_us_per_q']}, sys {row['sys_us_per_q']}), lost {row['lost']}, "
           f"wake-up IPIs/q to server {row['ipi_srv_per_q']} to dnsperf {row['ipi_cli_per_q']}, "
           f"server {row['server_cpu_pct']}% cpu, dnsperf {row['dnsperf_cpu_pct']}% cpu, "
-          f"other load: server CPU {row['srvcpu_other_pct']}%, dnsperf CPU {row['clicpu_other_pct']}%")
+          f"other load: server CPU {row['srvcpu_other_pct']}%, dnsperf CPU {row['clicpu_other_pct']}%, "
+          f"steal {row['steal_pct']}%")
     return 0
 
 
@@ -252,23 +255,24 @@ def summary(path):
                   "lost": sum(int(r["lost"] or 0) for r in rs),
                   "lat": m("avg_latency_ms"),
                   "ipi": m("ipi_srv_per_q") if "ipi_srv_per_q" in rs[0] else float("nan"),
-                  "ipic": m("ipi_cli_per_q") if "ipi_cli_per_q" in rs[0] else float("nan")}
+                  "ipic": m("ipi_cli_per_q") if "ipi_cli_per_q" in rs[0] else float("nan"),
+                  "steal": max(float(r.get("steal_pct", 0)) for r in rs)}
     print()
     print("Medians over rounds (server CPU = utime+stime of all its processes/threads, "
           "per answered query)")
     hdr = (f"{'server':8s} {'rounds':>6s} {'qps':>9s} {'CPU us/q':>9s} {'user':>7s} "
            f"{'sys':>7s} {'srv CPU%':>8s} {'dnsperf%':>8s} {'lat ms':>7s} {'lost':>6s} "
-           f"{'noise%':>6s} {'IPI/q':>11s}")
+           f"{'noise%':>6s} {'steal%':>6s} {'IPI/q':>11s}")
     print(hdr)
     print("-" * len(hdr))
     for s in servers:
         v = med[s]
         print(f"{s:8s} {v['n']:6d} {v['qps']:9.0f} {v['cpu']:9.3f} {v['user']:7.3f} "
               f"{v['sys']:7.3f} {v['pct']:8.1f} {v['client']:8.1f} {v['lat']:7.3f} {v['lost']:6d} "
-              f"{v['noise']:6.1f} {v['ipi']:5.2f}/{v['ipic']:<5.2f}")
+              f"{v['noise']:6.1f} {v['steal']:6.1f} {v['ipi']:5.2f}/{v['ipic']:<5.2f}")
     print("(user/sys: us of server CPU per query in user and kernel mode; srv CPU% and "
           "dnsperf%: CPU use during the run;\n noise%: worst round's CPU use on either core "
-          "by anything else, i.e. other processes on the machine;\n IPI/q: wake-up interrupts "
+          "by anything else, i.e. other processes on the machine (including the moments\n between runs); steal%: worst round's time the hypervisor gave our vCPUs to others;\n IPI/q: wake-up interrupts "
           "per query received by the server's CPU / by dnsperf's CPU)")
     worst = max(v["noise"] for v in med.values())
     if worst > 10 and os.environ.get("BENCH_PRIORITY") == "fifo":

@@ -435,7 +435,9 @@ fi
 
 if [[ $SOAK == 1 ]]; then
   for c in "$SERVER_CPU" "$CLIENT_CPU"; do
-    chrt -i 0 taskset -c "$c" /bin/sh -c 'while :; do :; done' &
+    # Spins until this script is gone, even if it is killed without a chance to clean up.
+    # shellcheck disable=SC2016  # $1 is for the inner shell
+    chrt -i 0 taskset -c "$c" /bin/sh -c 'while kill -0 "$1" 2>/dev/null; do :; done' spin $$ &
     SOAKERS+=("$!")
   done
   log "spinners (SCHED_IDLE) on CPUs $SERVER_CPU and $CLIENT_CPU: pids ${SOAKERS[*]}"

@@ -1,59 +1,75 @@
 #include "zones/json_document.h"
 
-#include <set>
+#include <unordered_set>
 #include <string>
 #include <vector>
 
 namespace dnsd::zones {
 namespace {
 
-// Tracks where the parser is, so that a repeated key can be named by pointer.
-class KeyTracker {
+// A SAX pass that only tracks where the parser is, so that a repeated key can
+// be named by pointer. (nlohmann's callback parser would do this too, but it
+// rescans the parent object at every object end: quadratic in a zone's size.)
+class KeyTracker : public nlohmann::json_sax<Json> {
  public:
   explicit KeyTracker(LoadContext& ctx) : ctx_(ctx) {}
 
-  bool on_event(nlohmann::detail::parse_event_t event, const Json& parsed) {
-    using Event = nlohmann::detail::parse_event_t;
-    switch (event) {
-      case Event::object_start:
-      case Event::array_start:
-        begin_element();
-        frames_.push_back(Frame{event == Event::array_start, {}, {}, 0, false});
-        break;
-      case Event::object_end:
-      case Event::array_end:
-        if (!frames_.empty()) frames_.pop_back();
-        break;
-      case Event::key: {
-        if (frames_.empty()) break;
-        Frame& f = frames_.back();
-        f.key = parsed.is_string() ? parsed.get<std::string>() : std::string();
-        if (!f.keys.insert(f.key).second)
-          ctx_.error(pointer(), "key \"" + f.key + "\" appears more than once in this object; only one would be used");
-        break;
-      }
-      case Event::value:
-        begin_element();
-        break;
-    }
+  bool null() override { return begin_element(); }
+  bool boolean(bool) override { return begin_element(); }
+  bool number_integer(number_integer_t) override { return begin_element(); }
+  bool number_unsigned(number_unsigned_t) override { return begin_element(); }
+  bool number_float(number_float_t, const string_t&) override { return begin_element(); }
+  bool string(string_t&) override { return begin_element(); }
+  bool binary(binary_t&) override { return begin_element(); }
+  bool start_object(std::size_t) override { return begin_container(false); }
+  bool start_array(std::size_t) override { return begin_container(true); }
+  bool end_object() override { return end_container(); }
+  bool end_array() override { return end_container(); }
+  bool key(string_t& key) override {
+    if (frames_.empty()) return true;
+    Frame& f = frames_.back();
+    f.key = key;
+    if (!f.keys.insert(key).second)
+      ctx_.error(pointer(), "key \"" + key + "\" appears more than once in this object; only one would be used");
     return true;
   }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
+    // e is a parse_error when the text is not JSON; keep where it stopped.
+    failed_ = true;
+    message_ = e.what();
+    if (const auto* pe = dynamic_cast<const nlohmann::detail::parse_error*>(&e)) byte_ = pe->byte;
+    return false;
+  }
+
+  bool failed() const { return failed_; }
+  const std::string& message() const { return message_; }
+  size_t byte() const { return byte_; }
 
  private:
   struct Frame {
     bool array;
-    std::string key;             // current key, for objects
-    std::set<std::string> keys;  // keys seen so far, for objects
-    size_t index;                // current element, for arrays
-    bool started;                // an element of this array has begun
+    std::string key;                       // current key, for objects
+    std::unordered_set<std::string> keys;  // keys seen so far, for objects
+    size_t index;                          // current element, for arrays
+    bool started;                          // an element of this array has begun
   };
 
   // A value (scalar or container) starts in the innermost frame.
-  void begin_element() {
-    if (frames_.empty() || !frames_.back().array) return;
+  bool begin_element() {
+    if (frames_.empty() || !frames_.back().array) return true;
     Frame& f = frames_.back();
     if (f.started) ++f.index;
     f.started = true;
+    return true;
+  }
+  bool begin_container(bool array) {
+    begin_element();
+    frames_.push_back(Frame{array, {}, {}, 0, false});
+    return true;
+  }
+  bool end_container() {
+    if (!frames_.empty()) frames_.pop_back();
+    return true;
   }
 
   std::string pointer() const {
@@ -64,6 +80,9 @@ class KeyTracker {
 
   LoadContext& ctx_;
   std::vector<Frame> frames_;
+  bool failed_ = false;
+  std::string message_;
+  size_t byte_ = 0;
 };
 
 // nlohmann's message without its "[json.exception...] parse error at line L, column C: " prefix.
@@ -90,21 +109,23 @@ void line_and_column(std::string_view text, size_t offset, size_t& line, size_t&
 }
 
 bool parse_json_document(std::string_view text, Json& out, LoadContext& ctx) {
-  KeyTracker tracker(ctx);
   size_t errors_before = ctx.error_count();
   try {
-    out = Json::parse(
-        text.begin(), text.end(),
-        [&tracker](int, nlohmann::detail::parse_event_t event, Json& parsed) { return tracker.on_event(event, parsed); });
+    // Pass 1 finds syntax errors and repeated keys; pass 2 builds the document.
+    KeyTracker tracker(ctx);
+    Json::sax_parse(text.begin(), text.end(), &tracker);
+    if (tracker.failed()) {
+      // Repeated-key reports from a document that does not parse are noise.
+      ctx.errors.resize(errors_before);
+      // byte is 1-based: the byte where the parser stopped.
+      size_t line, column;
+      line_and_column(text, tracker.byte() > 0 ? tracker.byte() - 1 : 0, line, column);
+      ctx.error("", "invalid JSON at line " + std::to_string(line) + ", column " + std::to_string(column) + ": " +
+                        plain_parse_message(tracker.message()));
+      return false;
+    }
+    out = Json::parse(text.begin(), text.end());
     return true;
-  } catch (const nlohmann::json::parse_error& e) {
-    // Duplicate-key reports from a document that does not parse are noise.
-    ctx.errors.resize(errors_before);
-    // e.byte is 1-based: the byte where the parser stopped.
-    size_t line, column;
-    line_and_column(text, e.byte > 0 ? e.byte - 1 : 0, line, column);
-    ctx.error("", "invalid JSON at line " + std::to_string(line) + ", column " + std::to_string(column) + ": " +
-                      plain_parse_message(e.what()));
   } catch (const std::exception& e) {
     ctx.errors.resize(errors_before);
     ctx.error("", std::string("invalid JSON: ") + e.what());

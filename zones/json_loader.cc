@@ -165,7 +165,7 @@ class ZoneFileLoader {
     std::string zone_name = origin_.lowered().text();
     for (Pool& pool : pools_) {
       bind_pool_state(pool, zone_name, options_);
-      builder.add_pool(std::move(pool));  // pools keep their file order, so parsed indices stay valid
+      builder.add_pool(std::move(pool));  // same order as parsed, so ParsedRRset::pool indices stay valid
     }
     for (const ParsedOwner& owner : owners_) {
       for (const ParsedRRset& set : owner.rrsets) {

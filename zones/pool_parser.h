@@ -17,7 +17,7 @@ inline constexpr size_t kMaxPoolMembersInFile = 1024;
 inline constexpr int64_t kMaxPoolAnswers = 64;
 
 /// Parses the object `pools` found at `pointer` (normally "/pools"). Appends
-/// every pool that parsed, in file order, to `out`; reports all errors to ctx.
+/// every pool that parsed, in key order, to `out`; reports all errors to ctx.
 /// Leaves health and admin unbound (see bind_pool_state).
 void parse_pools(const Json& pools, const std::string& pointer, std::vector<Pool>& out, LoadContext& ctx);
 

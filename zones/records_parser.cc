@@ -51,6 +51,39 @@ class RecordsParser {
       ctx_.error(pointer, "owner name " + out.text() + " is outside the zone's origin " + in_.origin.text());
       return false;
     }
+    if (repeats_origin(out)) {
+      ctx_.error(pointer, "\"" + key + "\" is relative, so it means " + out.text() +
+                              "; end it with a dot, or leave out the origin");
+      return false;
+    }
+    return true;
+  }
+
+  // Whether `name` ends in the origin twice: "www.example.test" written without
+  // its trailing dot in zone example.test. Legal DNS, but never what was meant.
+  bool repeats_origin(const Name& name) const {
+    if (!in_.origin_valid || in_.origin.size() <= 1) return false;
+    Name doubled;
+    doubled.wire = in_.origin.wire.substr(0, in_.origin.size() - 1) + in_.origin.wire;
+    return doubled.size() <= kMaxNameLength && name.is_subdomain_of(doubled);
+  }
+
+  // The same mistake in a name inside record data (NS, CNAME, PTR, MX, SRV targets).
+  bool target_repeats_origin(uint16_t type, const std::string& wire, std::string& target) const {
+    size_t at;
+    switch (type) {
+      case rrtype::NS: case rrtype::CNAME: case rrtype::PTR: at = 0; break;
+      case rrtype::MX: at = 2; break;
+      case rrtype::SRV: at = 6; break;
+      default: return false;
+    }
+    LabeledName parsed;
+    if (at >= wire.size() ||
+        parsed.parse(reinterpret_cast<const uint8_t*>(wire.data()) + at, wire.size() - at) == 0)
+      return false;
+    Name name{wire.substr(at, parsed.length)};
+    if (!repeats_origin(name)) return false;
+    target = name.text();
     return true;
   }
 
@@ -155,6 +188,13 @@ class RecordsParser {
       std::string error;
       if (!parse_rdata(out.type, item.text, in_.origin, rdata, error)) {
         ctx_.error(item.pointer, error);
+        ok = false;
+        continue;
+      }
+      std::string target;
+      if (target_repeats_origin(out.type, rdata.wire, target)) {
+        ctx_.error(item.pointer, "\"" + item.text + "\" names " + target +
+                                     ", which repeats the origin; end the name with a dot, or leave out the origin");
         ok = false;
         continue;
       }

@@ -42,7 +42,7 @@ struct RecordsInput {
 };
 
 /// Parses the object `records` found at `pointer`. Returns every owner whose
-/// name parsed, in file order, with the RRsets that parsed; reports all errors
+/// name parsed, in key order, with the RRsets that parsed; reports all errors
 /// to ctx (the caller builds nothing when there are any).
 std::vector<ParsedOwner> parse_records(const Json& records, const std::string& pointer, const RecordsInput& input,
                                        LoadContext& ctx);

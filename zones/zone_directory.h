@@ -18,7 +18,7 @@ namespace dnsd::zones {
 struct DirectoryLoad {
   std::vector<std::string> files;   ///< the zone files, sorted by name
   std::vector<LoadResult> results;  ///< parallel to files; a zone is null when its file has errors
-  /// Every error of every file in file order, plus directory-level ones (an
+  /// Every error of every file, file by file, plus directory-level ones (an
   /// unreadable directory, reported with file = the directory).
   std::vector<LoadError> errors;
 

@@ -318,7 +318,8 @@ TEST_CASE("JSON pointers escape ~ and / in keys (RFC 6901)") {
 
 TEST_CASE("the same owner written twice is an error even when spelled differently") {
   LoadResult r = load(zone_with(R"("www": {"A": "192.0.2.1"}, "WWW.example.test.": {"AAAA": "2001:db8::1"})"));
-  CHECK_ERROR(r, "/records/WWW.example.test.", "is the same owner name as /records/www");
+  // Keys are visited in sorted order, so the upper-case spelling comes first.
+  CHECK_ERROR(r, "/records/www", "\"www\" is the same owner name as /records/WWW.example.test.");
 }
 
 TEST_CASE("CNAME beside other data, at the apex, or with two targets") {
@@ -585,7 +586,7 @@ TEST_CASE("pool errors: references, families, members") {
       "empty": {"members": []},
       "bad name!": {"members": ["192.0.2.1"]},
       "shape": {"members": "192.0.2.1", "max_answers": 65, "policy": "random", "when_all_down": "panic", "ttl": -3}},)"));
-  CHECK_ERROR(r, "/records/a/A/pool", "unknown pool \"nope\"; declared pools: \"v4\", \"broken\"");
+  CHECK_ERROR(r, "/records/a/A/pool", "unknown pool \"nope\"; declared pools: \"bad name!\", \"broken\", \"empty\", \"shape\", \"v4\"");
   CHECK_ERROR(r, "/records/b/AAAA/pool", "pool \"v4\" has no IPv6 member, so it cannot serve AAAA records");
   CHECK_ERROR(r, "/records/c/MX/pool", "only A and AAAA records can come from a pool");
   CHECK_FALSE(has_error(r, "/records/d/A/pool", ""));  // broken pool: its own errors suffice
@@ -644,4 +645,21 @@ TEST_CASE("check errors: types, ports, timing, keys that do not apply") {
   CHECK_ERROR(errors_of(R"({"type": "http", "fall": 101})"), "/pools/p/check/fall", "from 1 to 100");
   CHECK_ERROR(errors_of(R"({"type": "http", "interval": "2s"})"), "/pools/p/check/interval", "number of seconds");
   CHECK_ERROR(errors_of("[]"), "/pools/p/check", "must be an object");
+}
+
+TEST_CASE("a relative name that repeats the origin (a forgotten trailing dot) is an error") {
+  LoadResult r = load(zone_with(R"("www.example.test": {"A": "192.0.2.1"},
+                                   "c": {"CNAME": "www.example.test"}, "m": {"MX": "10 mail.example.test"},
+                                   "s": {"SRV": "0 5 5060 sip.example.test"},
+                                   "fine": {"CNAME": "www.example.test."}, "txt": {"TXT": "www.example.test"})"));
+  CHECK_ERROR(r, "/records/www.example.test", "it means www.example.test.example.test.; end it with a dot");
+  CHECK_ERROR(r, "/records/c/CNAME", "names www.example.test.example.test., which repeats the origin");
+  CHECK_ERROR(r, "/records/m/MX", "names mail.example.test.example.test.");
+  CHECK_ERROR(r, "/records/s/SRV", "names sip.example.test.example.test.");
+  CHECK(r.errors.size() == 4);
+}
+
+TEST_CASE("check expect accepts a single status code") {
+  auto zone = must_load(zone_with("", R"("pools": {"p": {"members": ["192.0.2.1"], "check": {"type": "http", "expect": 204}}},)"));
+  CHECK(zone->pool(0).check.expect == std::vector<int>{204});
 }

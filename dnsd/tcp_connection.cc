@@ -12,6 +12,8 @@ namespace {
 constexpr size_t kMaxReadBuffer = 2 + kMaxMessage;
 /// First read buffer; typical queries are under 100 bytes, so this holds dozens.
 constexpr size_t kInitialReadBuffer = 4096;
+/// Initial room for queued answers; a pipelined burst may grow it.
+constexpr size_t kInitialQueue = 4096;
 /// Grow the read buffer when less than this is free.
 constexpr size_t kMinFreeRead = 512;
 /// How many least-recently-active connections eviction looks at for an idle one.
@@ -208,6 +210,7 @@ void TcpConnections::accept(uv_stream_t* server) {
   }
   responder_.stats().tcp_accepted();
   link(c);
+  c->queued_.reserve(kInitialQueue);  // one allocation now instead of growth per early answer
   uv_tcp_nodelay(&c->handle_, 1);
   c->last_activity_ms_ = uv_now(loop_);
   uv_timer_start(&c->idle_timer_, TcpConnection::on_idle_timer, limits_.idle_timeout_ms, 0);

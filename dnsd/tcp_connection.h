@@ -22,7 +22,7 @@ class TcpConnections;
 
 /// TCP limits, shared by all workers.
 struct TcpLimits {
-  /// Close a connection after this long without a complete read.
+  /// Close a connection after this long without receiving anything.
   uint64_t idle_timeout_ms = 10000;
   /// Most open connections in the whole process.
   unsigned max_connections = 1000;

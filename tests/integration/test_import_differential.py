@@ -5,9 +5,10 @@ AA flag and the answer section (as sets of RRs: rotation order differs), and on
 the authority section for referrals and negative answers.
 
 The fixture, zones-rfc1035/import.test.zone, uses what real zone files use:
-$ORIGIN, $TTL, $INCLUDE (zones-rfc1035/import.test.sip.inc), relative and absolute names, a multi-line SOA, comments, owner
-continuation lines, per-record TTLs, several record types, wildcards, an empty
-non-terminal, a CNAME chain, and delegations with and without glue.
+$ORIGIN, $TTL, $INCLUDE (of import.test.sip.inc), relative and absolute names,
+a multi-line SOA, comments, owner continuation lines, per-record TTLs, many
+record types, wildcards, empty non-terminals, a CNAME chain, and delegations
+with and without glue.
 """
 
 from __future__ import annotations

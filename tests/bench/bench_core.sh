@@ -124,15 +124,15 @@ mkdir -p "$RESULTS_DIR"
 declare -A PID PORT
 SOAKERS=()
 
-stop_pid() {  # stop_pid PID: SIGTERM, wait up to 5 s, then SIGKILL
-  local pid=$1 i
+stop_pid() {  # stop_pid PID [NAME]: SIGTERM, wait up to 5 s, then SIGKILL
+  local pid=$1 name=${2:-pid $1} i
   kill -0 "$pid" 2>/dev/null || return 0
   kill -TERM "$pid" 2>/dev/null || true
   for ((i = 0; i < 50; i++)); do
     kill -0 "$pid" 2>/dev/null || return 0
     sleep 0.1
   done
-  log "pid $pid ignored SIGTERM; killing"
+  log "WARNING: $name (pid $pid) did not exit within 5 s of SIGTERM; killing it"
   kill -KILL "$pid" 2>/dev/null || true
 }
 
@@ -140,16 +140,16 @@ tree_pids() {  # tree_pids PID: PID and its descendants
   $PY "$HELPER" snapshot "$1" | $PY -c 'import json,sys; print(*json.load(sys.stdin)["pids"])'
 }
 
-stop_tree() {  # stop_tree PID: stop PID, then any descendant it left behind (NSD forks)
+stop_tree() {  # stop_tree PID NAME: stop PID, then any descendant it left behind (NSD forks)
   local pids p
   pids=$(tree_pids "$1" 2>/dev/null || true)
-  stop_pid "$1"
+  stop_pid "$1" "$2"
   for p in $pids; do stop_pid "$p"; done
 }
 
 cleanup() {
   local s
-  for s in "${!PID[@]}"; do stop_tree "${PID[$s]}"; done
+  for s in "${!PID[@]}"; do stop_tree "${PID[$s]}" "$s"; done
   for s in "${SOAKERS[@]}"; do stop_pid "$s"; done
   wait 2>/dev/null || true
   if [[ $KEEP_TMP == 1 ]]; then log "kept $WORK"; else rm -rf "$WORK"; fi
@@ -302,8 +302,9 @@ conf_dnsd() {  # conf_dnsd DIR PORT
   echo "$DNSD_BIN serve --zones $dir/zones --listen 127.0.0.1:$port --threads 1"
 }
 
-answers() {  # answers PORT NAME TYPE: sorted +short answer
-  dig @127.0.0.1 -p "$1" +norec +time=1 +tries=1 +short "$2" "$3" 2>/dev/null | sort
+answers() {  # answers PORT NAME TYPE: sorted +short answer; empty if none
+  { dig @127.0.0.1 -p "$1" +norec +time=2 +tries=2 +short "$2" "$3" 2>/dev/null || true; } |
+    grep -v '^;;' | sort || true
 }
 
 wait_ready() {  # wait_ready NAME: poll until the server answers, 15 s deadline
@@ -380,7 +381,7 @@ ref=""
 for s in "${ACTIVE[@]}"; do
   a=$(answers "${PORT[$s]}" "www.$ZONE" A | tr '\n' ' ')
   log "  dig www.$ZONE A @$s: $a"
-  [[ -n $a ]] || die "$s gave no answer for www.$ZONE A"
+  [[ -n $a ]] || die "$s gave no answer for www.$ZONE A (it answered at start-up)"
   [[ -z $ref || $a == "$ref" ]] || die "$s answers www.$ZONE A differently: '$a' vs '$ref'"
   ref=$a
 done

@@ -51,7 +51,7 @@ class RecordsParser {
       ctx_.error(pointer, "owner name " + out.text() + " is outside the zone's origin " + in_.origin.text());
       return false;
     }
-    if (repeats_origin(out)) {
+    if (key.back() != '.' && repeats_origin(out)) {
       ctx_.error(pointer, "\"" + key + "\" is relative, so it means " + out.text() +
                               "; end it with a dot, or leave out the origin");
       return false;

@@ -433,6 +433,7 @@ TEST_CASE("load_zone_file reports a missing file at pointer \"\"") {
   REQUIRE(r.errors.size() == 1);
   CHECK(r.errors[0].pointer == "");
   CHECK(r.errors[0].to_string() == "/nonexistent/zone.json: : cannot open file: No such file or directory");
+  CHECK(load_zone_file("/tmp").errors.at(0).message == "is a directory, not a zone file");
 }
 
 // ---- pools -----------------------------------------------------------------

@@ -469,7 +469,7 @@ profile_server() {  # profile_server NAME: cpu-clock samples of the server while
   local s=$1 data pids perf_pid
   data=$WORK/perf-$s.data
   pids=$(tree_pids "${PID[$s]}" | tr ' ' ',')
-  perf record -q -e cpu-clock -F 2000 -g -p "$pids" -o "$data" >/dev/null 2>&1 &
+  "${PRIO[@]}" perf record -q -e cpu-clock -F 2000 -g -p "$pids" -o "$data" >/dev/null 2>&1 &
   perf_pid=$!
   sleep 0.5
   run_dnsperf "$s" "$DURATION" "$RESULTS_DIR/dnsperf-$s-profile.txt"
@@ -487,7 +487,7 @@ profile_server() {  # profile_server NAME: cpu-clock samples of the server while
   for sc in recvmmsg sendmmsg recvmsg sendmsg recvfrom sendto epoll_wait epoll_pwait poll read write; do
     ev+=,syscalls:sys_enter_$sc
   done
-  perf stat -x, -o "$RESULTS_DIR/perfstat-$s.csv" -e "$ev" -p "$pids" >/dev/null 2>&1 &
+  "${PRIO[@]}" perf stat -x, -o "$RESULTS_DIR/perfstat-$s.csv" -e "$ev" -p "$pids" >/dev/null 2>&1 &
   perf_pid=$!
   sleep 0.5
   run_dnsperf "$s" "$DURATION" "$RESULTS_DIR/dnsperf-$s-perfstat.txt"

@@ -292,17 +292,19 @@ def summary(path):
               f"{med[best_cpu_peer]['cpu']:.3f} us/q; lower is better)")
         print(f"dnsd/best-peer qps:          {rq:.3f}  (best peer {best_qps_peer}: "
               f"{med[best_qps_peer]['qps']:.0f} qps; higher is better)")
-        # Paired view: the ratio within each round (runs minutes apart see different
-        # background load; runs of one round are adjacent), then the median.
+        # Paired view: the ratio to the same best peer within each round (runs minutes
+        # apart see different background load; runs of one round are seconds apart),
+        # then the median. (Taking the best peer per round instead would pick whichever
+        # peer was lucky in that round, a bias against dnsd.)
         pc, pq = [], []
         for rnd in sorted({r["round"] for r in rows}, key=int):
             by = {r["server"]: r for r in rows if r["round"] == rnd}
-            if "dnsd" in by and any(p in by for p in peers):
-                ps = [by[p] for p in peers if p in by]
-                pc.append(float(by["dnsd"]["cpu_us_per_q"]) / min(float(p["cpu_us_per_q"]) for p in ps))
-                pq.append(float(by["dnsd"]["qps"]) / max(float(p["qps"]) for p in ps))
+            if "dnsd" in by and best_cpu_peer in by and best_qps_peer in by:
+                pc.append(float(by["dnsd"]["cpu_us_per_q"]) / float(by[best_cpu_peer]["cpu_us_per_q"]))
+                pq.append(float(by["dnsd"]["qps"]) / float(by[best_qps_peer]["qps"]))
         if pc:
-            print(f"per-round ratios (median, min..max over {len(pc)} rounds): CPU/query "
+            print(f"per-round ratios to the same peers (median, min..max over {len(pc)} rounds): "
+                  f"CPU/query "
                   f"{statistics.median(pc):.3f} ({min(pc):.3f}..{max(pc):.3f}), qps "
                   f"{statistics.median(pq):.3f} ({min(pq):.3f}..{max(pq):.3f})")
         ok_cpu = rc <= 1.0

@@ -96,9 +96,9 @@ for s in $SERVERS; do
     [[ -f $f ]] || continue
     ir=$(awk '/^summary:/ {print $2}' "$f")
     total=$((total + ${ir:-0}))
-    callgrind_annotate "$f" 2>/dev/null | head -60 >"$f.annotate.txt" || true
+    ((${ir:-0} > 0)) && /usr/bin/python3 "$HERE/bench_helper.py" cgtop "$f" 40 "${answered:-1}" >"$f.top.txt"
   done
   printf '%-6s %12d %10d %14.0f\n' "$s" "$total" "${answered:-0}" \
     "$(awk -v t="$total" -v n="${answered:-1}" 'BEGIN {print t / (n ? n : 1)}')" | tee -a "$RESULTS_DIR/summary.txt"
 done
-echo "reports (callgrind_annotate of each process's query phase): $RESULTS_DIR/*/callgrind.*.out.2.annotate.txt"
+echo "hottest functions per query: $RESULTS_DIR/*/callgrind.*.out.2.top.txt"

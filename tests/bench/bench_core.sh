@@ -33,8 +33,9 @@
 #                         enough: a woken server waits for a compiler's time slice.
 #   SOAK [1 with fifo, else 0]  1: keep both CPUs busy with a SCHED_IDLE spin loop
 #                         during the runs, so that they never halt. This VM's idle CPUs
-#                         wake slowly (a halted vCPU is a VM exit), and whether other
-#                         sessions happen to keep the CPUs busy changed the figures 2x.
+#                         wake slowly (a halted vCPU is a VM exit); figures taken with
+#                         the machine nearly idle and with it busy differed up to 2x
+#                         (see README.md).
 #                         The spinners yield at once to anything else; their CPU time
 #                         is not counted anywhere.
 #   QUIET_WAIT [0 with soak, else 60]  before each run, wait up to this many seconds for
@@ -44,7 +45,8 @@
 #   KEEP_TMP [0]          1: keep the servers' temp dir
 #   PROFILE [0]           1: after the rounds, run dnsperf once more per server under
 #                         `perf record -e cpu-clock -g` of the server's threads; writes
-#                         perf-SERVER.txt (hottest symbols, user and kernel) to RESULTS_DIR
+#                         perf-SERVER.txt (hottest symbols, user and kernel) to RESULTS_DIR;
+#                         and once more under `perf stat` for syscalls per query
 # --quick: ROUNDS=1 DURATION=3 WARMUP=1 (a smoke test for the suite).
 set -euo pipefail
 

@@ -35,8 +35,9 @@ struct Due {
 // Everything the prober thread owns. Fields marked (loop) are touched only on
 // the prober thread once it runs.
 struct Prober::Loop {
-  Loop(HealthRegistry& registry, const ProberOptions& options, std::atomic<uint64_t>& started)
-      : registry(registry), options(options), started(started) {
+  Loop(HealthRegistry& registry, const ProberOptions& options, std::atomic<uint64_t>& started,
+       std::atomic<size_t>& scheduled)
+      : registry(registry), options(options), started(started), scheduled(scheduled) {
     rng.seed(options.seed ? options.seed : std::random_device{}() ^ (uint64_t(std::random_device{}()) << 32));
   }
 
@@ -48,7 +49,8 @@ struct Prober::Loop {
   uv_timer_t status_timer;    // status file writes
   std::thread thread;
   std::atomic<bool> stopping{false};
-  std::atomic<uint64_t>& started;  // Prober::started_
+  std::atomic<uint64_t>& started;   // Prober::started_
+  std::atomic<size_t>& scheduled;   // Prober::scheduled_: known.size()
 
   std::array<std::unique_ptr<Check>, 6> checks;                          // (loop) by CheckType
   std::unordered_map<uint64_t, std::shared_ptr<const Target>> known;     // (loop) targets being probed
@@ -114,6 +116,7 @@ void Prober::Loop::reconcile() {
   }
   // Forgotten targets: their heap and ready entries are skipped when reached.
   for (auto it = known.begin(); it != known.end();) it = present.count(it->first) ? std::next(it) : known.erase(it);
+  scheduled.store(known.size(), std::memory_order_relaxed);
 }
 
 void Prober::Loop::pump() {
@@ -150,8 +153,10 @@ void Prober::Loop::on_result(const std::shared_ptr<const Target>& target, const 
   --in_flight;
   if (stopping.load()) return;
   const auto outcome = registry.record_result(target->id, result, monotonic_ms(), rng());
+  if (outcome && options.on_probe_result) options.on_probe_result(*target, result);
   if (!outcome) {
     known.erase(target->id);
+    scheduled.store(known.size(), std::memory_order_relaxed);
   } else {
     push(outcome->next_probe_ms, target);
     if (outcome->event) {
@@ -184,6 +189,7 @@ void Prober::Loop::shutdown() {
   heap.clear();
   ready.clear();
   known.clear();
+  scheduled.store(0, std::memory_order_relaxed);
 }
 
 Prober::Prober(HealthRegistry& registry, ProberOptions options) : registry_(registry), options_(std::move(options)) {}
@@ -192,7 +198,7 @@ Prober::~Prober() { stop(); }
 
 void Prober::start() {
   if (loop_) return;
-  loop_ = std::make_unique<Loop>(registry_, options_, started_);
+  loop_ = std::make_unique<Loop>(registry_, options_, started_, scheduled_);
   Loop& l = *loop_;
   uv_loop_init(&l.loop);
   uv_async_init(&l.loop, &l.wake, [](uv_async_t* a) { static_cast<Loop*>(a->data)->on_wake(); });
@@ -245,5 +251,7 @@ void Prober::stop() {
 HealthSnapshot Prober::status() const { return registry_.status(); }
 
 uint64_t Prober::probes_started() const { return started_.load(std::memory_order_relaxed); }
+
+size_t Prober::scheduled_targets() const { return scheduled_.load(std::memory_order_relaxed); }
 
 }  // namespace dnsd::health

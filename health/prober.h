@@ -35,6 +35,10 @@ struct ProberOptions {
   /// the registry recorded the change, so a first verdict's event may arrive a
   /// moment after run_initial_round has returned.
   std::function<void(const StateChangeEvent&)> on_state_change;
+  /// Receives every recorded probe result (not cancelled ones), on the prober
+  /// thread: the seam for issue 4's probe-latency histogram and failure
+  /// counters by FailureKind. Must be cheap.
+  std::function<void(const Target&, const CheckResult&)> on_probe_result;
   /// Receives operational warnings (status file not writable), on the prober thread.
   std::function<void(const std::string&)> on_warning;
   /// When set, the status is written there as JSON (atomically: temp file and
@@ -84,12 +88,17 @@ class Prober {
   /// Probes started so far, for tests and the probe-load benchmark.
   uint64_t probes_started() const;
 
+  /// Targets the prober thread currently schedules (targets of type none are
+  /// never scheduled). Follows registry changes within a loop iteration. Any thread.
+  size_t scheduled_targets() const;
+
  private:
   struct Loop;  // everything owned by the prober thread (prober.cc)
   HealthRegistry& registry_;
   ProberOptions options_;
   std::unique_ptr<Loop> loop_;
   std::atomic<uint64_t> started_{0};
+  std::atomic<size_t> scheduled_{0};
 };
 
 }  // namespace dnsd::health

@@ -88,7 +88,7 @@ TEST_CASE("http: refused and silent backends") {
     CHECK(r.failure == FailureKind::Timeout);
     CHECK(r.detail == "timeout after 300 ms");
     CHECK(r.latency_us >= 250000);
-    CHECK(r.latency_us < 2000000);
+    CHECK(r.latency_us < 5000000);
   }
 }
 

@@ -5,6 +5,7 @@
 // written, and stop() ends hung probes.
 #include <doctest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -82,7 +83,10 @@ TEST_CASE("prober: the start-up round decides every member before serving") {
   auto h_none = registry.bind_health(zones::CheckSpec{}, "127.0.1.10");
 
   EventLog log;
-  Prober prober(registry, log.options());
+  ProberOptions options = log.options();
+  std::atomic<int> results{0};
+  options.on_probe_result = [&](const health::Target&, const health::CheckResult&) { ++results; };
+  Prober prober(registry, options);
   const auto budget = prober.initial_round_budget();
   CHECK(budget >= std::chrono::milliseconds(150));
   CHECK(prober.run_initial_round(budget) == 0);
@@ -93,6 +97,7 @@ TEST_CASE("prober: the start-up round decides every member before serving") {
   CHECK(state_of(h_none) == HealthState::Up);
   // The sink runs just after the result is recorded, so the last line may trail the round by a moment.
   CHECK(eventually([&] { return log.count() == 4; }));
+  CHECK(results >= 4);  // on_probe_result runs before on_state_change for the same result
   CHECK(log.contains("(check http 127.0.1.7:" + std::to_string(failing.port()) + ") unknown -> down: HTTP 500 in "));
   CHECK(log.contains("unknown -> down: timeout after 150 ms"));
   CHECK(log.contains("unknown -> down: connect refused"));
@@ -122,8 +127,9 @@ TEST_CASE("prober: a backend that dies leaves quickly and comes back after rise 
     backend->set_status(500);
     const auto start = std::chrono::steady_clock::now();
     REQUIRE(eventually([&] { return state_of(h) == HealthState::Down; }));
-    // One interval (at most 220 ms) to notice, one fast re-check (at most 55 ms), plus probe time and slack.
-    CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(1500));
+    // One interval (at most 220 ms) to notice, one fast re-check (at most 55 ms), plus probe time and
+    // generous slack for a loaded machine (the exact timing is proven without sockets in test_member_status).
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
     CHECK(log.contains("up -> down: HTTP 500 in "));
     backend->set_status(200);
     REQUIRE(eventually([&] { return state_of(h) == HealthState::Up; }));
@@ -150,11 +156,12 @@ TEST_CASE("prober: targets added after start are picked up and probed; removed o
   registry.sync(zones::ZoneSet({}));  // bound since the last sync: kept once
   registry.sync(zones::ZoneSet({}));  // now forgotten
   CHECK(registry.size() == 0);
-  // The prober notices; requests stop arriving.
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let a probe in flight finish
-  const int seen = backend.requests();
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // several intervals: measuring absence of traffic
-  CHECK(backend.requests() == seen);
+  // The prober notices and drops it; then requests stop arriving.
+  CHECK(eventually([&] { return prober.scheduled_targets() == 0; }));
+  CHECK(prober.probes_started() >= 1);
+  const auto started = prober.probes_started();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // over two intervals: measuring absence of probes
+  CHECK(prober.probes_started() == started);
   prober.stop();
 }
 

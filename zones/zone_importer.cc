@@ -34,6 +34,8 @@ namespace dnsd::zones {
 namespace {
 
 constexpr int kMaxIncludeDepth = 16;
+/// Renderings tried before giving up on output the loader accepts (each skips what the last was refused for).
+constexpr int kMaxRenders = 4;
 constexpr uint16_t kSpf = 99;
 constexpr uint16_t kNsec3Param = 51;
 /// ldns's own default when a file has no $TTL (LDNS_DEFAULT_TTL).
@@ -417,13 +419,10 @@ class ZoneConverter {
     if (!find_soa()) return;
     collect();
     check_rules();
-    std::string json;
-    if (result_.ok()) json = render();  // may skip a few more records
+    if (result_.ok()) convert();
     report_skips();
     sort_messages();
-    if (!result_.ok()) return;
-    verify_loads(json);
-    if (result_.ok()) result_.json = std::move(json);
+    if (!result_.ok()) result_.json.clear();
   }
 
  private:
@@ -514,9 +513,22 @@ class ZoneConverter {
         error(at(r, "TTL " + std::to_string(ldns_rr_ttl(rr)) + " is above 2147483647 (RFC 2181 section 8)"));
         continue;
       }
+      warn_if_origin_repeats(r);
       auto [it, fresh] = owners_.try_emplace(owner.lowered().wire);
       if (fresh) it->second.name = owner;
       add_to_rrset(it->second, type, r);
+    }
+  }
+
+  void warn_if_origin_repeats(const SourceRecord& r) {
+    std::vector<Name> names{name_of(ldns_rr_owner(r.rr.get()))};
+    for (size_t i = 0; i < ldns_rr_rd_count(r.rr.get()); ++i)
+      if (ldns_rdf_get_type(ldns_rr_rdf(r.rr.get(), i)) == LDNS_RDF_TYPE_DNAME)
+        names.push_back(name_of(ldns_rr_rdf(r.rr.get(), i)));
+    for (const Name& name : names) {
+      if (!repeats_origin(name)) continue;
+      warning(at(r, name.text() + " repeats the origin: is a trailing dot missing in the zone file?"));
+      return;
     }
   }
 
@@ -630,7 +642,8 @@ class ZoneConverter {
 
   /// `name` relative to the origin when inside it ("@" for the apex), else absolute.
   std::string name_text(const Name& name, bool relative) const {
-    if (!relative || !name.lowered().is_subdomain_of(origin_.lowered())) return rdf_text(rdf_of(name).get());
+    if (!relative || !name.lowered().is_subdomain_of(origin_.lowered()) || repeats_origin(name))
+      return rdf_text(rdf_of(name).get());
     size_t keep = name.size() - origin_.size();
     if (keep == 0) return "@";
     Name prefix;
@@ -638,6 +651,17 @@ class ZoneConverter {
     std::string text = rdf_text(rdf_of(prefix).get());
     if (!text.empty() && text.back() == '.') text.pop_back();
     return text;
+  }
+
+  /// Whether `name` ends in the origin twice (www.example.test.example.test.):
+  /// what a zone file gives when a trailing dot was forgotten. Written
+  /// relative, such a name reads as a mistake to dnsd's loader, so it is
+  /// written absolute (if the loader refuses even that, convert() skips it).
+  bool repeats_origin(const Name& name) const {
+    if (origin_.size() <= 1) return false;
+    Name doubled;
+    doubled.wire = origin_.wire.substr(0, origin_.size() - 1) + origin_.wire;
+    return doubled.size() <= kMaxNameLength && name.lowered().is_subdomain_of(doubled.lowered());
   }
 
   /// Whether the loader reads `text` as exactly the rdata `wire`.
@@ -780,18 +804,34 @@ class ZoneConverter {
               [](const ImportedOwner* a, const ImportedOwner* b) { return canonical_less(a->name, b->name); });
     Json records = Json::object();
     for (const ImportedOwner* owner : sorted) {
+      std::string key = owner_key(*owner);
+      std::string owner_pointer = pointer_append("/records", key);
       Json sets = Json::object();
       for (const auto& [type, set] : owner->rrsets) {
         Json data = Json::array();
+        std::vector<const SourceRecord*> rendered;
         for (const SourceRecord* r : set.records) {
-          if (std::optional<std::string> text = record_text(*r, type)) data.push_back(*text);
+          if (refused_.count(r)) continue;
+          if (std::optional<std::string> text = record_text(*r, type)) {
+            data.push_back(*text);
+            rendered.push_back(r);
+          }
         }
         if (data.empty()) continue;
+        std::string type_text = rr_type_to_text(type);
+        std::string set_pointer = pointer_append(owner_pointer, type_text);
         Json value = data.size() == 1 ? data[0] : data;
         if (set.ttl != zone_ttl) value = Json{{"ttl", set.ttl}, {"data", value}};
-        sets[rr_type_to_text(type)] = value;
+        sets[type_text] = value;
+        // Where the loader will point at each record, to trace its errors back.
+        std::string data_pointer = set.ttl != zone_ttl ? pointer_append(set_pointer, "data") : set_pointer;
+        for (size_t i = 0; i < rendered.size(); ++i)
+          pointers_[rendered.size() == 1 ? data_pointer : pointer_append(data_pointer, i)] = {rendered[i]};
+        pointers_[set_pointer] = rendered;
+        std::vector<const SourceRecord*>& all = pointers_[owner_pointer];
+        all.insert(all.end(), rendered.begin(), rendered.end());
       }
-      if (!sets.empty()) records[owner_key(*owner)] = sets;
+      if (!sets.empty()) records[key] = sets;
     }
     doc["records"] = records;
     return doc.dump(2) + "\n";
@@ -818,11 +858,55 @@ class ZoneConverter {
     std::stable_sort(result_.errors.begin(), result_.errors.end(), before);
   }
 
-  /// Loads the JSON as `dnsd serve` and `dnsd check` would; any error is an importer bug.
-  void verify_loads(const std::string& json) {
-    LoadResult loaded = load_zone_json(json, file_ + " (converted)");
-    for (const LoadError& e : loaded.errors)
-      error(ImportMessage{file_, 0, "internal error: the converted zone does not load: " + e.to_string()});
+  // Renders the zone, then loads it as `dnsd check` would. A record the loader
+  // still refuses (its rules may grow stricter than the ones mirrored here) is
+  // skipped with the loader's own reason and the zone rendered again, so the
+  // output always loads. An error that names no record is an importer bug.
+  void convert() {
+    size_t base_warnings = result_.warnings.size();
+    std::map<std::string, SkipTally> base_skips = skips_;
+    for (int attempt = 0; attempt < kMaxRenders; ++attempt) {
+      // Each rendering starts from the same state, so its warnings are not repeated.
+      result_.warnings.erase(result_.warnings.begin() + std::ptrdiff_t(base_warnings), result_.warnings.end());
+      skips_ = base_skips;
+      for (const auto& [record, reason] : refused_) skip(*record, reason);
+      pointers_.clear();
+      std::string json = render();
+      if (!result_.ok()) return;
+      LoadResult loaded = load_zone_json(json, file_ + " (converted)");
+      if (loaded.errors.empty()) {
+        result_.json = std::move(json);
+        return;
+      }
+      if (!refuse(loaded.errors)) return;
+    }
+    error(ImportMessage{file_, 0, "internal error: the converted zone still does not load after skipping what "
+                                  "dnsd's loader refused"});
+  }
+
+  /// Marks the records behind each load error as refused; false if an error names none.
+  bool refuse(const std::vector<LoadError>& errors) {
+    bool placed = true;
+    for (const LoadError& e : errors) {
+      const std::vector<const SourceRecord*>* records = records_at(e.pointer);
+      if (!records) {
+        error(ImportMessage{file_, 0, "internal error: the converted zone does not load: " + e.to_string()});
+        placed = false;
+        continue;
+      }
+      for (const SourceRecord* r : *records) refused_.emplace(r, "dnsd's loader refuses it: " + e.message);
+    }
+    return placed;
+  }
+
+  /// The records rendered at `pointer` or at the nearest enclosing pointer below "/records".
+  const std::vector<const SourceRecord*>* records_at(std::string pointer) const {
+    while (pointer.size() > std::strlen("/records/")) {
+      auto it = pointers_.find(pointer);
+      if (it != pointers_.end()) return &it->second;
+      pointer.erase(pointer.rfind('/'));
+    }
+    return nullptr;
   }
 
   // ---- messages
@@ -842,6 +926,10 @@ class ZoneConverter {
   const SourceRecord* soa_ = nullptr;
   std::map<std::string, ImportedOwner> owners_;  ///< by lowercased wire name
   std::map<std::string, SkipTally> skips_;       ///< by type and reason
+  /// Records dnsd's loader refused in an earlier rendering, with its reason.
+  std::map<const SourceRecord*, std::string> refused_;
+  /// JSON pointer of each owner, RRset and record in the last rendering -> its records.
+  std::map<std::string, std::vector<const SourceRecord*>> pointers_;
 };
 
 }  // namespace

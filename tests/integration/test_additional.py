@@ -5,7 +5,6 @@ get none. Additional data that does not fit is left out without setting TC
 
 import dns.flags
 import dns.rcode
-import pytest
 
 from dnsd_harness import TC, flags_of, make_query, section_texts
 

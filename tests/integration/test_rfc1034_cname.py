@@ -8,7 +8,7 @@ import dns.flags
 import dns.rcode
 import dns.rdatatype
 
-from dnsd_harness import rrsets, section_texts, texts
+from dnsd_harness import rrsets, section_texts
 
 WWW = ["192.0.2.10", "192.0.2.11", "192.0.2.12"]
 Z = ".example.test."

@@ -6,7 +6,7 @@ import dns.flags
 import dns.rcode
 import pytest
 
-from dnsd_harness import AA, QR, RA, RD, flags_of, make_query, rrsets, texts
+from dnsd_harness import QR, RA, RD, flags_of, make_query, rrsets, texts
 
 WWW = ["192.0.2.10", "192.0.2.11", "192.0.2.12"]
 

@@ -4,9 +4,6 @@ form."""
 
 import struct
 
-import dns.name
-import dns.rdatatype
-
 from dnsd_harness import make_query
 
 

@@ -3,13 +3,11 @@
 flags are not echoed (6.1.2, 6.1.4), two OPTs are FORMERR (6.1.1), payload
 below 512 counts as 512 (6.2.5), and dnsd advertises and honours 1232."""
 
-import struct
-
 import dns.edns
 import dns.flags
 import dns.rcode
 
-from dnsd_harness import TC, flags_of, header, make_query, opt_rr, question, rcode_of, section_texts
+from dnsd_harness import TC, flags_of, header, make_query, opt_rr, question, rcode_of
 
 
 def test_no_opt_without_edns(server):

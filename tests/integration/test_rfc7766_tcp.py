@@ -3,12 +3,11 @@ queries per connection, pipelined queries all answered (6.2.1.1), a message
 split across segments reassembled (8), idle connections closed (6.2.3), and a
 cap on concurrent connections (6.2.2)."""
 
-import socket
 import time
 
 import dns.rcode
 
-from dnsd_harness import ZONES, make_query, parse, section_texts, wait_for
+from dnsd_harness import ZONES, make_query, parse, wait_for
 
 WWW = ["192.0.2.10", "192.0.2.11", "192.0.2.12"]
 

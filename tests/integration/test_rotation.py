@@ -4,9 +4,7 @@ cyclic shift of the others), all rotations appear, per RRset."""
 
 import socket
 
-import dns.message
-
-from dnsd_harness import make_query, parse, texts
+from dnsd_harness import ZONES, make_query, parse, texts
 
 
 def is_rotation(order, base):
@@ -68,7 +66,6 @@ def test_dig_sees_different_first_addresses(server):
 
 
 def test_one_client_socket_sees_rotation_with_two_threads(start_dnsd):
-    from dnsd_harness import ZONES
     d = start_dnsd(zones=ZONES, threads=2)
     seen = []
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:  # one source port: one worker

@@ -1,0 +1,123 @@
+#include "zones/zone_schema.h"
+
+namespace dnsd::zones {
+
+std::string_view zone_schema_json() {
+  static constexpr std::string_view kSchema = R"SCHEMA({
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://dnsd.invalid/schema/zone.json",
+  "title": "dnsd zone file",
+  "description": "One DNS zone served by dnsd. Reference: zones/FORMAT.md.",
+  "type": "object",
+  "required": ["origin", "soa", "records"],
+  "additionalProperties": false,
+  "properties": {
+    "$schema": {"type": "string"},
+    "origin": {"type": "string", "pattern": "\\.$", "description": "The zone's name, absolute, with a trailing dot."},
+    "ttl": {"$ref": "#/$defs/ttl", "description": "Default TTL of RRsets, seconds (default 3600)."},
+    "soa": {
+      "type": "object",
+      "required": ["mname"],
+      "additionalProperties": false,
+      "properties": {
+        "mname": {"type": "string", "description": "Primary name server."},
+        "rname": {"type": "string", "description": "Responsible mailbox (default hostmaster)."},
+        "serial": {"type": "integer", "minimum": 0, "maximum": 4294967295},
+        "refresh": {"$ref": "#/$defs/ttl"},
+        "retry": {"$ref": "#/$defs/ttl"},
+        "expire": {"$ref": "#/$defs/ttl"},
+        "minimum": {"$ref": "#/$defs/ttl", "description": "Negative-caching TTL cap (RFC 2308)."},
+        "ttl": {"$ref": "#/$defs/ttl"}
+      }
+    },
+    "records": {
+      "type": "object",
+      "description": "Owner name (relative to origin, @ for the apex) -> type -> RRset.",
+      "additionalProperties": {
+        "type": "object",
+        "propertyNames": {"pattern": "^([A-Za-z][A-Za-z0-9-]*|TYPE[0-9]+|type[0-9]+)$"},
+        "additionalProperties": {"$ref": "#/$defs/rrset"}
+      }
+    },
+    "pools": {
+      "type": "object",
+      "propertyNames": {"pattern": "^[A-Za-z0-9_.-]{1,63}$"},
+      "additionalProperties": {"$ref": "#/$defs/pool"}
+    }
+  },
+  "$defs": {
+    "ttl": {"type": "integer", "minimum": 0, "maximum": 2147483647},
+    "data": {
+      "oneOf": [
+        {"type": "string"},
+        {"type": "array", "items": {"type": "string"}, "minItems": 1}
+      ]
+    },
+    "rrset": {
+      "oneOf": [
+        {"$ref": "#/$defs/data"},
+        {"type": "object", "required": ["data"], "additionalProperties": false,
+         "properties": {"ttl": {"$ref": "#/$defs/ttl"}, "data": {"$ref": "#/$defs/data"}}},
+        {"type": "object", "required": ["pool"], "additionalProperties": false,
+         "properties": {"ttl": {"$ref": "#/$defs/ttl"}, "pool": {"type": "string"}}}
+      ]
+    },
+    "seconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 86400},
+    "member": {
+      "oneOf": [
+        {"type": "string", "description": "An IPv4 or IPv6 address."},
+        {"type": "object", "required": ["address"], "additionalProperties": false,
+         "properties": {
+           "address": {"type": "string"},
+           "weight": {"type": "integer", "minimum": 1, "maximum": 65535},
+           "backup": {"type": "boolean"},
+           "check_address": {"type": "string"},
+           "state": {"enum": ["auto", "drain"]}
+         }}
+      ]
+    },
+    "check": {
+      "type": "object",
+      "required": ["type"],
+      "additionalProperties": false,
+      "properties": {
+        "type": {"enum": ["none", "tcp", "http", "https", "dns", "exec"]},
+        "port": {"type": "integer", "minimum": 1, "maximum": 65535},
+        "path": {"type": "string", "pattern": "^/"},
+        "host": {"type": "string"},
+        "expect": {"oneOf": [
+          {"type": "integer", "minimum": 100, "maximum": 599},
+          {"type": "array", "items": {"type": "integer", "minimum": 100, "maximum": 599}, "minItems": 1}
+        ]},
+        "body": {"type": "string"},
+        "tls_verify": {"type": "boolean"},
+        "query_name": {"type": "string"},
+        "query_type": {"type": ["string", "integer"]},
+        "command": {"type": "string"},
+        "interval": {"$ref": "#/$defs/seconds"},
+        "fast_interval": {"$ref": "#/$defs/seconds"},
+        "timeout": {"$ref": "#/$defs/seconds"},
+        "rise": {"type": "integer", "minimum": 1, "maximum": 100},
+        "fall": {"type": "integer", "minimum": 1, "maximum": 100}
+      }
+    },
+    "pool": {
+      "type": "object",
+      "required": ["members"],
+      "additionalProperties": false,
+      "properties": {
+        "ttl": {"$ref": "#/$defs/ttl"},
+        "members": {"type": "array", "items": {"$ref": "#/$defs/member"}, "minItems": 1, "maxItems": 1024},
+        "check": {"$ref": "#/$defs/check"},
+        "policy": {"enum": ["round-robin", "weighted"]},
+        "max_answers": {"type": "integer", "minimum": 1, "maximum": 64},
+        "when_all_down": {"enum": ["serve-all", "serve-none"]}
+      }
+    }
+  }
+}
+)SCHEMA";
+  return kSchema;
+}
+
+}  // namespace dnsd::zones

@@ -1,0 +1,94 @@
+"""Failover against real HTTP backends: a backend that dies leaves the answers,
+one that comes back returns, and each change is logged on one line.
+
+Backends are tests/integration/backends/http_backend.py processes on
+127.0.1.x, killed with SIGKILL (a crash: connects are refused at once).
+Checks use FAST_CHECK (interval 0.5 s, fast_interval 0.1 s, fall 2, rise 2),
+so a refused member leaves within about 0.5 + 0.1 s; every wait polls with
+CHANGE_DEADLINE as its bound, never a fixed sleep.
+"""
+
+import re
+
+from health_support import backends  # noqa: F401 (a fixture)
+from health_support import (FAST_CHECK, addresses, fast_check, pool_zone, state_lines, wait_answers,
+                            wait_state_line)
+
+
+def test_killed_backend_leaves_the_answers_and_returns_when_restarted(start_dnsd, zone_dir, backends):
+    live = ["127.0.1.10", "127.0.1.11", "127.0.1.12"]
+    b = backends(live)
+    port = b[0].port
+    zones = zone_dir({"example.test.json": pool_zone(
+        {"web": {"ttl": 5, "members": live, "check": fast_check(port=port)}})})
+    d = start_dnsd(zones=zones, threads=1)
+
+    assert set(addresses(d)) == set(live), "all three backends answer after the first probe round"
+    resp = d.query("www.example.test.", "A")
+    assert resp.answer[0].ttl == 5, "the pool's TTL"
+
+    b[1].kill()
+    took = wait_answers(d, lambda s: s == {live[0], live[2]}, "the killed backend to leave the answers")
+    # fall x fast_interval after the first failed probe, which comes at most one interval later.
+    bound = FAST_CHECK["interval"] * 1.1 + FAST_CHECK["fall"] * FAST_CHECK["fast_interval"] * 1.1
+    print(f"left after {took:.2f}s (nominal bound {bound:.2f}s)")
+
+    b[1].start()
+    took = wait_answers(d, lambda s: s == set(live), "the restarted backend to return")
+    print(f"returned after {took:.2f}s")
+
+    wait_state_line(d, "member=127.0.1.11 ", "down -> up")
+    lines = state_lines(d)
+    down = [l for l in lines if "member=127.0.1.11 " in l and "up -> down" in l]
+    up = [l for l in lines if "member=127.0.1.11 " in l and "down -> up" in l]
+    assert len(down) == 1 and len(up) == 1, "\n".join(lines)
+    # pool, member, check, old -> new, and why with its latency, on one line:
+    assert re.search(rf"pool=web member=127\.0\.1\.11 \(check http 127\.0\.1\.11:{port}\) up -> down: "
+                     r"connect refused in [0-9.]+ ms", down[0]), down[0]
+    assert re.search(r"down -> up: HTTP 200 in [0-9.]+ ms", up[0]), up[0]
+    assert not [l for l in lines if "127.0.1.10 " in l and "up -> down" in l], "the others never flapped"
+
+
+def test_backend_that_accepts_but_never_replies_is_marked_down_by_the_timeout(start_dnsd, zone_dir, backends):
+    live = ["127.0.1.13", "127.0.1.14"]
+    b = backends(live)
+    zones = zone_dir({"example.test.json": pool_zone(
+        {"web": {"ttl": 5, "members": live, "check": fast_check(port=b[0].port)}})})
+    d = start_dnsd(zones=zones, threads=1)
+    assert set(addresses(d)) == set(live)
+
+    b[0].set_mode("hang")  # the process still accepts connections; it just never answers
+    # Each probe now lasts the whole timeout (0.3 s): interval + fall x (fast_interval + timeout).
+    wait_answers(d, lambda s: s == {live[1]}, "the hung backend to leave the answers")
+    line = wait_state_line(d, "member=127.0.1.13 ", "up -> down")
+    assert "timeout after 300 ms" in line, line
+
+    b[0].set_mode("ok")
+    wait_answers(d, lambda s: s == set(live), "the recovered backend to return")
+
+
+def test_backend_returning_500_is_down_unless_expect_lists_it(start_dnsd, zone_dir, backends):
+    live = ["127.0.1.15", "127.0.1.16"]
+    b = backends(live)
+    port = b[0].port
+    zones = zone_dir({"example.test.json": pool_zone(
+        {"web": {"ttl": 5, "members": live, "check": fast_check(port=port)},
+         # Same members, a check that also accepts 500: a separate probe target.
+         "lenient": {"ttl": 5, "members": live, "check": fast_check(port=port, expect=[200, 500])}},
+        {"www": {"A": {"pool": "web"}}, "lenient": {"A": {"pool": "lenient"}}})})
+    d = start_dnsd(zones=zones, threads=1)
+    assert set(addresses(d)) == set(live)
+
+    b[0].set_mode("500")
+    wait_answers(d, lambda s: s == {live[1]}, "the backend answering 500 to leave www")
+    line = wait_state_line(d, "pool=web member=127.0.1.15 ", "up -> down")
+    assert re.search(r"HTTP 500 in [0-9.]+ ms", line), line
+    for _ in range(5):
+        assert set(addresses(d, "lenient.example.test.")) == set(live), "expect [200, 500] keeps it"
+    assert not [l for l in state_lines(d) if "pool=lenient" in l and "up -> down" in l]
+
+    b[0].set_mode("503")
+    wait_answers(d, lambda s: s == {live[1]}, "503 is in neither list", name="lenient.example.test.")
+
+    b[0].set_mode("ok")
+    wait_answers(d, lambda s: s == set(live), "the backend to return to www")

@@ -4,14 +4,19 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "dnsd/commands.h"
+#include "dnsd/control_server.h"
+#include "dnsd/health_service.h"
 #include "dnsd/listen_address.h"
 #include "dnsd/log.h"
 #include "dnsd/server.h"
 #include "dnsd/zone_watcher.h"
+#include "health/health_registry.h"
 
 namespace dnsd {
 namespace {
@@ -39,10 +44,17 @@ void serve_usage(FILE* out) {
                "  --tcp-max-connections N      most open TCP connections; at the limit the oldest\n"
                "                               idle one is closed, or the new one refused (default 1000)\n"
                "  --log-format text|json       log line format on stderr (default text)\n"
+               "  --control ADDR:PORT|none     control API and /metrics over HTTP (default %s);\n"
+               "                               `none` disables it\n"
+               "  --control-token TOKEN        require `Authorization: Bearer TOKEN` on the control\n"
+               "                               API; required for a non-loopback --control address\n"
+               "  --control-token-file FILE    read the token from FILE's first line instead\n"
+               "  --state-dir DIR              keep runtime state (drains) in DIR, so it survives\n"
+               "                               a restart (default: not kept)\n"
                "  --no-watch                   do not watch DIR for changes; reload only on\n"
                "                               SIGHUP or `dnsd ctl reload` (default: watch)\n"
                "  --help                       show this help\n",
-               kDefaultListen);
+               kDefaultListen, kDefaultControlAddress);
 }
 
 /// Parses a decimal in [min, max]; on failure prints why and returns false.
@@ -58,7 +70,18 @@ bool parse_number(const char* flag, const char* text, unsigned min, unsigned max
   return true;
 }
 
-enum Option : int { kZones = 1, kListen, kThreads, kTcpIdle, kTcpMax, kLogFormat, kNoWatch, kHelp };
+/// Reads the first line of `path` (trailing whitespace dropped) into `out`.
+bool read_token_file(const char* path, std::string& out) {
+  std::ifstream in(path);
+  if (!in || !std::getline(in, out)) return false;
+  while (!out.empty() && (out.back() == '\r' || out.back() == ' ' || out.back() == '\t')) out.pop_back();
+  return !out.empty();
+}
+
+enum Option : int {
+  kZones = 1, kListen, kThreads, kTcpIdle, kTcpMax, kLogFormat, kNoWatch, kHelp,
+  kControl, kControlToken, kControlTokenFile, kStateDir
+};
 
 }  // namespace
 
@@ -70,12 +93,18 @@ int cmd_serve(int argc, char** argv) {
       {"tcp-idle-timeout", required_argument, nullptr, kTcpIdle},
       {"tcp-max-connections", required_argument, nullptr, kTcpMax},
       {"log-format", required_argument, nullptr, kLogFormat},
+      {"control", required_argument, nullptr, kControl},
+      {"control-token", required_argument, nullptr, kControlToken},
+      {"control-token-file", required_argument, nullptr, kControlTokenFile},
+      {"state-dir", required_argument, nullptr, kStateDir},
       {"no-watch", no_argument, nullptr, kNoWatch},
       {"help", no_argument, nullptr, kHelp},
       {nullptr, 0, nullptr, 0},
   };
   ServerConfig config;
   bool watch = true;
+  ControlOptions control;
+  std::string control_text = kDefaultControlAddress;
   opterr = 0;
   optind = 1;
   for (;;) {
@@ -123,6 +152,22 @@ int cmd_serve(int argc, char** argv) {
         set_log_format(format);
         break;
       }
+      case kControl:
+        control_text = optarg;
+        break;
+      case kControlToken:
+        control.token = optarg;
+        break;
+      case kControlTokenFile:
+        if (!read_token_file(optarg, control.token)) {
+          std::fprintf(stderr, "dnsd serve: --control-token-file %s: cannot read a token from its first line\n",
+                       optarg);
+          return 2;
+        }
+        break;
+      case kStateDir:
+        control.state_dir = optarg;
+        break;
       case kNoWatch:
         watch = false;
         break;
@@ -157,9 +202,47 @@ int cmd_serve(int argc, char** argv) {
     config.listen.push_back(address);
   }
 
+  const bool control_enabled = control_text != "none";
+  if (control_enabled) {
+    std::string error;
+    if (!parse_listen_address(control_text, control.address, error)) {
+      std::fprintf(stderr, "dnsd serve: --control: %s\n", error.c_str());
+      return 2;
+    }
+    if (const std::string problem = control_options_problem(control); !problem.empty()) {
+      std::fprintf(stderr, "dnsd serve: %s\n", problem.c_str());
+      return 2;
+    }
+  } else if (!control.token.empty() || !control.state_dir.empty()) {
+    std::fprintf(stderr, "dnsd serve: --control-token and --state-dir need the control API (not --control none)\n");
+    return 2;
+  }
+
+  // The health table pool members bind to: the control API drains through it.
+  health::HealthRegistry registry;
+  config.load_options = registry.load_options();
+
+  std::unique_ptr<ControlServer> control_server;
+  if (control_enabled) {
+    control_server = std::make_unique<ControlServer>(control, &registry);
+    std::string error;
+    if (!control_server->restore_state(error)) {  // before the first load binds admin states
+      log_error("--state-dir: %s", error.c_str());
+      return 1;
+    }
+  }
+  // The prober: a first round before the workers answer, then continuous probing.
+  HealthServiceOptions health_options;
+  auto health_service = std::make_unique<HealthService>(registry, health_options);
+  HealthService* prober = health_service.get();
+  config.publish_hooks.before = [prober](const zones::ZoneSet& set) { prober->before_publish(set); };
+  config.publish_hooks.after = [prober](const zones::ZoneSet& set) { prober->after_publish(set); };
+
   Server server(std::move(config));
+  server.add_service(std::move(health_service));
   // Before run(): the watcher notes the files before the first load reads them.
   if (watch) server.add_service(std::make_unique<ZoneWatcher>(server.config().zones_path));
+  if (control_server) server.add_service(std::move(control_server));
   return server.run();
 }
 

@@ -10,5 +10,9 @@ int cmd_serve(int argc, char** argv);
 int cmd_check(int argc, char** argv);
 /// `dnsd import ZONEFILE`: convert an RFC 1035 zone file to dnsd's JSON format.
 int cmd_import(int argc, char** argv);
+/// `dnsd schema`: print the zone file JSON Schema for editors.
+int cmd_schema(int argc, char** argv);
+/// `dnsd ctl COMMAND`: status, reload, drain, undrain, explain through the control API.
+int cmd_ctl(int argc, char** argv);
 
 }  // namespace dnsd

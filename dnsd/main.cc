@@ -17,6 +17,8 @@ constexpr Subcommand kSubcommands[] = {
     {"serve", dnsd::cmd_serve, "answer DNS queries for the zones in a directory"},
     {"check", dnsd::cmd_check, "validate zone files without serving them"},
     {"import", dnsd::cmd_import, "convert a BIND/NSD/Knot zone file to dnsd's JSON format"},
+    {"schema", dnsd::cmd_schema, "print the JSON Schema of zone files, for editors"},
+    {"ctl", dnsd::cmd_ctl, "talk to a running server: status, reload, drain, undrain, explain"},
 };
 
 void usage(FILE* out) {

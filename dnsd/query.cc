@@ -31,6 +31,8 @@ class Responder {
   uint16_t answer(uint32_t zone_index);
   bool truncated() const { return truncated_; }
   bool authoritative() const { return authoritative_; }
+  /// Whether some pool selection found no healthy member (see QueryResult::all_down).
+  bool all_down() const { return all_down_; }
 
  private:
   /// Outcome of putting one RRset into the packet.
@@ -54,6 +56,7 @@ class Responder {
   uint32_t zone_index_ = kNone;
   bool truncated_ = false;
   bool authoritative_ = true;
+  bool all_down_ = false;
   uint32_t additional_done_[kMaxAdditionalTargets];
   size_t additional_count_ = 0;
 };
@@ -86,6 +89,9 @@ Responder::Put Responder::put_pool(Section section, const uint8_t* owner, size_t
   health::read_member_views(pool, std::span(views, n));
   const uint8_t family = set.type == rr::AAAA ? 6 : 4;
   const health::Selection chosen = health::select_members(pool, std::span(views, n), family, next_rotation(set));
+  all_down_ |= chosen.rule == health::SelectionRule::AllDownServeAll ||
+               chosen.rule == health::SelectionRule::AllDownServeNone ||
+               chosen.rule == health::SelectionRule::DrainedLastResort;
   if (chosen.count == 0) return Put::Empty;
   const PacketWriter::Mark before = w_.mark();
   static constexpr uint16_t kNoNames[2] = {0xFFFF, 0xFFFF};
@@ -160,7 +166,12 @@ uint16_t Responder::answer(uint32_t zone_index) {
   zone_ = &zones_.zone(zone_index);
   const zones::LabeledName* name = &q_.qname;
   zones::LabeledName cname_target;  // storage for the name a CNAME leads to
+  uint64_t visited[kMaxCnameChain + 1];  // names already answered in this chain, by hash
   for (int link = 0; link <= kMaxCnameChain; ++link) {
+    // A loop ends where a name repeats: each CNAME of the loop appears once.
+    for (int i = 0; i < link; ++i)
+      if (visited[i] == name->suffix_hash[0]) return rcode::kNoError;
+    visited[link] = name->suffix_hash[0];
     const Lookup found = lookup_name(*zone_, *name, q_.qtype);
     switch (found.kind) {
       case LookupKind::NoName:
@@ -287,7 +298,9 @@ QueryResult process_query(std::span<const uint8_t> query, std::span<uint8_t> res
   Responder responder(q, zones, rotation, w);
   const uint16_t rc = responder.answer(zone_index);
   if (responder.authoritative()) response[2] |= 0x04;  // AA
-  return finish(w, q, rc, responder.truncated());
+  QueryResult result = finish(w, q, rc, responder.truncated());
+  result.all_down = responder.all_down();
+  return result;
 }
 
 }  // namespace dnsd

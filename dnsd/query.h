@@ -28,6 +28,9 @@ struct QueryResult {
   uint16_t rcode = 0;      ///< full (extended) rcode sent, e.g. 16 for BADVERS
   uint16_t qtype = 0;      ///< question type, 0 if none could be parsed
   bool truncated = false;  ///< TC was set
+  /// A pool in this response had no healthy member to give (answered by its
+  /// when_all_down policy, or by drained members as a last resort).
+  bool all_down = false;
 };
 
 /// Per-worker rotation counters, one per rotating RRset of the current

@@ -46,6 +46,8 @@ struct QueryTotals {
   std::array<uint64_t, kTransportCount> truncated{};
   /// Packets process_query declined to answer (malformed, QR set, ...).
   std::array<uint64_t, kTransportCount> dropped{};
+  /// Responses in which a pool had no healthy member (QueryResult::all_down).
+  std::array<uint64_t, kTransportCount> all_down{};
   /// UDP packets lost locally: too large to receive, or the send failed.
   uint64_t udp_receive_errors = 0;
   uint64_t udp_send_errors = 0;
@@ -79,6 +81,7 @@ class alignas(64) QueryStats {
     by_qtype_[t][qtype_bucket(result.qtype)].add();
     by_rcode_[t][rcode_bucket(result.rcode)].add();
     if (result.truncated) truncated_[t].add();
+    if (result.all_down) all_down_[t].add();
   }
 
   // Transport-level events. Owning worker thread.
@@ -101,6 +104,7 @@ class alignas(64) QueryStats {
   std::array<std::array<StatCounter, kRcodeBuckets>, kTransportCount> by_rcode_;
   std::array<StatCounter, kTransportCount> truncated_;
   std::array<StatCounter, kTransportCount> dropped_;
+  std::array<StatCounter, kTransportCount> all_down_;
   StatCounter udp_receive_errors_, udp_send_errors_;
   StatCounter tcp_accepted_, tcp_refused_, tcp_evicted_, tcp_idle_timeouts_;
 };

@@ -1,14 +1,24 @@
 #include "dnsd/server.h"
 
+#include <chrono>
 #include <csignal>
 
 #include "dnsd/listen_socket.h"
 #include "dnsd/log.h"
 
 namespace dnsd {
+namespace {
+
+uint64_t wall_ms() {
+  return uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count());
+}
+
+}  // namespace
 
 Server::Server(ServerConfig config)
-    : config_(std::move(config)), reloader_(config_.zones_path, store_, config_.load_options) {
+    : config_(std::move(config)), reloader_(config_.zones_path, store_, config_.load_options, config_.publish_hooks) {
   uv_loop_init(&loop_);
   uv_async_init(&loop_, &stop_async_, on_stop_request);
   stop_async_.data = this;
@@ -36,7 +46,8 @@ int Server::run() {
   uv_signal_start(&sigint_, on_signal, SIGINT);
   uv_signal_start(&sighup_, on_signal, SIGHUP);
 
-  ReloadReport report = reloader_.reload();
+  started_at_ms_.store(wall_ms(), std::memory_order_relaxed);
+  ReloadReport report = load_and_record();
   log_report(report, true);
   if (!report.published) return 1;
 
@@ -108,11 +119,29 @@ void Server::on_signal(uv_signal_t* handle, int signum) {
 }
 
 ReloadReport Server::reload() {
-  ReloadReport report = reloader_.reload();
+  std::lock_guard lock(reload_mutex_);
+  ReloadReport report = load_and_record();
   log_report(report, false);
   if (report.published)
     for (size_t i = 0; i < services_started_; ++i) services_[i]->on_reload(report);
   return report;
+}
+
+ReloadReport Server::load_and_record() {
+  const auto begin = std::chrono::steady_clock::now();
+  ReloadReport report = reloader_.reload();
+  const double took = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin).count();
+  std::lock_guard lock(history_mutex_);
+  ++(report.published && report.failed == 0 ? history_.ok : history_.failed);
+  history_.last = report;
+  history_.last_at_ms = wall_ms();
+  history_.last_duration_ms = took;
+  return report;
+}
+
+ReloadHistory Server::reload_history() const {
+  std::lock_guard lock(history_mutex_);
+  return history_;
 }
 
 QueryTotals Server::query_totals() const {

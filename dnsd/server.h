@@ -15,7 +15,9 @@
 #include <uv.h>
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -37,6 +39,16 @@ struct ServerConfig {
   unsigned threads = 1;                    ///< --threads: worker loops
   TcpLimits tcp;                           ///< --tcp-idle-timeout, --tcp-max-connections
   zones::LoadOptions load_options;         ///< health bindings, set by the prober
+  PublishHooks publish_hooks;              ///< run around every publish (the prober's)
+};
+
+/// Every load and reload so far (start-up included), for status and metrics.
+struct ReloadHistory {
+  uint64_t ok = 0;      ///< published, and every file loaded
+  uint64_t failed = 0;  ///< some file failed, or nothing could be published
+  ReloadReport last;    ///< the latest report; meaningful when last_at_ms != 0
+  uint64_t last_at_ms = 0;        ///< Unix ms when the latest one finished; 0 before the first
+  double last_duration_ms = 0;    ///< how long it took (parse, build, publish)
 };
 
 /// The server. Construct, add services, run() on the main thread.
@@ -59,8 +71,16 @@ class Server {
   void request_stop();
 
   /// Reloads the zones directory and publishes the result (see ZoneReloader),
-  /// logs it, and tells the services. Any non-worker thread.
+  /// logs it, and tells the services. Reloads are serialised (SIGHUP, the file
+  /// watcher and the control API may ask at once), services' on_reload
+  /// included, so on_reload must not call reload(). Any non-worker thread.
   ReloadReport reload();
+
+  /// Counts and the latest report of every load and reload. Any thread.
+  ReloadHistory reload_history() const;
+
+  /// Unix ms when run() began, for uptime. Any thread after run() began.
+  uint64_t started_at_ms() const { return started_at_ms_.load(std::memory_order_relaxed); }
 
   /// Sum of every worker's query counters. Any thread.
   QueryTotals query_totals() const;
@@ -79,6 +99,8 @@ class Server {
   bool start_workers();
   void stop_everything();
   void log_report(const ReloadReport& report, bool initial) const;
+  /// reloader_.reload(), timed and recorded in history_.
+  ReloadReport load_and_record();
 
   ServerConfig config_;
   zones::ZoneStore store_;
@@ -86,7 +108,11 @@ class Server {
   std::atomic<unsigned> tcp_open_count_{0};
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::unique_ptr<Service>> services_;
-  size_t services_started_ = 0;
+  std::atomic<size_t> services_started_{0};  ///< read by reload() on other threads
+  std::mutex reload_mutex_;           ///< held for a whole reload()
+  mutable std::mutex history_mutex_;  ///< guards history_
+  ReloadHistory history_;
+  std::atomic<uint64_t> started_at_ms_{0};
 
   uv_loop_t loop_{};
   uv_signal_t sigterm_{}, sigint_{}, sighup_{};

@@ -6,8 +6,9 @@
 
 namespace dnsd {
 
-ZoneReloader::ZoneReloader(std::string path, zones::ZoneStore& store, zones::LoadOptions options)
-    : path_(std::move(path)), store_(store), options_(std::move(options)) {}
+ZoneReloader::ZoneReloader(std::string path, zones::ZoneStore& store, zones::LoadOptions options,
+                           PublishHooks hooks)
+    : path_(std::move(path)), store_(store), options_(std::move(options)), hooks_(std::move(hooks)) {}
 
 ReloadReport ZoneReloader::reload() {
   std::lock_guard lock(mutex_);
@@ -42,7 +43,9 @@ ReloadReport ZoneReloader::reload() {
       report.kept.push_back({load.files[i], set->zone(z).origin_text(), set->zone(z).serial()});
     }
   }
+  if (hooks_.before) hooks_.before(*set);
   store_.publish(set);
+  if (hooks_.after) hooks_.after(*set);
   published_ = std::move(set);
   report.published = true;
   return report;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -36,12 +37,21 @@ struct ReloadReport {
   std::vector<zones::LoadError> errors;  ///< every error, as `FILE: /pointer: message`
 };
 
+/// Code that must run around every publish: the prober probes members a load
+/// just bound before they are served, and learns what is published after.
+/// Both run on the reloading thread, under the reloader's mutex.
+struct PublishHooks {
+  std::function<void(const zones::ZoneSet&)> before;  ///< after loading, before publishing
+  std::function<void(const zones::ZoneSet&)> after;   ///< right after publishing
+};
+
 /// Owns "the last good zone of each file". Reloads are serialised by a mutex,
 /// so any non-worker thread (main loop, control API, watcher) may call reload().
 class ZoneReloader {
  public:
   /// `store` outlives the reloader; `options` bind pool members to live health state.
-  ZoneReloader(std::string path, zones::ZoneStore& store, zones::LoadOptions options = {});
+  ZoneReloader(std::string path, zones::ZoneStore& store, zones::LoadOptions options = {},
+               PublishHooks hooks = {});
 
   /// Loads the directory (or single file) and publishes a snapshot of every zone
   /// that loaded, plus the last good version of every file that now fails. Files
@@ -56,6 +66,7 @@ class ZoneReloader {
   std::string path_;
   zones::ZoneStore& store_;
   zones::LoadOptions options_;
+  PublishHooks hooks_;
   std::mutex mutex_;
   /// The snapshot this reloader published last (its zones are each file's last
   /// good version); guarded by mutex_.

@@ -290,6 +290,7 @@ std::optional<ResultOutcome> HealthRegistry::record_result(uint64_t id, const Ch
     ev.refs = refs_locked(e);
     out.event = std::move(ev);
   }
+  metrics_.record(target.spec.type, result, out.transition, e.status.state);
   out.next_probe_ms = now_ms + next_delay(e.status, out.transition, target.spec, rng);
   e.status.next_probe_ms = out.next_probe_ms;
   return out;
@@ -328,6 +329,11 @@ HealthSnapshot HealthRegistry::status() const {
 size_t HealthRegistry::size() const {
   std::lock_guard lock(mutex_);
   return entries_.size();
+}
+
+ProbeMetrics HealthRegistry::probe_metrics() const {
+  std::lock_guard lock(mutex_);
+  return metrics_;
 }
 
 }  // namespace dnsd::health

@@ -24,6 +24,7 @@
 
 #include "health/check_result.h"
 #include "health/member_status.h"
+#include "health/probe_metrics.h"
 #include "health/state_change.h"
 #include "health/target_status.h"
 #include "zones/json_loader.h"
@@ -137,6 +138,9 @@ class HealthRegistry {
   /// Number of targets. Any thread.
   size_t size() const;
 
+  /// Probe latency, failures by reason and transitions so far, for /metrics. Any thread.
+  ProbeMetrics probe_metrics() const;
+
  private:
   struct RefEntry {
     TargetRef ref;
@@ -172,6 +176,7 @@ class HealthRegistry {
   std::unordered_map<const zones::MemberAdmin*, std::string> admin_by_ptr_;
   std::function<void()> change_listener_;
   std::function<void()> admin_listener_;
+  ProbeMetrics metrics_;  ///< updated by record_result
 };
 
 /// Zone name as the registry stores it: lowercase, trailing dot. Any thread.

@@ -183,6 +183,8 @@ class Dnsd:
     """One `dnsd serve` process on free loopback ports.
 
     hosts: addresses to listen on; each gets its own free port and a --listen.
+    Unless extra_args has its own --control, the control API gets a free port
+    on 127.0.0.1 too (`control_address`), so servers never fight over 8053.
     """
 
     def __init__(self, zones=ZONES, hosts=("127.0.0.1",), threads: int | None = None,
@@ -194,6 +196,7 @@ class Dnsd:
         self.log_dir = log_dir or tempfile.mkdtemp(prefix="dnsd-log-")
         self.proc: subprocess.Popen | None = None
         self.addrs: list[tuple[str, int]] = []
+        self.control_port: int | None = None
         self.log_path = os.path.join(self.log_dir, "dnsd.log")
 
     # -- lifecycle --------------------------------------------------------
@@ -206,18 +209,28 @@ class Dnsd:
     def port(self) -> int:
         return self.addrs[0][1]
 
+    @property
+    def control_address(self) -> str:
+        """ADDR:PORT of the control API (the harness's own, or the one in extra_args)."""
+        if "--control" in self.extra_args:
+            return self.extra_args[self.extra_args.index("--control") + 1]
+        return f"127.0.0.1:{self.control_port}"
+
     def command(self) -> list[str]:
         args = [dnsd_bin(), "serve", "--zones", self.zones]
         for host, port in self.addrs:
             args += ["--listen", listen_arg(host, port)]
         if self.threads is not None:
             args += ["--threads", str(self.threads)]
+        if "--control" not in self.extra_args:
+            args += ["--control", self.control_address]
         return args + self.extra_args
 
     def start(self) -> "Dnsd":
         last_log = ""
         for _ in range(5):  # another process may take our free port before dnsd binds it
             self.addrs = [(h, free_port(h)) for h in self.hosts]
+            self.control_port = free_port("127.0.0.1")
             with open(self.log_path, "ab") as log:
                 self.proc = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT,
                                              stdin=subprocess.DEVNULL, cwd=REPO)

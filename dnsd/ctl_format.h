@@ -1,0 +1,31 @@
+// What `dnsd ctl` prints: the control API's JSON (CONTROL_API.md) turned into
+// readable text. Pure functions of the JSON, so the wording is unit-tested
+// without a server. Main thread of the ctl process.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace dnsd {
+
+/// Columns padded to their widest cell, two spaces apart, no trailing blanks.
+std::string format_table(const std::vector<std::vector<std::string>>& rows);
+
+/// `dnsd ctl status`: a server line, the zones table (with each file's errors
+/// under it) and the pool members table.
+std::string format_status(const nlohmann::json& status);
+
+/// `dnsd ctl reload`: one summary line, then every error as `FILE: /pointer: message`.
+std::string format_reload(const nlohmann::json& report);
+
+/// `dnsd ctl drain|undrain`: what changed and, for a drain, when it is safe
+/// to stop the server (or why it is not). `local_time` prints instants in the
+/// local time zone as well as UTC.
+std::string format_admin(const nlohmann::json& result, bool local_time = true);
+
+/// `dnsd ctl explain`: zone, CNAME chain, pool and rule, the members, the
+/// answer served now, and the worst-case failover time.
+std::string format_explain(const nlohmann::json& explain);
+
+}  // namespace dnsd

@@ -1,0 +1,130 @@
+"""The dashboard (issue 4) in a real headless browser: Debian's chromium driven
+by chromedriver through selenium. dnsd probes three HTTP backends on
+127.0.1.x; the page must show them up, show a killed one down, and drain and
+undrain a member with its buttons (checked against GET /api/status too).
+
+Every wait polls with a deadline; the backends, dnsd and the browser are
+stopped by their fixtures."""
+
+import json
+import os
+import shutil
+import urllib.request
+
+import pytest
+
+from dnsd_harness import wait_for
+from health_support import backends  # noqa: F401 (a fixture)
+from health_support import CHANGE_DEADLINE, fast_check, pool_zone
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+LIVE = ["127.0.1.121", "127.0.1.122", "127.0.1.123"]
+CHECK = fast_check(interval=0.5, fast_interval=0.2, rise=1, fall=2)
+# Page refresh (1.5 s) + detection (interval + (fall-1) x fast_interval) + margin.
+DEADLINE = CHANGE_DEADLINE + 4.0
+
+webdriver = pytest.importorskip("selenium.webdriver", reason="python3-selenium is not installed (.ci/deps.sh)")
+from selenium.webdriver.chrome.options import Options  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback only
+
+
+def status(d):
+    with _opener.open(f"http://{d.control_address}/api/status", timeout=10) as r:
+        return json.loads(r.read())
+
+
+def api_member(d, address):
+    for p in status(d)["pools"]:
+        for m in p["members"]:
+            if p["name"] == "web" and m["address"] == address:
+                return m
+    raise AssertionError(f"no member {address} in /api/status")
+
+
+@pytest.fixture
+def browser(tmp_path):
+    if not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)):
+        pytest.skip("chromium and chromium-driver are not installed (.ci/deps.sh)")
+    profile = tmp_path / "chromium-profile"
+    profile.mkdir()
+    opts = Options()
+    opts.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-proxy-server", "--window-size=1400,900", f"--user-data-dir={profile}"):
+        opts.add_argument(arg)
+    service = Service(CHROMEDRIVER, log_output=str(tmp_path / "chromedriver.log"))
+    driver = webdriver.Chrome(service=service, options=opts)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def row(driver, address):
+    rows = driver.find_elements(By.CSS_SELECTOR, f'tr[data-member="web/{address}"]')
+    return rows[0] if rows else None
+
+
+def wait_row(driver, address, what, predicate):
+    """Polls the page until `address`'s row satisfies predicate(row); returns the row."""
+    def check(drv):
+        try:
+            r = row(drv, address)
+            return r if r is not None and predicate(r) else False
+        except Exception:  # the row was re-rendered between find and read
+            return False
+    return WebDriverWait(driver, DEADLINE, poll_frequency=0.1).until(check, f"page to show {address} {what}")
+
+
+def test_dashboard_shows_states_and_drains(start_dnsd, zone_dir, backends, browser, tmp_path):
+    b = backends(LIVE)
+    zones = zone_dir({"example.test.json": pool_zone(
+        {"web": {"ttl": 5, "members": LIVE, "check": dict(CHECK, port=b[0].port, path="/")}})})
+    d = start_dnsd(zones=zones, threads=1)
+
+    browser.get(f"http://{d.control_address}/")
+    assert browser.title == "dnsd dashboard"
+    WebDriverWait(browser, DEADLINE).until(
+        lambda drv: drv.find_elements(By.CSS_SELECTOR, 'tr[data-zone="example.test."]'), "zone row")
+    zone_row = browser.find_element(By.CSS_SELECTOR, '#zones tr[data-zone="example.test."]')
+    assert "1" in zone_row.text  # serial
+
+    for a in LIVE:
+        wait_row(browser, a, "up", lambda r: r.get_attribute("data-state") == "up")
+
+    # A backend dies: the page turns it down (red).
+    b[0].kill()
+    down = wait_row(browser, LIVE[0], "down", lambda r: r.get_attribute("data-state") == "down")
+    colour = down.find_element(By.CSS_SELECTOR, ".state").value_of_css_property("background-color")
+    assert colour.startswith("rgba(211, 59, 59") or colour.startswith("rgb(211, 59, 59"), colour
+
+    # Drain its neighbour with the button; the API and the page agree.
+    r = row(browser, LIVE[1])
+    r.find_element(By.CSS_SELECTOR, 'button[data-action="drain"]').click()
+    wait_for(lambda: api_member(d, LIVE[1])["admin"] == "drain", DEADLINE, "API to report the drain")
+    assert api_member(d, LIVE[1])["drained"] is True
+    drained = wait_row(browser, LIVE[1], "drained", lambda r: r.get_attribute("data-admin") == "drain")
+    assert "drained" in drained.find_element(By.CSS_SELECTOR, ".state").text
+    wait_row(browser, LIVE[0], "still down", lambda r: r.get_attribute("data-state") == "down")
+    browser.save_screenshot(str(tmp_path / "dashboard.png"))
+
+    # And undrain it again.
+    row(browser, LIVE[1]).find_element(By.CSS_SELECTOR, 'button[data-action="undrain"]').click()
+    wait_for(lambda: api_member(d, LIVE[1])["admin"] == "auto", DEADLINE, "API to report the undrain")
+    wait_row(browser, LIVE[1], "undrained",
+             lambda r: r.get_attribute("data-admin") == "auto" and r.get_attribute("data-state") == "up")
+
+
+def test_dashboard_sends_the_token_from_the_url(start_dnsd, zone_dir, browser):
+    zones = zone_dir({"example.test.json": pool_zone(
+        {"web": {"ttl": 5, "members": ["192.0.2.1"], "check": {"type": "none"}}})})
+    d = start_dnsd(zones=zones, threads=1, extra_args=["--control-token", "s3cret"])
+    browser.get(f"http://{d.control_address}/dashboard#token=s3cret")
+    wait_row(browser, "192.0.2.1", "up with the token", lambda r: r.get_attribute("data-state") == "up")

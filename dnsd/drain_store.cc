@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "dnsd/iso_time.h"
+#include "health/atomic_file.h"
 
 namespace dnsd {
 
@@ -66,35 +67,7 @@ bool DrainStore::save(const std::vector<DrainRecord>& drains, std::string& error
                     {"since", iso_time(d.since_ms)}});
   const std::string text = json{{"version", 1}, {"drains", list}}.dump(2) + "\n";
 
-  const std::string tmp = path_ + ".tmp." + std::to_string(::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    error = tmp + ": " + std::strerror(errno);
-    return false;
-  }
-  size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      error = tmp + ": write: " + std::strerror(errno);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return false;
-    }
-    done += size_t(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    error = tmp + ": " + std::strerror(errno);
-    ::unlink(tmp.c_str());
-    return false;
-  }
-  if (::rename(tmp.c_str(), path_.c_str()) != 0) {
-    error = path_ + ": rename: " + std::strerror(errno);
-    ::unlink(tmp.c_str());
-    return false;
-  }
-  return true;
+  return health::write_file_atomically(path_, text, error);
 }
 
 }  // namespace dnsd

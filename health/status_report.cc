@@ -29,6 +29,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "health/atomic_file.h"
 #include "health/check.h"
 #include "health/state_change.h"
 
@@ -219,31 +220,7 @@ bool status_from_json(std::string_view text, HealthSnapshot& out, std::string& e
 
 bool write_status_file(const std::string& path, const HealthSnapshot& snapshot, std::string& error) {
   const std::string text = status_to_json(to_wall_clock(snapshot, wall_clock_ms()));
-  const std::string tmp = path + ".tmp." + std::to_string(getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    error = tmp + ": " + std::strerror(errno);
-    return false;
-  }
-  size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      error = tmp + ": " + std::strerror(errno);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return false;
-    }
-    done += size_t(n);
-  }
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    error = path + ": " + std::strerror(errno);
-    ::unlink(tmp.c_str());
-    return false;
-  }
-  return true;
+  return write_file_atomically(path, text, error);
 }
 
 bool read_status_file(const std::string& path, HealthSnapshot& out, std::string& error) {

@@ -29,6 +29,7 @@ bool PacketWriter::start(uint16_t id, uint8_t flags1, uint8_t flags2, const uint
   std::memset(buf_ + 4, 0, 8);
   size_ = 12;
   entries_ = 0;
+  last_owner_length_ = 0;
   if (question_length > 0) {
     std::memcpy(buf_ + 12, question, question_length);
     put_u16(buf_ + 4, 1);
@@ -44,6 +45,7 @@ void PacketWriter::rollback(const Mark& m) {
   counts_[1] = m.counts[1];
   counts_[2] = m.counts[2];
   entries_ = m.entries;
+  if (last_owner_at_ + last_owner_written_ > size_) last_owner_length_ = 0;
 }
 
 // Records every suffix of a name just written uncompressed at `offset`, so
@@ -105,11 +107,29 @@ bool PacketWriter::write_name(const uint8_t* name, size_t length, bool compress)
   return true;
 }
 
+bool PacketWriter::write_owner(const uint8_t* owner, size_t owner_length) {
+  if (owner_length == last_owner_length_ && std::memcmp(owner, last_owner_, owner_length) == 0) {
+    // Same bytes as last time: a copy is the same compressed name.
+    if (size_ + last_owner_written_ > limit_) return false;
+    std::memcpy(buf_ + size_, buf_ + last_owner_at_, last_owner_written_);
+    size_ += last_owner_written_;
+    return true;
+  }
+  const size_t at = size_;
+  if (!write_name(owner, owner_length, true)) return false;
+  if (owner_length > sizeof(last_owner_)) return true;
+  std::memcpy(last_owner_, owner, owner_length);
+  last_owner_length_ = owner_length;
+  last_owner_at_ = at;
+  last_owner_written_ = size_ - at;
+  return true;
+}
+
 bool PacketWriter::add_record(Section section, const uint8_t* owner, size_t owner_length, uint16_t type,
                               uint16_t rrclass, uint32_t ttl, const uint8_t* rdata, size_t rdata_length,
                               const uint16_t name_at[2]) {
   const Mark before = mark();
-  if (!write_name(owner, owner_length, true) || size_ + 10 > limit_) {
+  if (!write_owner(owner, owner_length) || size_ + 10 > limit_) {
     rollback(before);
     return false;
   }

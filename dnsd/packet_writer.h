@@ -51,6 +51,7 @@ class PacketWriter {
 
  private:
   bool write_name(const uint8_t* name, size_t length, bool compress);
+  bool write_owner(const uint8_t* owner, size_t owner_length);
   bool matches_at(uint16_t offset, const uint8_t* name, size_t length) const;
   void remember(size_t offset, const uint8_t* name, size_t length, size_t upto);
 
@@ -66,6 +67,14 @@ class PacketWriter {
   uint16_t counts_[3] = {0, 0, 0};
   Entry entries_table_[kMaxEntries];
   uint8_t entries_ = 0;
+  // The owner of the last record, as given and as written: the records of an
+  // RRset share one owner, so its compressed form is copied rather than
+  // searched for again. Compared by content (callers reuse name buffers).
+  // Forgotten when a rollback removes it.
+  uint8_t last_owner_[255];
+  size_t last_owner_length_ = 0;  ///< 0: nothing remembered
+  size_t last_owner_at_ = 0;
+  size_t last_owner_written_ = 0;
 };
 
 }  // namespace dnsd

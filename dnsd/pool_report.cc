@@ -60,9 +60,13 @@ PoolReport report_pool(const zones::Pool& pool, const HealthIndex& health) {
   for (size_t i = 0; i < pool.members.size(); ++i) {
     const zones::PoolMember& m = pool.members[i];
     MemberReport& r = report.members[i];
-    r.view = views[i];
     r.admin = m.admin ? zones::AdminState(m.admin->state.load(std::memory_order_relaxed)) : zones::AdminState::Auto;
     r.target = health.find(pool.check, m.check_address);
+    // The snapshot and the workers' atomic byte are written under one lock,
+    // but the byte is read later; report the snapshot's state so a member's
+    // state, counters and last result describe the same moment.
+    if (r.target && i < n) views[i].health = r.target->status.state;
+    r.view = views[i];
   }
   for (uint8_t family : {uint8_t(4), uint8_t(6)}) {
     if (std::none_of(pool.members.begin(), pool.members.end(),

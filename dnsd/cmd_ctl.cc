@@ -6,7 +6,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -100,15 +99,12 @@ int cmd_ctl(int argc, char** argv) {
     switch (c) {
       case kControl: control = optarg; break;
       case kToken: token = optarg; break;
-      case kTokenFile: {
-        std::ifstream in(optarg);
-        if (!in || !std::getline(in, token) || token.empty()) {
+      case kTokenFile:
+        if (!read_token_file(optarg, token)) {
           std::fprintf(stderr, "dnsd ctl: --token-file %s: cannot read a token from its first line\n", optarg);
           return 2;
         }
-        while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
         break;
-      }
       case kZone: zone = optarg; break;
       case kJson: raw_json = true; break;
       case kTimeout: {

@@ -4,7 +4,6 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -51,6 +50,9 @@ void serve_usage(FILE* out) {
                "  --control-token-file FILE    read the token from FILE's first line instead\n"
                "  --state-dir DIR              keep runtime state (drains) in DIR, so it survives\n"
                "                               a restart (default: not kept)\n"
+               "  --status-file FILE           also write every member's health as JSON to FILE,\n"
+               "                               replaced atomically after each state change and\n"
+               "                               every 2 s (for monitoring without HTTP)\n"
                "  --no-watch                   do not watch DIR for changes; reload only on\n"
                "                               SIGHUP or `dnsd ctl reload` (default: watch)\n"
                "  --help                       show this help\n",
@@ -70,17 +72,9 @@ bool parse_number(const char* flag, const char* text, unsigned min, unsigned max
   return true;
 }
 
-/// Reads the first line of `path` (trailing whitespace dropped) into `out`.
-bool read_token_file(const char* path, std::string& out) {
-  std::ifstream in(path);
-  if (!in || !std::getline(in, out)) return false;
-  while (!out.empty() && (out.back() == '\r' || out.back() == ' ' || out.back() == '\t')) out.pop_back();
-  return !out.empty();
-}
-
 enum Option : int {
   kZones = 1, kListen, kThreads, kTcpIdle, kTcpMax, kLogFormat, kNoWatch, kHelp,
-  kControl, kControlToken, kControlTokenFile, kStateDir
+  kControl, kControlToken, kControlTokenFile, kStateDir, kStatusFile
 };
 
 }  // namespace
@@ -97,6 +91,7 @@ int cmd_serve(int argc, char** argv) {
       {"control-token", required_argument, nullptr, kControlToken},
       {"control-token-file", required_argument, nullptr, kControlTokenFile},
       {"state-dir", required_argument, nullptr, kStateDir},
+      {"status-file", required_argument, nullptr, kStatusFile},
       {"no-watch", no_argument, nullptr, kNoWatch},
       {"help", no_argument, nullptr, kHelp},
       {nullptr, 0, nullptr, 0},
@@ -104,6 +99,7 @@ int cmd_serve(int argc, char** argv) {
   ServerConfig config;
   bool watch = true;
   ControlOptions control;
+  HealthServiceOptions health_options;
   std::string control_text = kDefaultControlAddress;
   opterr = 0;
   optind = 1;
@@ -164,6 +160,9 @@ int cmd_serve(int argc, char** argv) {
                        optarg);
           return 2;
         }
+        break;
+      case kStatusFile:
+        health_options.status_file = optarg;
         break;
       case kStateDir:
         control.state_dir = optarg;
@@ -232,7 +231,6 @@ int cmd_serve(int argc, char** argv) {
     }
   }
   // The prober: a first round before the workers answer, then continuous probing.
-  HealthServiceOptions health_options;
   auto health_service = std::make_unique<HealthService>(registry, health_options);
   HealthService* prober = health_service.get();
   config.publish_hooks.before = [prober](const zones::ZoneSet& set) { prober->before_publish(set); };

@@ -2,6 +2,8 @@
 
 #include <netinet/in.h>
 
+#include <fstream>
+
 namespace dnsd {
 
 bool is_loopback(const ListenAddress& address) {
@@ -23,6 +25,13 @@ std::string control_options_problem(const ControlOptions& options) {
            " is not a loopback address: anyone who can reach it could drain servers and read state, so "
            "--control-token (or --control-token-file) is required";
   return "";
+}
+
+bool read_token_file(const char* path, std::string& out) {
+  std::ifstream in(path);
+  if (!in || !std::getline(in, out)) return false;
+  while (!out.empty() && (out.back() == '\r' || out.back() == ' ' || out.back() == '\t')) out.pop_back();
+  return !out.empty();
 }
 
 }  // namespace dnsd

@@ -27,4 +27,10 @@ bool is_loopback(const ListenAddress& address);
 /// "" when they are fine. Any thread.
 std::string control_options_problem(const ControlOptions& options);
 
+/// Reads a control token from the first line of `path` (trailing whitespace
+/// dropped), as `serve --control-token-file` and `ctl --token-file` both do,
+/// so a token never has to appear in a process listing. False if the file
+/// cannot be read or the line is empty. Any thread.
+bool read_token_file(const char* path, std::string& out);
+
 }  // namespace dnsd

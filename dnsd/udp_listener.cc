@@ -91,6 +91,19 @@ void UdpListener::drain() {
 
 namespace {
 
+/// Writes one control message of `length` bytes at `out`; returns its space.
+size_t put_control(uint8_t* out, size_t out_size, int level, int type, const void* data, size_t length) {
+  msghdr tmp{};
+  tmp.msg_control = out;
+  tmp.msg_controllen = out_size;
+  cmsghdr* r = CMSG_FIRSTHDR(&tmp);
+  r->cmsg_level = level;
+  r->cmsg_type = type;
+  r->cmsg_len = CMSG_LEN(length);
+  std::memcpy(CMSG_DATA(r), data, length);
+  return CMSG_SPACE(length);
+}
+
 /// Writes the control message that makes the reply leave from the address the
 /// query was sent to. Returns the control length, 0 if the query carried none.
 size_t copy_pktinfo(const msghdr& query, uint8_t* out, size_t out_size) {
@@ -101,29 +114,11 @@ size_t copy_pktinfo(const msghdr& query, uint8_t* out, size_t out_size) {
       in_pktinfo reply{};
       reply.ipi_spec_dst = info.ipi_addr;  // source address of the reply
       reply.ipi_ifindex = 0;               // let routing choose the interface
-      msghdr tmp{};
-      tmp.msg_control = out;
-      tmp.msg_controllen = out_size;
-      cmsghdr* r = CMSG_FIRSTHDR(&tmp);
-      r->cmsg_level = IPPROTO_IP;
-      r->cmsg_type = IP_PKTINFO;
-      r->cmsg_len = CMSG_LEN(sizeof reply);
-      std::memcpy(CMSG_DATA(r), &reply, sizeof reply);
-      return CMSG_SPACE(sizeof reply);
+      return put_control(out, out_size, IPPROTO_IP, IP_PKTINFO, &reply, sizeof reply);
     }
     if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
-      in6_pktinfo info;
-      std::memcpy(&info, CMSG_DATA(c), sizeof info);
-      // Keep the interface index: a link-local destination is only meaningful with it.
-      msghdr tmp{};
-      tmp.msg_control = out;
-      tmp.msg_controllen = out_size;
-      cmsghdr* r = CMSG_FIRSTHDR(&tmp);
-      r->cmsg_level = IPPROTO_IPV6;
-      r->cmsg_type = IPV6_PKTINFO;
-      r->cmsg_len = CMSG_LEN(sizeof info);
-      std::memcpy(CMSG_DATA(r), &info, sizeof info);
-      return CMSG_SPACE(sizeof info);
+      // Sent back as received: a link-local destination needs its interface index.
+      return put_control(out, out_size, IPPROTO_IPV6, IPV6_PKTINFO, CMSG_DATA(c), sizeof(in6_pktinfo));
     }
   }
   return 0;

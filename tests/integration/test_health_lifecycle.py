@@ -111,3 +111,35 @@ def test_health_state_survives_a_reload_and_new_members_are_probed_before_they_a
         assert abs(after[member]["since_ms"] - before[member]["since_ms"]) <= 5, (before[member], after[member])
         assert after[member]["state"] == before[member]["state"]
         assert after[member]["state_changes"] == 1, after[member]
+
+
+def test_status_file_follows_the_members(zone_dir, backends, start_dnsd, tmp_path):
+    """--status-file: the prober's JSON is written at start and replaced after a state change."""
+    up, dead = "127.0.1.56", "127.0.1.57"
+    port = common_port([up, dead])
+    (b_up, b_dead) = backends([up, dead], port=port)
+    zones = zone_dir({"example.test.json": pool_zone({"web": {
+        "ttl": 5, "members": [up, dead], "check": fast_check(port=port)}})})
+    status_file = tmp_path / "state" / "health.json"
+    status_file.parent.mkdir()
+    d = start_dnsd(zones=zones, threads=1, extra_args=["--status-file", str(status_file)])
+
+    def states():
+        try:
+            doc = json.loads(status_file.read_text())
+        except (OSError, ValueError):
+            return None  # not written yet (a rename makes a half-written file impossible)
+        assert doc["version"] == 1
+        return {t["address"]: (t["state"], t["refs"][0]["pool"], t["last_result"] and t["last_result"]["ok"])
+                for t in doc["targets"]}
+
+    # Written when the prober starts (members still unknown), then after each change.
+    first = wait_for(lambda: (lambda s: s if s and len(s) == 2 and all(v[0] != "unknown" for v in s.values())
+                              else None)(states()), 10, "status file with both members probed")
+    assert first == {up: ("up", "web", True), dead: ("up", "web", True)}, first
+    b_dead.kill()
+    after = wait_for(lambda: (lambda s: s if s and s[dead][0] == "down" else None)(states()), 10, "dead member down")
+    assert after[up] == ("up", "web", True) and after[dead] == ("down", "web", False), after
+    assert addresses(d) == [up]
+    # Written beside, then renamed: at rest nothing else is in the directory.
+    wait_for(lambda: [p.name for p in status_file.parent.iterdir()] == ["health.json"], 5, "only health.json")

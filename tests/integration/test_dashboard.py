@@ -28,6 +28,7 @@ webdriver = pytest.importorskip("selenium.webdriver", reason="python3-selenium i
 from selenium.webdriver.chrome.options import Options  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback only
@@ -83,6 +84,18 @@ def wait_row(driver, address, what, predicate):
     return WebDriverWait(driver, DEADLINE, poll_frequency=0.1).until(check, f"page to show {address} {what}")
 
 
+def on_row(driver, address, what, action):
+    """Runs action(row) on `address`'s current row, again on a fresh row if the
+    page re-rendered it in between (a stale element); returns its result."""
+    def attempt(drv):
+        try:
+            r = row(drv, address)
+            return (r is not None, action(r) if r is not None else None)
+        except StaleElementReferenceException:
+            return False
+    return WebDriverWait(driver, DEADLINE, poll_frequency=0.1).until(attempt, f"{what} on {address}")[1]
+
+
 def test_dashboard_shows_states_and_drains(start_dnsd, zone_dir, backends, browser, tmp_path):
     b = backends(LIVE)
     zones = zone_dir({"example.test.json": pool_zone(
@@ -101,22 +114,25 @@ def test_dashboard_shows_states_and_drains(start_dnsd, zone_dir, backends, brows
 
     # A backend dies: the page turns it down (red).
     b[0].kill()
-    down = wait_row(browser, LIVE[0], "down", lambda r: r.get_attribute("data-state") == "down")
-    colour = down.find_element(By.CSS_SELECTOR, ".state").value_of_css_property("background-color")
+    wait_row(browser, LIVE[0], "down", lambda r: r.get_attribute("data-state") == "down")
+    colour = on_row(browser, LIVE[0], "read the colour",
+                    lambda r: r.find_element(By.CSS_SELECTOR, ".state").value_of_css_property("background-color"))
     assert colour.startswith("rgba(211, 59, 59") or colour.startswith("rgb(211, 59, 59"), colour
 
     # Drain its neighbour with the button; the API and the page agree.
-    r = row(browser, LIVE[1])
-    r.find_element(By.CSS_SELECTOR, 'button[data-action="drain"]').click()
+    on_row(browser, LIVE[1], "click drain",
+           lambda r: r.find_element(By.CSS_SELECTOR, 'button[data-action="drain"]').click())
     wait_for(lambda: api_member(d, LIVE[1])["admin"] == "drain", DEADLINE, "API to report the drain")
     assert api_member(d, LIVE[1])["drained"] is True
-    drained = wait_row(browser, LIVE[1], "drained", lambda r: r.get_attribute("data-admin") == "drain")
-    assert "drained" in drained.find_element(By.CSS_SELECTOR, ".state").text
+    wait_row(browser, LIVE[1], "drained", lambda r: r.get_attribute("data-admin") == "drain")
+    wait_row(browser, LIVE[1], "drained in its state cell",
+             lambda r: "drained" in r.find_element(By.CSS_SELECTOR, ".state").text)
     wait_row(browser, LIVE[0], "still down", lambda r: r.get_attribute("data-state") == "down")
     browser.save_screenshot(str(tmp_path / "dashboard.png"))
 
     # And undrain it again.
-    row(browser, LIVE[1]).find_element(By.CSS_SELECTOR, 'button[data-action="undrain"]').click()
+    on_row(browser, LIVE[1], "click undrain",
+           lambda r: r.find_element(By.CSS_SELECTOR, 'button[data-action="undrain"]').click())
     wait_for(lambda: api_member(d, LIVE[1])["admin"] == "auto", DEADLINE, "API to report the undrain")
     wait_row(browser, LIVE[1], "undrained",
              lambda r: r.get_attribute("data-admin") == "auto" and r.get_attribute("data-state") == "up")

@@ -7,24 +7,11 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tests/unit/temp_dir.h"
+
 namespace fs = std::filesystem;
 
-namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char pattern[] = "/tmp/dnsd-drains-XXXXXX";
-    REQUIRE(mkdtemp(pattern) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
-}  // namespace
+using dnsd::test::TempDir;
 
 TEST_CASE("drains round-trip and the file is replaced whole") {
   TempDir dir;

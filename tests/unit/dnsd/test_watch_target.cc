@@ -9,25 +9,12 @@
 #include <fstream>
 #include <string>
 
+#include "tests/unit/temp_dir.h"
+
 using dnsd::WatchTarget;
 namespace fs = std::filesystem;
 
-namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char pattern[] = "/tmp/dnsd-watch-target-XXXXXX";
-    REQUIRE(mkdtemp(pattern) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
-}  // namespace
+using dnsd::test::TempDir;
 
 TEST_CASE("watch target: a directory is watched itself") {
   TempDir dir;

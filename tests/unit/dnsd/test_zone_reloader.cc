@@ -10,26 +10,16 @@
 #include <fstream>
 #include <string>
 
+#include "tests/unit/temp_dir.h"
+
 using dnsd::ReloadReport;
 using dnsd::ZoneReloader;
 using dnsd::zones::ZoneStore;
 namespace fs = std::filesystem;
 
-namespace {
+using dnsd::test::TempDir;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char pattern[] = "/tmp/dnsd-reloader-XXXXXX";
-    REQUIRE(mkdtemp(pattern) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  void write(const std::string& name, const std::string& text) const { std::ofstream(path / name) << text; }
-};
+namespace {
 
 std::string zone(const std::string& origin, unsigned serial) {
   return R"({"origin": ")" + origin + R"(", "soa": {"mname": "ns1", "serial": )" + std::to_string(serial) +

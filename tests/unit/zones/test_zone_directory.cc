@@ -7,31 +7,17 @@
 #include <fstream>
 #include <string>
 
+#include "tests/unit/temp_dir.h"
 #include "zones/zone_directory.h"
 
 using namespace dnsd::zones;
 namespace fs = std::filesystem;
 
+using dnsd::test::TempDir;
+
 namespace {
 
 // A fresh directory under /tmp, removed at the end of the test.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char pattern[] = "/tmp/dnsd-zonedir-XXXXXX";
-    REQUIRE(mkdtemp(pattern) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(path / name) << text;
-    return (path / name).string();
-  }
-};
-
 std::string zone(const std::string& origin, const std::string& address = "192.0.2.1") {
   return R"({"origin": ")" + origin + R"(", "soa": {"mname": "ns1"},
             "records": {"@": {"NS": "ns1"}, "ns1": {"A": ")" + address + R"("}}})";

@@ -6,11 +6,14 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "tests/unit/temp_dir.h"
 #include "zones/json_loader.h"
 #include "zones/zone_importer.h"
 
 using namespace dnsd::zones;
 using nlohmann::json;
+
+using dnsd::test::TempDir;
 
 namespace {
 
@@ -41,19 +44,6 @@ bool has_message(const std::vector<ImportMessage>& list, const std::string& part
 }
 
 /// A scratch directory for $INCLUDE tests, removed afterwards.
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    path = std::filesystem::temp_directory_path() / ("dnsd-import-test-" + std::to_string(getpid()));
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(path / name) << text;
-    return (path / name).string();
-  }
-};
-
 }  // namespace
 
 TEST_CASE("import: owners, SOA and names relative to the origin; the most common TTL is the zone's") {

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstddef>
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -33,21 +35,36 @@ struct QueryResult {
   bool all_down = false;
 };
 
-/// Per-worker rotation counters, one per rotating RRset of the current
-/// snapshot, so successive answers for the same RRset start at successive
-/// records without any shared writable state. Owned by one worker thread.
+/// Where a worker's answers take their rotation from: normally the snapshot's
+/// shared counters (ZoneSet::rotation_counters), so successive responses for
+/// an RRset start at successive records whichever worker sends them; or
+/// private counters, for tests and for `explain` (which must not move the
+/// order real clients see). Owned by one thread; the shared counters are
+/// relaxed atomics, so the query path takes no lock and allocates nothing.
 class RotationState {
  public:
-  /// Makes room for `slots` counters (a new snapshot). Allocates; call on snapshot change only.
-  void resize(uint32_t slots) { counters_.assign(slots, 0); }
+  /// Uses `zones`' shared counters. No allocation; call on snapshot change.
+  void share(const zones::ZoneSet& zones) {
+    own_.reset();
+    counters_ = zones.rotation_counters();
+    size_ = zones.rotation_slots();
+  }
+  /// Uses `slots` private counters starting at 0. Allocates.
+  void resize(uint32_t slots) {
+    own_ = std::make_unique<std::atomic<uint32_t>[]>(slots);
+    counters_ = own_.get();
+    size_ = slots;
+  }
   /// Returns the current counter of `slot` and advances it.
   uint32_t next(uint32_t slot) {
-    return slot < counters_.size() ? counters_[slot]++ : 0;
+    return slot < size_ ? counters_[slot].fetch_add(1, std::memory_order_relaxed) : 0;
   }
-  size_t size() const { return counters_.size(); }
+  size_t size() const { return size_; }
 
  private:
-  std::vector<uint32_t> counters_;
+  std::unique_ptr<std::atomic<uint32_t>[]> own_;
+  std::atomic<uint32_t>* counters_ = nullptr;
+  uint32_t size_ = 0;
 };
 
 /// Largest UDP payload dnsd advertises and sends (the DNS Flag Day 2020 value).
@@ -56,7 +73,7 @@ inline constexpr uint16_t kMaxUdpPayload = 1232;
 inline constexpr size_t kMaxMessage = 65535;
 
 /// Answers one DNS message. `response` must hold kMaxMessage bytes for TCP and
-/// kMaxUdpPayload bytes for UDP. `rotation` must have been sized for `zones`.
+/// kMaxUdpPayload bytes for UDP. `rotation` must share or be sized for `zones`.
 /// Any thread, with its own `rotation` and `response`.
 QueryResult process_query(std::span<const uint8_t> query, std::span<uint8_t> response, Transport transport,
                           const zones::ZoneSet& zones, RotationState& rotation);

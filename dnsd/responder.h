@@ -1,5 +1,5 @@
-// A worker's query answering state: its view of the zone snapshots, its
-// rotation counters and its stats. UDP and TCP listeners of one worker share
+// A worker's query answering state: its view of the zone snapshots, the
+// snapshot's shared rotation counters and its stats. UDP and TCP listeners of one worker share
 // one Responder, so both transports rotate and count the same way.
 #pragma once
 
@@ -19,12 +19,11 @@ class Responder {
   explicit Responder(const zones::ZoneStore& store) : reader_(store) {}
 
   /// Answers `query` into `response` (kMaxUdpPayload bytes for UDP, kMaxMessage
-  /// for TCP) and counts the outcome. No lock, no allocation, except resizing
-  /// the rotation table in the first packet after a new snapshot.
+  /// for TCP) and counts the outcome. No lock, no allocation.
   QueryResult answer(std::span<const uint8_t> query, std::span<uint8_t> response, Transport transport) {
     const zones::ZoneSet& zones = reader_.get();
     if (reader_.generation() != rotation_generation_) [[unlikely]] {
-      rotation_.resize(zones.rotation_slots());
+      rotation_.share(zones);
       rotation_generation_ = reader_.generation();
     }
     QueryResult result = process_query(query, response, transport, zones, rotation_);

@@ -77,3 +77,27 @@ def test_one_client_socket_sees_rotation_with_two_threads(start_dnsd):
             assert r.id == i
             seen.append(tuple(texts(r.answer[0])))
     assert_rotates(seen, 3)
+
+
+def test_successive_responses_rotate_across_workers(start_dnsd):
+    """With --threads 4 every query comes from a new source port, so SO_REUSEPORT
+    spreads them over the workers; the rotation counters are shared, so each
+    response still starts one record further than the one before."""
+    d = start_dnsd(zones=ZONES, threads=4)
+    firsts = []
+    ports = set()
+    for i in range(24):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.settimeout(2)
+            s.connect((d.host, d.port))
+            ports.add(s.getsockname()[1])
+            s.send(make_query("www.example.test", "A", qid=i).to_wire())
+            r = parse(s.recv(65535))
+        order = texts(r.answer[0])
+        assert sorted(order) == ["192.0.2.10", "192.0.2.11", "192.0.2.12"]
+        firsts.append(order[0])
+    assert len(ports) > 1
+    base = ["192.0.2.10", "192.0.2.11", "192.0.2.12"]
+    start = base.index(firsts[0])
+    expected = [base[(start + i) % 3] for i in range(24)]
+    assert firsts == expected, f"first records {firsts}"

@@ -225,6 +225,28 @@ TEST_CASE("round-robin rotates each multi-record RRset on successive responses")
   CHECK(rdatas(ldns_pkt_answer(again.get())) == first);
 }
 
+TEST_CASE("workers sharing a snapshot's counters continue each other's rotation") {
+  auto set = example_zones();
+  RotationState worker[2];
+  worker[0].share(*set);
+  worker[1].share(*set);
+  RotationState explain;  // private counters: asking does not move what clients see
+  explain.resize(set->rotation_slots());
+  std::vector<uint8_t> out(kMaxMessage);
+  const auto q = make_query("www.example.test.", LDNS_RR_TYPE_A);
+  auto first_record = [&](RotationState& r) {
+    const QueryResult res = process_query(q, out, Transport::Udp, *set, r);
+    auto p = parse_packet(out.data(), res.length);
+    REQUIRE(p);
+    return rdatas(ldns_pkt_answer(p.get())).at(0);
+  };
+  const std::vector<std::string> base = {"192.0.2.10", "192.0.2.11", "192.0.2.12"};
+  for (int i = 0; i < 6; ++i) {
+    CHECK(first_record(worker[i % 2]) == base[i % 3]);
+    CHECK(first_record(explain) == base[i % 3]);
+  }
+}
+
 TEST_CASE("EDNS: OPT echoed with our payload, DO copied, BADVERS for version 1") {
   Fixture f;
   auto p = f.ask("ns1.example.test.", LDNS_RR_TYPE_A, true);

@@ -76,6 +76,7 @@ json reload_json(const ReloadReport& report, uint64_t at_ms, double duration_ms)
               {"duration_ms", duration_ms},
               {"files", report.files},
               {"loaded", report.loaded},
+              {"unchanged", report.unchanged},
               {"failed", report.failed},
               {"zones", report.zones},
               {"kept", kept},

@@ -168,10 +168,13 @@ void Server::log_report(const ReloadReport& report, bool initial) const {
     log_error("%s: no zones %s", config_.zones_path.c_str(), initial ? "to serve" : "reloaded; serving the previous set");
     return;
   }
-  log_info("%s %zu zone%s from %s (%zu file%s, %zu failed%s)", initial ? "loaded" : "reloaded", report.zones,
+  const std::string unchanged =
+      report.unchanged && !initial ? ", " + std::to_string(report.unchanged) + " unchanged" : std::string();
+  const std::string kept =
+      report.kept.empty() ? std::string() : ", " + std::to_string(report.kept.size()) + " kept from last good";
+  log_info("%s %zu zone%s from %s (%zu file%s, %zu failed%s%s)", initial ? "loaded" : "reloaded", report.zones,
            report.zones == 1 ? "" : "s", config_.zones_path.c_str(), report.files, report.files == 1 ? "" : "s",
-           report.failed,
-           report.kept.empty() ? "" : (", " + std::to_string(report.kept.size()) + " kept from last good").c_str());
+           report.failed, unchanged.c_str(), kept.c_str());
 }
 
 }  // namespace dnsd

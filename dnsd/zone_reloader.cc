@@ -26,11 +26,12 @@ ReloadReport ZoneReloader::reload() {
       return report;  // nothing readable: keep serving what we have
     }
   }
-  zones::DirectoryLoad load = zones::load_zone_files(files, options_);
+  zones::DirectoryLoad load = zones::load_zone_files(files, options_, &cache_);
   std::shared_ptr<const zones::ZoneSet> set = zones::build_zone_set(load, published_.get());
 
   report.errors = load.errors;
   report.files = load.files.size();
+  report.unchanged = load.unchanged;
   report.zones = set->size();
   for (size_t i = 0; i < load.results.size(); ++i) {
     if (load.results[i].zone != nullptr) {

@@ -13,6 +13,7 @@
 
 #include "zones/json_loader.h"
 #include "zones/zone.h"
+#include "zones/zone_file_cache.h"
 #include "zones/zone_set.h"
 #include "zones/zone_store.h"
 
@@ -31,6 +32,7 @@ struct ReloadReport {
   bool published = false;
   size_t files = 0;   ///< zone files found
   size_t loaded = 0;  ///< files that loaded now
+  size_t unchanged = 0;  ///< files not parsed again: same bytes as at the last reload
   size_t failed = 0;  ///< files with errors (some of them kept, see kept)
   size_t zones = 0;   ///< zones in the published snapshot
   std::vector<KeptZone> kept;           ///< failed files still served from their last good version
@@ -55,7 +57,8 @@ class ZoneReloader {
 
   /// Loads the directory (or single file) and publishes a snapshot of every zone
   /// that loaded, plus the last good version of every file that now fails. Files
-  /// removed from the directory stop being served. Blocks while parsing. Any
+  /// removed from the directory stop being served. Only files whose contents
+  /// changed are parsed again. Blocks while parsing. Any
   /// non-worker thread; never called on the query path.
   ReloadReport reload();
 
@@ -71,6 +74,8 @@ class ZoneReloader {
   /// The snapshot this reloader published last (its zones are each file's last
   /// good version); guarded by mutex_.
   std::shared_ptr<const zones::ZoneSet> published_;
+  /// Each file's last bytes and load result; guarded by mutex_.
+  zones::ZoneFileCache cache_;
 };
 
 }  // namespace dnsd

@@ -209,27 +209,32 @@ LoadResult load_zone_json(std::string_view text, const std::string& file, const 
   }
 }
 
-LoadResult load_zone_file(const std::string& path, const LoadOptions& options) {
+bool read_zone_file(const std::string& path, std::string& text, LoadResult& failure) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
-    LoadResult result;
-    result.errors.push_back(LoadError{path, "", "is a directory, not a zone file"});
-    return result;
+    failure.errors.push_back(LoadError{path, "", "is a directory, not a zone file"});
+    return false;
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    LoadResult result;
-    result.errors.push_back(LoadError{path, "", std::string("cannot open file: ") + std::strerror(errno)});
-    return result;
+    failure.errors.push_back(LoadError{path, "", std::string("cannot open file: ") + std::strerror(errno)});
+    return false;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
   if (in.bad()) {
-    LoadResult result;
-    result.errors.push_back(LoadError{path, "", std::string("cannot read file: ") + std::strerror(errno)});
-    return result;
+    failure.errors.push_back(LoadError{path, "", std::string("cannot read file: ") + std::strerror(errno)});
+    return false;
   }
-  return load_zone_json(text.str(), path, options);
+  text = std::move(bytes).str();
+  return true;
+}
+
+LoadResult load_zone_file(const std::string& path, const LoadOptions& options) {
+  std::string text;
+  LoadResult failure;
+  if (!read_zone_file(path, text, failure)) return failure;
+  return load_zone_json(text, path, options);
 }
 
 }  // namespace dnsd::zones

@@ -42,6 +42,11 @@ struct LoadResult {
 /// Parses and validates JSON text; `file` names it in errors. Any thread; no globals.
 LoadResult load_zone_json(std::string_view text, const std::string& file, const LoadOptions& options = {});
 
+/// Reads a zone file's bytes into `text`. False, with the reason as the one
+/// error of `failure` (file = path, pointer ""), when it is a directory or
+/// cannot be opened or read. Any thread.
+bool read_zone_file(const std::string& path, std::string& text, LoadResult& failure);
+
 /// Reads and loads one file.
 LoadResult load_zone_file(const std::string& path, const LoadOptions& options = {});
 

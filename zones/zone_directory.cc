@@ -47,12 +47,16 @@ bool list_zone_files(const std::string& dir, std::vector<std::string>& files, st
   return true;
 }
 
-DirectoryLoad load_zone_files(const std::vector<std::string>& files, const LoadOptions& options) {
+DirectoryLoad load_zone_files(const std::vector<std::string>& files, const LoadOptions& options,
+                              ZoneFileCache* cache) {
   DirectoryLoad load;
   load.files = files;
+  if (cache) cache->retain(files);
   std::map<std::string, std::string> owners;  // lowercased origin wire -> file
   for (const std::string& file : files) {
-    LoadResult result = load_zone_file(file, options);
+    bool reused = false;
+    LoadResult result = cache ? cache->load(file, options, reused) : load_zone_file(file, options);
+    load.unchanged += reused;
     if (result.zone) {
       auto [first, fresh] = owners.emplace(origin_key(*result.zone), file);
       if (!fresh) {
@@ -60,6 +64,7 @@ DirectoryLoad load_zone_files(const std::vector<std::string>& files, const LoadO
                                           "origin " + result.zone->origin_text() + " is already declared by " +
                                               first->second + "; each zone must be in exactly one file"});
         result.zone = nullptr;
+        if (cache) cache->forget(file);
       }
     }
     load.errors.insert(load.errors.end(), result.errors.begin(), result.errors.end());

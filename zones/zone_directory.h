@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "zones/json_loader.h"
+#include "zones/zone_file_cache.h"
 #include "zones/zone_set.h"
 
 namespace dnsd::zones {
@@ -21,6 +22,8 @@ struct DirectoryLoad {
   /// Every error of every file, file by file, plus directory-level ones (an
   /// unreadable directory, reported with file = the directory).
   std::vector<LoadError> errors;
+  /// Files whose contents had not changed, so their last result was reused.
+  size_t unchanged = 0;
 
   /// Whether every file loaded without error.
   bool ok() const { return errors.empty(); }
@@ -39,7 +42,10 @@ bool list_zone_files(const std::string& dir, std::vector<std::string>& files, st
 /// Loads `files` in the given order. When a file declares an origin that an
 /// earlier file already has, the later file gets an error at "/origin" and no
 /// zone, so the result never depends on which duplicate a reader sees first.
-DirectoryLoad load_zone_files(const std::vector<std::string>& files, const LoadOptions& options = {});
+/// With a `cache`, files unchanged since it last saw them are not parsed again
+/// (and the cache forgets files no longer listed).
+DirectoryLoad load_zone_files(const std::vector<std::string>& files, const LoadOptions& options = {},
+                              ZoneFileCache* cache = nullptr);
 
 /// Loads `path`: when it is a directory, list_zone_files then load_zone_files;
 /// otherwise the one file (whatever its name). An unreadable directory is one

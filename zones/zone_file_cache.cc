@@ -1,0 +1,30 @@
+#include "zones/zone_file_cache.h"
+
+#include <set>
+
+namespace dnsd::zones {
+
+LoadResult ZoneFileCache::load(const std::string& path, const LoadOptions& options, bool& reused) {
+  reused = false;
+  std::string text;
+  LoadResult failure;
+  if (!read_zone_file(path, text, failure)) {
+    entries_.erase(path);
+    return failure;
+  }
+  if (auto it = entries_.find(path); it != entries_.end() && it->second.text == text) {
+    reused = true;
+    return it->second.result;
+  }
+  LoadResult result = load_zone_json(text, path, options);
+  entries_[path] = Entry{std::move(text), result};
+  return result;
+}
+
+void ZoneFileCache::retain(const std::vector<std::string>& files) {
+  const std::set<std::string> keep(files.begin(), files.end());
+  for (auto it = entries_.begin(); it != entries_.end();)
+    it = keep.count(it->first) ? std::next(it) : entries_.erase(it);
+}
+
+}  // namespace dnsd::zones

@@ -13,10 +13,12 @@ save. It includes the watcher's debounce (the directory must be quiet for
 query round trip (the loop's resolution). Prints min, median, p90 and max per
 style, and, when the control API is built in, the reload's own duration as
 /api/status reports it. With --records N the zone gets N extra A records, to
-show parse cost.
+show parse cost. With --other-zones K the directory also holds K zones of
+--other-records names each that never change: a reload parses only the files
+whose bytes changed, so they should cost (almost) nothing.
 
     /usr/bin/python3 tests/bench/bench_reload.py [--trials 20] [--records 0]
-        [--threads 2] [--dnsd build/dnsd/dnsd]
+        [--other-zones 0] [--other-records 1000] [--threads 2] [--dnsd build/dnsd/dnsd]
 """
 
 from __future__ import annotations
@@ -137,6 +139,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--trials", type=int, default=20)
     ap.add_argument("--records", type=int, default=0, help="extra A records in the zone (parse cost)")
+    ap.add_argument("--other-zones", type=int, default=0, help="unchanged zones beside the edited one")
+    ap.add_argument("--other-records", type=int, default=1000, help="extra A records in each unchanged zone")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--dnsd", default=os.environ.get("DNSD_BIN", "build/dnsd/dnsd"))
     args = ap.parse_args()
@@ -150,6 +154,10 @@ def main() -> int:
         (zones / "stable.test.json").write_text(json.dumps({
             "origin": "stable.test.", "soa": {"mname": "ns1", "rname": "hostmaster", "serial": 1},
             "records": {"@": {"NS": "ns1"}, "ns1": {"A": "127.0.0.1"}}}))
+        for k in range(args.other_zones):
+            other = zone("192.0.2.1", 1, args.other_records)
+            other["origin"] = f"other{k}.test."
+            (zones / f"other{k}.test.json").write_text(json.dumps(other))
         extra, control = [], None
         if "--control " in os.popen(f"{os.environ['DNSD_BIN']} serve --help").read():
             control = f"127.0.0.1:{free_port()}"
@@ -160,7 +168,9 @@ def main() -> int:
         loop.thread.start()
         try:
             loop.first_with("192.0.2.1", 0)
-            print(f"dnsd {args.dnsd}, {args.threads} threads, zone with {args.records + 3} owner names, "
+            others = (f", beside {args.other_zones} unchanged zones of {args.other_records + 3} names"
+                      if args.other_zones else "")
+            print(f"dnsd {args.dnsd}, {args.threads} threads, zone with {args.records + 3} owner names{others}, "
                   f"{args.trials} saves per style; load average {os.getloadavg()[0]:.1f} "
                   f"on {os.cpu_count()} CPUs")
             serial = 1

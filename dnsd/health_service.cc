@@ -22,7 +22,11 @@ HealthService::~HealthService() { stop(); }
 
 bool HealthService::start(Server& /*server*/) {
   const auto begin = std::chrono::steady_clock::now();
-  const size_t targets = registry_.targets().size();
+  // Members with check type none are static (up, never probed): not part of the round.
+  const auto all = registry_.targets();
+  const size_t targets = size_t(std::count_if(all.begin(), all.end(), [](const auto& t) {
+    return t->spec.type != zones::CheckType::None;
+  }));
   const auto budget = std::min(options_.probe_budget, prober_->initial_round_budget(options_.probe_budget));
   const size_t unprobed = prober_->run_initial_round(budget);
   started_ = true;

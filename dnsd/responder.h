@@ -1,6 +1,6 @@
 // A worker's query answering state: its view of the zone snapshots, the
-// snapshot's shared rotation counters and its stats. UDP and TCP listeners of one worker share
-// one Responder, so both transports rotate and count the same way.
+// snapshot's shared rotation counters and its stats. UDP and TCP listeners of
+// one worker share one Responder, so both transports count the same way.
 #pragma once
 
 #include <cstdint>

@@ -454,6 +454,8 @@ def assert_error_shown(srv: Live, file: str, error_line: str):
     status = wait_for(status_shows, RELOAD_DEADLINE, "the error in /api/status")
     assert status["last_reload"]["ok"] is False
     assert status["reloads"]["failed"] >= 1
+    # stable.test.json did not change, so it was not parsed again.
+    assert status["last_reload"]["unchanged"] >= 1 and status["last_reload"]["files"] == 2, status["last_reload"]
     texts = [e["text"] for e in status["last_reload"]["errors"]]
     assert any(t in error_line for t in texts), f"{texts} vs log line {error_line!r}"
     kept = {k["origin"]: k for k in status["last_reload"]["kept"]}

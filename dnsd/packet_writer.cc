@@ -30,6 +30,7 @@ bool PacketWriter::start(uint16_t id, uint8_t flags1, uint8_t flags2, const uint
   size_ = 12;
   entries_ = 0;
   last_owner_length_ = 0;
+  qname_length_ = question_length >= 4 ? question_length - 4 : 0;
   if (question_length > 0) {
     std::memcpy(buf_ + 12, question, question_length);
     put_u16(buf_ + 4, 1);
@@ -81,6 +82,14 @@ bool PacketWriter::matches_at(uint16_t offset, const uint8_t* name, size_t lengt
 }
 
 bool PacketWriter::write_name(const uint8_t* name, size_t length, bool compress) {
+  if (compress && length == qname_length_ && std::memcmp(name, buf_ + 12, length) == 0) {
+    // The question name, byte for byte (the usual owner of an answer): point
+    // at it without searching the table.
+    if (size_ + 2 > limit_) return false;
+    put_u16(buf_ + size_, 0xC00C);
+    size_ += 2;
+    return true;
+  }
   size_t labels = zones::name_label_count(name, length);
   const size_t start = size_;
   for (size_t pos = 0; pos < length; pos += 1 + name[pos], --labels) {

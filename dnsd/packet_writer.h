@@ -71,6 +71,7 @@ class PacketWriter {
   // RRset share one owner, so its compressed form is copied rather than
   // searched for again. Compared by content (callers reuse name buffers).
   // Forgotten when a rollback removes it.
+  size_t qname_length_ = 0;  ///< length of the question name at offset 12; 0 without a question
   uint8_t last_owner_[255];
   size_t last_owner_length_ = 0;  ///< 0: nothing remembered
   size_t last_owner_at_ = 0;

@@ -82,6 +82,20 @@ TEST_CASE("the owners of an RRset become two-byte pointers to the question") {
   }
 }
 
+TEST_CASE("an owner equal to the question name in another case still points at the question") {
+  std::vector<uint8_t> upper = kWww;
+  upper[1] = 'W';
+  upper[5] = 'E';
+  Message m(512, upper);
+  const size_t at = m.w.size();
+  REQUIRE(m.a(kWww, 1));
+  CHECK(m.buf[at] == 0xC0);
+  CHECK(m.buf[at + 1] == 12);
+  auto p = m.parsed();
+  REQUIRE(p);
+  CHECK(ldns_pkt_ancount(p.get()) == 1);
+}
+
 TEST_CASE("a name sharing a suffix is written as its new labels and a pointer") {
   Message m(512);
   const size_t at = m.w.size();

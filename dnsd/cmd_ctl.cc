@@ -119,14 +119,8 @@ int cmd_ctl(int argc, char** argv) {
       }
       case 'h':
       case kHelp: ctl_usage(stdout); return 0;
-      case ':':
-        std::fprintf(stderr, "dnsd ctl: %s needs a value\n\n", argv[optind - 1]);
-        ctl_usage(stderr);
-        return 2;
       default:
-        std::fprintf(stderr, "dnsd ctl: unknown option '%s'\n\n", argv[optind - 1]);
-        ctl_usage(stderr);
-        return 2;
+        return option_error("ctl", c, argv, optind, ctl_usage);
     }
   }
   std::vector<std::string> args(argv + optind, argv + argc);

@@ -174,14 +174,8 @@ int cmd_serve(int argc, char** argv) {
       case kHelp:
         serve_usage(stdout);
         return 0;
-      case ':':
-        std::fprintf(stderr, "dnsd serve: %s needs a value\n\n", argv[optind - 1]);
-        serve_usage(stderr);
-        return 2;
       default:
-        std::fprintf(stderr, "dnsd serve: unknown option '%s'\n\n", argv[optind - 1]);
-        serve_usage(stderr);
-        return 2;
+        return option_error("serve", c, argv, optind, serve_usage);
     }
   }
   if (optind < argc) {

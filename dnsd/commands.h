@@ -2,6 +2,8 @@
 // the process exit code. Called from main() on the main thread only.
 #pragma once
 
+#include <cstdio>
+
 namespace dnsd {
 
 /// `dnsd serve`: run the server until SIGTERM/SIGINT.
@@ -14,5 +16,18 @@ int cmd_import(int argc, char** argv);
 int cmd_schema(int argc, char** argv);
 /// `dnsd ctl COMMAND`: status, reload, drain, undrain, explain through the control API.
 int cmd_ctl(int argc, char** argv);
+
+/// For a getopt_long loop (with a leading ':' in its optstring) that returned
+/// ':' or an unknown option: says which on stderr as "dnsd COMMAND: ...", then
+/// the usage, and returns the exit code for bad usage (2).
+inline int option_error(const char* command, int getopt_result, char** argv, int optind,
+                        void (*usage)(std::FILE*)) {
+  if (getopt_result == ':')
+    std::fprintf(stderr, "dnsd %s: %s needs a value\n\n", command, argv[optind - 1]);
+  else
+    std::fprintf(stderr, "dnsd %s: unknown option '%s'\n\n", command, argv[optind - 1]);
+  usage(stderr);
+  return 2;
+}
 
 }  // namespace dnsd

@@ -1,5 +1,6 @@
 #include "dnsd/zone_reloader.h"
 
+#include <malloc.h>
 #include <sys/stat.h>
 
 #include "zones/zone_directory.h"
@@ -49,6 +50,9 @@ ReloadReport ZoneReloader::reload() {
   if (hooks_.after) hooks_.after(*set);
   published_ = std::move(set);
   report.published = true;
+  // Parsing JSON leaves many freed blocks behind; hand them back to the system
+  // instead of keeping the peak of every reload resident (Knot does the same).
+  ::malloc_trim(0);
   return report;
 }
 

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "dnsd/query.h"
+#include "dnsd/query/query.h"
 #include "tests/unit/zone_fixture.h"
 
 namespace {

@@ -1,0 +1,241 @@
+// `dnsd serve`: parse the command line into a ServerConfig and run the Server.
+#include <getopt.h>
+
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "dnsd/cli/commands.h"
+#include "dnsd/control/control_server.h"
+#include "dnsd/server/health_service.h"
+#include "dnsd/server/listen_address.h"
+#include "dnsd/server/log.h"
+#include "dnsd/server/server.h"
+#include "dnsd/server/zone_watcher.h"
+#include "health/health_registry.h"
+
+namespace dnsd {
+namespace {
+
+constexpr const char* kDefaultListen = "127.0.0.1:5353";
+
+void serve_usage(FILE* out) {
+  std::fprintf(out,
+               "usage: dnsd serve --zones DIR [--listen ADDR:PORT]... [--threads N] [options]\n"
+               "\n"
+               "Answers DNS queries over UDP and TCP for every zone file (*.json) in DIR.\n"
+               "DIR is watched: a zone file edited, saved by rename, added or removed is\n"
+               "served about 0.1 s after the save; a broken file keeps its last good version\n"
+               "and its error is logged. SIGHUP reloads too; SIGTERM or SIGINT shuts down\n"
+               "cleanly.\n"
+               "\n"
+               "options:\n"
+               "  --zones DIR                  zone directory, or a single zone file (required)\n"
+               "  --listen ADDR:PORT           address to serve UDP and TCP on; repeatable;\n"
+               "                               IPv6 in brackets, e.g. [::1]:5353; [::] is IPv6\n"
+               "                               only, so add 0.0.0.0:PORT for IPv4 as well\n"
+               "                               (default %s)\n"
+               "  --threads N                  worker threads, each with its own sockets (default 1)\n"
+               "  --tcp-idle-timeout SECONDS   close TCP connections idle this long (default 10)\n"
+               "  --tcp-max-connections N      most open TCP connections; at the limit the oldest\n"
+               "                               idle one is closed, or the new one refused (default 1000)\n"
+               "  --log-format text|json       log line format on stderr (default text)\n"
+               "  --control ADDR:PORT|none     control API and /metrics over HTTP (default %s);\n"
+               "                               `none` disables it\n"
+               "  --control-token TOKEN        require `Authorization: Bearer TOKEN` on the control\n"
+               "                               API; required for a non-loopback --control address\n"
+               "  --control-token-file FILE    read the token from FILE's first line instead\n"
+               "  --state-dir DIR              keep runtime state (drains) in DIR, so it survives\n"
+               "                               a restart (default: not kept)\n"
+               "  --status-file FILE           also write every member's health as JSON to FILE,\n"
+               "                               replaced atomically after each state change and\n"
+               "                               every 2 s (for monitoring without HTTP)\n"
+               "  --no-watch                   do not watch DIR for changes; reload only on\n"
+               "                               SIGHUP or `dnsd ctl reload` (default: watch)\n"
+               "  --help                       show this help\n",
+               kDefaultListen, kDefaultControlAddress);
+}
+
+/// Parses a decimal in [min, max]; on failure prints why and returns false.
+bool parse_number(const char* flag, const char* text, unsigned min, unsigned max, unsigned& out) {
+  std::string_view s(text);
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size() || value < min || value > max) {
+    std::fprintf(stderr, "dnsd serve: %s '%s': expected a whole number from %u to %u\n", flag, text, min, max);
+    return false;
+  }
+  out = value;
+  return true;
+}
+
+enum Option : int {
+  kZones = 1, kListen, kThreads, kTcpIdle, kTcpMax, kLogFormat, kNoWatch, kHelp,
+  kControl, kControlToken, kControlTokenFile, kStateDir, kStatusFile
+};
+
+}  // namespace
+
+int cmd_serve(int argc, char** argv) {
+  static const option kOptions[] = {
+      {"zones", required_argument, nullptr, kZones},
+      {"listen", required_argument, nullptr, kListen},
+      {"threads", required_argument, nullptr, kThreads},
+      {"tcp-idle-timeout", required_argument, nullptr, kTcpIdle},
+      {"tcp-max-connections", required_argument, nullptr, kTcpMax},
+      {"log-format", required_argument, nullptr, kLogFormat},
+      {"control", required_argument, nullptr, kControl},
+      {"control-token", required_argument, nullptr, kControlToken},
+      {"control-token-file", required_argument, nullptr, kControlTokenFile},
+      {"state-dir", required_argument, nullptr, kStateDir},
+      {"status-file", required_argument, nullptr, kStatusFile},
+      {"no-watch", no_argument, nullptr, kNoWatch},
+      {"help", no_argument, nullptr, kHelp},
+      {nullptr, 0, nullptr, 0},
+  };
+  ServerConfig config;
+  bool watch = true;
+  ControlOptions control;
+  HealthServiceOptions health_options;
+  std::string control_text = kDefaultControlAddress;
+  opterr = 0;
+  optind = 1;
+  for (;;) {
+    int index = 0;
+    int c = getopt_long(argc, argv, ":h", kOptions, &index);
+    if (c == -1) break;
+    switch (c) {
+      case kZones:
+        config.zones_path = optarg;
+        break;
+      case kListen: {
+        ListenAddress address;
+        std::string error;
+        if (!parse_listen_address(optarg, address, error)) {
+          std::fprintf(stderr, "dnsd serve: --listen: %s\n", error.c_str());
+          return 2;
+        }
+        for (const ListenAddress& seen : config.listen) {
+          if (seen.to_string() == address.to_string()) {
+            std::fprintf(stderr, "dnsd serve: --listen %s is given twice\n", optarg);
+            return 2;
+          }
+        }
+        config.listen.push_back(address);
+        break;
+      }
+      case kThreads:
+        if (!parse_number("--threads", optarg, 1, 1024, config.threads)) return 2;
+        break;
+      case kTcpIdle: {
+        unsigned seconds = 0;
+        if (!parse_number("--tcp-idle-timeout", optarg, 1, 86400, seconds)) return 2;
+        config.tcp.idle_timeout_ms = uint64_t{seconds} * 1000;
+        break;
+      }
+      case kTcpMax:
+        if (!parse_number("--tcp-max-connections", optarg, 1, 1000000, config.tcp.max_connections)) return 2;
+        break;
+      case kLogFormat: {
+        LogFormat format;
+        if (!parse_log_format(optarg, format)) {
+          std::fprintf(stderr, "dnsd serve: --log-format '%s': expected text or json\n", optarg);
+          return 2;
+        }
+        set_log_format(format);
+        break;
+      }
+      case kControl:
+        control_text = optarg;
+        break;
+      case kControlToken:
+        control.token = optarg;
+        break;
+      case kControlTokenFile:
+        if (!read_token_file(optarg, control.token)) {
+          std::fprintf(stderr, "dnsd serve: --control-token-file %s: cannot read a token from its first line\n",
+                       optarg);
+          return 2;
+        }
+        break;
+      case kStatusFile:
+        health_options.status_file = optarg;
+        break;
+      case kStateDir:
+        control.state_dir = optarg;
+        break;
+      case kNoWatch:
+        watch = false;
+        break;
+      case 'h':
+      case kHelp:
+        serve_usage(stdout);
+        return 0;
+      default:
+        return option_error("serve", c, argv, optind, serve_usage);
+    }
+  }
+  if (optind < argc) {
+    std::fprintf(stderr, "dnsd serve: unexpected argument '%s'\n\n", argv[optind]);
+    serve_usage(stderr);
+    return 2;
+  }
+  if (config.zones_path.empty()) {
+    std::fprintf(stderr, "dnsd serve: --zones DIR is required\n\n");
+    serve_usage(stderr);
+    return 2;
+  }
+  if (config.listen.empty()) {
+    ListenAddress address;
+    std::string error;
+    parse_listen_address(kDefaultListen, address, error);
+    config.listen.push_back(address);
+  }
+
+  const bool control_enabled = control_text != "none";
+  if (control_enabled) {
+    std::string error;
+    if (!parse_listen_address(control_text, control.address, error)) {
+      std::fprintf(stderr, "dnsd serve: --control: %s\n", error.c_str());
+      return 2;
+    }
+    if (const std::string problem = control_options_problem(control); !problem.empty()) {
+      std::fprintf(stderr, "dnsd serve: %s\n", problem.c_str());
+      return 2;
+    }
+  } else if (!control.token.empty() || !control.state_dir.empty()) {
+    std::fprintf(stderr, "dnsd serve: --control-token and --state-dir need the control API (not --control none)\n");
+    return 2;
+  }
+
+  // The health table pool members bind to: the control API drains through it.
+  health::HealthRegistry registry;
+  config.load_options = registry.load_options();
+
+  std::unique_ptr<ControlServer> control_server;
+  if (control_enabled) {
+    control_server = std::make_unique<ControlServer>(control, &registry);
+    std::string error;
+    if (!control_server->restore_state(error)) {  // before the first load binds admin states
+      log_error("--state-dir: %s", error.c_str());
+      return 1;
+    }
+  }
+  // The prober: a first round before the workers answer, then continuous probing.
+  auto health_service = std::make_unique<HealthService>(registry, health_options);
+  HealthService* prober = health_service.get();
+  config.publish_hooks.before = [prober](const zones::ZoneSet& set) { prober->before_publish(set); };
+  config.publish_hooks.after = [prober](const zones::ZoneSet& set) { prober->after_publish(set); };
+
+  Server server(std::move(config));
+  server.add_service(std::move(health_service));
+  // Before run(): the watcher notes the files before the first load reads them.
+  if (watch) server.add_service(std::make_unique<ZoneWatcher>(server.config().zones_path));
+  if (control_server) server.add_service(std::move(control_server));
+  return server.run();
+}
+
+}  // namespace dnsd

@@ -1,0 +1,356 @@
+#include "dnsd/control/control_server.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "dnsd/control/dashboard.h"
+#include "dnsd/control/explain.h"
+#include "dnsd/control/iso_time.h"
+#include "dnsd/server/log.h"
+#include "dnsd/control/metrics.h"
+#include "dnsd/server/server.h"
+#include "health/check.h"
+#include "health/health_registry.h"
+#include "health/status_report.h"
+
+namespace dnsd {
+
+using nlohmann::json;
+
+namespace {
+
+HttpResponse json_response(int status, const json& body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = body.dump(2) + "\n";
+  return r;
+}
+
+/// Compares without an early exit, so response time says nothing about the token.
+bool same_secret(const std::string& given, const std::string& secret) {
+  const size_t n = std::max(given.size(), secret.size());
+  unsigned diff = given.size() == secret.size() ? 0 : 1;
+  for (size_t i = 0; i < n; ++i)
+    diff |= uint8_t(i < given.size() ? given[i] : 0) ^ uint8_t(i < secret.size() ? secret[i] : 0);
+  return diff == 0;
+}
+
+std::string lower(std::string s) {
+  for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+/// A JSON body's optional string field; false (with `error`) when present but not a string.
+bool string_field(const json& body, const char* key, std::string& out, std::string& error) {
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null()) return true;
+  if (!it->is_string()) {
+    error = std::string("'") + key + "' must be a string";
+    return false;
+  }
+  out = it->get<std::string>();
+  return true;
+}
+
+}  // namespace
+
+ControlServer::ControlServer(ControlOptions options, health::HealthRegistry* registry)
+    : options_(std::move(options)), registry_(registry) {
+  if (!options_.state_dir.empty()) store_.emplace(options_.state_dir);
+  add_route("GET", "/api/status", [this](const HttpRequest& r) { return get_status(r); });
+  add_route("POST", "/api/reload", [this](const HttpRequest& r) { return post_reload(r); });
+  add_route("POST", "/api/drain", [this](const HttpRequest& r) { return post_admin(r, true); });
+  add_route("POST", "/api/undrain", [this](const HttpRequest& r) { return post_admin(r, false); });
+  add_route("GET", "/api/explain", [this](const HttpRequest& r) { return get_explain(r); });
+  add_route("GET", "/metrics", [this](const HttpRequest& r) { return get_metrics(r); });
+  // The dashboard page holds no data (its script calls /api/* with the token): public.
+  for (const char* path : {"/", "/dashboard"})
+    add_route("GET", path, [](const HttpRequest&) {
+      HttpResponse r;
+      r.content_type = "text/html; charset=utf-8";
+      r.body = std::string(dashboard_html());
+      return r;
+    }, true);
+}
+
+ControlServer::~ControlServer() { stop(); }
+
+void ControlServer::add_route(std::string method, std::string path, HttpServer::Handler handler, bool is_public) {
+  routes_.push_back({std::move(method), std::move(path), std::move(handler), is_public});
+}
+
+std::string ControlServer::drain_key(const std::string& zone, const std::string& pool, const std::string& address) {
+  return health::normalized_zone(zone) + '\x1f' + pool + '\x1f' + health::canonical_address(address);
+}
+
+bool ControlServer::restore_state(std::string& error) {
+  if (!store_) return true;
+  std::vector<DrainRecord> drains;
+  if (!store_->load(drains, error)) return false;
+  if (!drains.empty() && registry_ == nullptr) {
+    error = store_->path() + ": holds drains, but this server has no health table to apply them to";
+    return false;
+  }
+  {
+    std::lock_guard lock(drains_mutex_);
+    for (const DrainRecord& d : drains) {
+      registry_->restore_admin({d.zone, d.pool, d.address, zones::AdminState::Drain});
+      drain_since_[drain_key(d.zone, d.pool, d.address)] = d.since_ms ? d.since_ms : health::wall_clock_ms();
+    }
+    if (!store_->save(drains, error)) return false;
+  }
+  if (!drains.empty())
+    log_info("restored %zu drain%s from %s", drains.size(), drains.size() == 1 ? "" : "s", store_->path().c_str());
+  return true;
+}
+
+bool ControlServer::start(Server& server) {
+  server_ = &server;
+  const ServerConfig& config = server.config();
+  info_.zones_path = config.zones_path;
+  for (const ListenAddress& a : config.listen) info_.listen.push_back(a.to_string());
+  info_.threads = config.threads;
+  info_.started_ms = server.started_at_ms();
+  info_.health = registry_ != nullptr;
+  info_.state_dir = options_.state_dir;
+  load_times_.observe(*server.zone_store().current(), server.reload_history().last_at_ms);
+  if (registry_ && store_) registry_->set_admin_listener([this] { persist_drains(); });
+
+  std::string error;
+  if (!http_.start(options_.address, options_.threads, [this](const HttpRequest& r) { return dispatch(r); }, error)) {
+    log_error("%s", error.c_str());
+    if (registry_ && store_) registry_->set_admin_listener(nullptr);
+    return false;
+  }
+  log_info("control API on http://%s/%s", options_.address.to_string().c_str(),
+           options_.token.empty() ? "" : " (bearer token required)");
+  return true;
+}
+
+void ControlServer::on_reload(const ReloadReport&) {
+  if (server_) load_times_.observe(*server_->zone_store().current(), health::wall_clock_ms());
+}
+
+void ControlServer::stop() {
+  http_.stop();
+  if (registry_ && store_ && server_) registry_->set_admin_listener(nullptr);
+  server_ = nullptr;
+}
+
+bool ControlServer::authorized(const HttpRequest& request) const {
+  if (options_.token.empty()) return true;
+  const std::string header = request.header("authorization");
+  const size_t space = header.find(' ');
+  if (space == std::string::npos || lower(header.substr(0, space)) != "bearer") return false;
+  std::string value = header.substr(space + 1);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(value.begin());
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
+  return same_secret(value, options_.token);
+}
+
+HttpResponse ControlServer::dispatch(const HttpRequest& request) {
+  std::string allowed;
+  for (const Route& route : routes_) {
+    if (route.path != request.path) continue;
+    if (route.method == request.method) {
+      if (!route.is_public && !authorized(request)) {
+        HttpResponse r = HttpResponse::error(401, "missing or wrong bearer token (Authorization: Bearer TOKEN)");
+        r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"dnsd\"");
+        return r;
+      }
+      return route.handler(request);
+    }
+    allowed += (allowed.empty() ? "" : ", ") + route.method;
+  }
+  if (!authorized(request)) {  // say nothing about which paths exist
+    HttpResponse r = HttpResponse::error(401, "missing or wrong bearer token (Authorization: Bearer TOKEN)");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"dnsd\"");
+    return r;
+  }
+  if (!allowed.empty()) {
+    HttpResponse r = HttpResponse::error(405, request.method + " is not allowed on " + request.path);
+    r.headers.emplace_back("Allow", allowed);
+    return r;
+  }
+  return HttpResponse::error(404, "no such endpoint: " + request.path);
+}
+
+std::unique_ptr<HealthIndex> ControlServer::health_index() const {
+  if (!registry_) return std::make_unique<HealthIndex>();
+  return std::make_unique<HealthIndex>(health::to_wall_clock(registry_->status(), health::wall_clock_ms()));
+}
+
+HttpResponse ControlServer::get_status(const HttpRequest&) {
+  const auto zones = server_->zone_store().current();
+  const ReloadHistory history = server_->reload_history();
+  const auto health = health_index();
+  return json_response(200, status_json(*zones, history, load_times_, *health, info_, health::wall_clock_ms()));
+}
+
+HttpResponse ControlServer::post_reload(const HttpRequest&) {
+  const auto begin = std::chrono::steady_clock::now();
+  const ReloadReport report = server_->reload();
+  const double took = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin).count();
+  const int status = reload_ok(report) ? 200 : report.published ? 422 : 500;
+  return json_response(status, reload_json(report, health::wall_clock_ms(), took));
+}
+
+HttpResponse ControlServer::post_admin(const HttpRequest& request, bool drain) {
+  json body;
+  try {
+    body = json::parse(request.body.empty() ? "{}" : request.body);
+  } catch (const std::exception& e) {
+    return HttpResponse::error(400, std::string("body is not JSON: ") + e.what());
+  }
+  if (!body.is_object()) return HttpResponse::error(400, "body must be a JSON object");
+  std::string pool, address, zone, error;
+  if (!string_field(body, "pool", pool, error) || !string_field(body, "address", address, error) ||
+      !string_field(body, "zone", zone, error))
+    return HttpResponse::error(400, error);
+  if (pool.empty() || address.empty()) return HttpResponse::error(400, "'pool' and 'address' are required");
+  if (!registry_) return HttpResponse::error(503, "this server has no health table; drains are unavailable");
+
+  // The members the request names, in the published snapshot.
+  const auto zones = server_->zone_store().current();
+  const std::string want_zone = zone.empty() ? "" : health::normalized_zone(zone);
+  const std::string want_address = health::canonical_address(address);
+  std::vector<MemberRef> matches;
+  for (uint32_t z = 0; z < zones->size(); ++z) {
+    const zones::Zone& zn = zones->zone(z);
+    if (!want_zone.empty() && health::normalized_zone(zn.origin_text()) != want_zone) continue;
+    for (uint32_t p = 0; p < zn.pools().size(); ++p) {
+      if (zn.pool(p).name != pool) continue;
+      const auto& members = zn.pool(p).members;
+      for (uint32_t m = 0; m < members.size(); ++m)
+        if (health::canonical_address(members[m].address_text) == want_address) matches.push_back({z, p, m});
+    }
+  }
+  if (matches.empty())
+    return HttpResponse::error(404, "no member " + address + " in pool " + pool +
+                                        (want_zone.empty() ? "" : " of zone " + want_zone));
+
+  const uint64_t now = health::wall_clock_ms();
+  const auto target = drain ? zones::AdminState::Drain : zones::AdminState::Auto;
+  bool changed = false;
+  {
+    std::lock_guard lock(drains_mutex_);
+    for (const MemberRef& ref : matches) {
+      const zones::Zone& zn = zones->zone(ref.zone);
+      const zones::PoolMember& m = zn.pool(ref.pool).members[ref.member];
+      const auto before = m.admin ? zones::AdminState(m.admin->state.load()) : zones::AdminState::Auto;
+      changed |= before != target;
+      const std::string key = drain_key(zn.origin_text(), pool, m.address_text);
+      if (drain) drain_since_.emplace(key, now);  // keeps the first drain time
+      else drain_since_.erase(key);
+    }
+  }
+  registry_->set_admin(want_zone, pool, want_address, target);  // the listener persists
+
+  // What the query path does now.
+  json members = json::array();
+  uint32_t max_ttl = 0;
+  uint64_t since = UINT64_MAX;
+  bool still_serving = false;
+  const HealthIndex no_details;
+  for (const MemberRef& ref : matches) {
+    const zones::Zone& zn = zones->zone(ref.zone);
+    const zones::Pool& p = zn.pool(ref.pool);
+    const PoolReport report = report_pool(p, no_details);
+    const MemberReport& mr = report.members[ref.member];
+    members.push_back({{"zone", zn.origin_text()},
+                       {"pool", p.name},
+                       {"address", p.members[ref.member].address_text},
+                       {"state", health::state_name(mr.view.health)},
+                       {"admin", mr.admin == zones::AdminState::Drain ? "drain" : "auto"},
+                       {"serving", mr.serving}});
+    still_serving |= mr.serving;
+    max_ttl = std::max(max_ttl, pool_max_ttl(zn, ref.pool));
+    std::lock_guard lock(drains_mutex_);
+    auto it = drain_since_.find(drain_key(zn.origin_text(), pool, p.members[ref.member].address_text));
+    if (it != drain_since_.end()) since = std::min(since, it->second);
+  }
+  json out{{"zone", want_zone.empty() ? json(nullptr) : json(want_zone)},
+           {"pool", pool},
+           {"address", want_address},
+           {"admin", drain ? "drain" : "auto"},
+           {"changed", changed},
+           {"persisted", store_.has_value() && persist_ok_.load()},
+           {"members", members},
+           {"drained_since", nullptr},
+           {"drained_since_ms", nullptr},
+           {"max_ttl_s", nullptr},
+           {"safe_after", nullptr},
+           {"safe_after_ms", nullptr},
+           {"safe_in_s", nullptr},
+           {"still_serving", drain && still_serving},
+           {"warning", nullptr}};
+  if (drain) {
+    if (since == UINT64_MAX) since = now;
+    out["drained_since"] = iso_time(since);
+    out["drained_since_ms"] = since;
+    out["max_ttl_s"] = max_ttl;
+    if (still_serving) {
+      out["warning"] = want_address + " is still being served: no other member of pool " + pool +
+                       " is up, so the drained member answers rather than nothing. Not safe to stop it yet.";
+    } else {
+      const uint64_t safe = since + uint64_t(max_ttl) * 1000;
+      out["safe_after"] = iso_time(safe);
+      out["safe_after_ms"] = safe;
+      out["safe_in_s"] = double(safe > now ? safe - now : 0) / 1000.0;
+    }
+  }
+  log_info("control: %s %s in pool %s%s%s", drain ? "drained" : "undrained", want_address.c_str(), pool.c_str(),
+           want_zone.empty() ? "" : " of ", want_zone.c_str());
+  return json_response(200, out);
+}
+
+HttpResponse ControlServer::get_explain(const HttpRequest& request) {
+  const std::string name = request.param("name");
+  if (name.empty()) return HttpResponse::error(400, "query parameter 'name' is required");
+  uint16_t qtype = 0;
+  const std::string type = request.param("type", "A");
+  if (!parse_rrtype(type, qtype)) return HttpResponse::error(400, "unknown record type '" + type + "'");
+  const auto zones = server_->zone_store().current();
+  const auto health = health_index();
+  json out;
+  std::string error;
+  if (!explain_name(*zones, *health, name, qtype, health::wall_clock_ms(), out, error))
+    return HttpResponse::error(400, error);
+  return json_response(200, out);
+}
+
+HttpResponse ControlServer::get_metrics(const HttpRequest&) {
+  const QueryTotals queries = server_->query_totals();
+  const auto zones = server_->zone_store().current();
+  const ReloadHistory reloads = server_->reload_history();
+  std::optional<health::ProbeMetrics> probes;
+  if (registry_) probes = registry_->probe_metrics();
+  MetricsInputs in;
+  in.queries = &queries;
+  in.zones = zones.get();
+  in.reloads = &reloads;
+  in.probes = probes ? &*probes : nullptr;
+  HttpResponse r;
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  r.body = render_metrics(in);
+  return r;
+}
+
+void ControlServer::persist_drains() {
+  if (!store_ || !registry_) return;
+  std::lock_guard lock(drains_mutex_);
+  std::vector<DrainRecord> records;
+  for (const health::AdminOverride& o : registry_->admin_overrides()) {
+    if (o.state != zones::AdminState::Drain) continue;
+    auto it = drain_since_.find(drain_key(o.zone, o.pool, o.address));
+    records.push_back({o.zone, o.pool, o.address, it != drain_since_.end() ? it->second : health::wall_clock_ms()});
+  }
+  std::string error;
+  const bool ok = store_->save(records, error);
+  if (!ok) log_error("cannot persist drains: %s", error.c_str());
+  persist_ok_.store(ok);
+}
+
+}  // namespace dnsd

@@ -1,0 +1,96 @@
+// The control API (CONTROL_API.md): a Service that serves HTTP with
+// libmicrohttpd on its own threads (default 127.0.0.1:8053) and answers
+// /api/status, /api/reload, /api/drain, /api/undrain, /api/explain and
+// /metrics. It reads the zone snapshot, the health table and the query
+// counters, never anything a worker writes under a lock. Drains go through
+// HealthRegistry::set_admin, so the query path sees them in its next answer,
+// and are persisted to --state-dir on every change.
+//
+// Threads: construct, restore_state, add_route, start and stop on the main
+// thread; handlers run on the HTTP threads (two, possibly at once);
+// on_reload on whichever thread reloaded.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dnsd/control/control_options.h"
+#include "dnsd/control/control_status.h"
+#include "dnsd/control/drain_store.h"
+#include "dnsd/control/http_server.h"
+#include "dnsd/server/service.h"
+
+namespace dnsd::health {
+class HealthRegistry;
+}
+
+namespace dnsd {
+
+/// The control API service.
+class ControlServer : public Service {
+ public:
+  /// `registry` (may be null: no drains, no probe details) must outlive the service.
+  ControlServer(ControlOptions options, health::HealthRegistry* registry);
+  ~ControlServer() override;
+
+  /// Reads --state-dir's drains into the registry and rewrites the file (so an
+  /// unwritable directory is found now, not at the first drain). Call before
+  /// Server::run(), so the first zone load binds the drained states. False
+  /// with `error` set. Main thread.
+  bool restore_state(std::string& error);
+
+  /// Serves `handler` for `method` `path` (exact match), e.g. the dashboard's
+  /// page. Public routes skip the token check: only pages holding no data.
+  /// Main thread, before start().
+  void add_route(std::string method, std::string path, HttpServer::Handler handler, bool is_public = false);
+
+  const char* name() const override { return "control"; }
+  bool start(Server& server) override;
+  void on_reload(const ReloadReport& report) override;
+  void stop() override;
+
+ private:
+  struct Route {
+    std::string method, path;
+    HttpServer::Handler handler;
+    bool is_public = false;
+  };
+  /// One pool member a drain request names.
+  struct MemberRef {
+    uint32_t zone = 0, pool = 0, member = 0;
+  };
+
+  HttpResponse dispatch(const HttpRequest& request);
+  bool authorized(const HttpRequest& request) const;
+  HttpResponse get_status(const HttpRequest& request);
+  HttpResponse post_reload(const HttpRequest& request);
+  HttpResponse post_admin(const HttpRequest& request, bool drain);
+  HttpResponse get_explain(const HttpRequest& request);
+  HttpResponse get_metrics(const HttpRequest& request);
+  /// The health table's status with times on the wall clock (empty without a registry).
+  std::unique_ptr<HealthIndex> health_index() const;
+  /// Writes the registry's admin overrides to the state directory (admin listener).
+  void persist_drains();
+  static std::string drain_key(const std::string& zone, const std::string& pool, const std::string& address);
+
+  ControlOptions options_;
+  health::HealthRegistry* registry_;
+  Server* server_ = nullptr;
+  HttpServer http_;
+  std::vector<Route> routes_;
+  ZoneLoadTimes load_times_;
+  ServerInfo info_;
+
+  std::optional<DrainStore> store_;
+  std::mutex drains_mutex_;                   ///< guards drain_since_ and file writes
+  std::map<std::string, uint64_t> drain_since_;  ///< drain_key -> Unix ms drained
+  std::atomic<bool> persist_ok_{true};        ///< whether the last write succeeded
+};
+
+}  // namespace dnsd

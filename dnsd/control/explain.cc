@@ -1,0 +1,296 @@
+#include "dnsd/control/explain.h"
+
+#include <ldns/ldns.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "dnsd/query/lookup.h"
+#include "dnsd/query/query.h"
+#include "health/member_status.h"
+
+namespace dnsd {
+
+using nlohmann::json;
+namespace rr = zones::rrtype;
+
+namespace {
+
+std::string lower(std::string s) {
+  for (char& c : s) c = char(zones::lower_byte(uint8_t(c)));
+  return s;
+}
+
+/// ldns's text of one rdata field or name, freed properly.
+std::string rdf_text(const ldns_rdf* rdf) {
+  char* s = ldns_rdf2str(rdf);
+  std::string out = s ? s : "";
+  free(s);
+  return out;
+}
+
+std::string type_text(uint16_t type) {
+  char* s = ldns_rr_type2str(ldns_rr_type(type));
+  std::string out = s ? s : "TYPE" + std::to_string(type);
+  free(s);
+  return out;
+}
+
+/// One decoded record of the response.
+struct Record {
+  std::string owner;  ///< lowercase, trailing dot
+  uint16_t type = 0;
+  uint32_t ttl = 0;
+  std::string data;   ///< presentation form
+  std::vector<uint8_t> rdata0;  ///< the first rdata field's bytes (addresses, CNAME target)
+};
+
+std::vector<Record> decode_section(const ldns_rr_list* list) {
+  std::vector<Record> out;
+  for (size_t i = 0; list && i < ldns_rr_list_rr_count(list); ++i) {
+    const ldns_rr* r = ldns_rr_list_rr(list, i);
+    Record rec;
+    rec.owner = lower(rdf_text(ldns_rr_owner(r)));
+    rec.type = uint16_t(ldns_rr_get_type(r));
+    rec.ttl = ldns_rr_ttl(r);
+    for (size_t f = 0; f < ldns_rr_rd_count(r); ++f) {
+      if (f) rec.data += ' ';
+      rec.data += rdf_text(ldns_rr_rdf(r, f));
+    }
+    if (ldns_rr_rd_count(r) > 0) {
+      const ldns_rdf* first = ldns_rr_rdf(r, 0);
+      rec.rdata0.assign(ldns_rdf_data(first), ldns_rdf_data(first) + ldns_rdf_size(first));
+    }
+    out.push_back(std::move(rec));
+  }
+  return out;
+}
+
+json records_json(const std::vector<Record>& records) {
+  json out = json::array();
+  for (const Record& r : records)
+    out.push_back({{"name", r.owner}, {"type", type_text(r.type)}, {"ttl", r.ttl}, {"data", r.data}});
+  return out;
+}
+
+/// The query process_query sees: no RD, no EDNS, one question.
+std::vector<uint8_t> make_query(const zones::Name& name, uint16_t qtype) {
+  static constexpr uint8_t kHeader[12] = {0x0E, 0x71, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0};
+  std::vector<uint8_t> q(sizeof kHeader + name.size() + 4);
+  std::memcpy(q.data(), kHeader, sizeof kHeader);
+  std::memcpy(q.data() + sizeof kHeader, name.data(), name.size());
+  uint8_t* tail = q.data() + sizeof kHeader + name.size();
+  tail[0] = uint8_t(qtype >> 8);
+  tail[1] = uint8_t(qtype);
+  tail[2] = 0;
+  tail[3] = 1;  // class IN
+  return q;
+}
+
+/// The zone process_query answers `name` from (mirrors its DS rule).
+uint32_t zone_for(const zones::ZoneSet& zones, const zones::LabeledName& name, uint16_t qtype) {
+  uint32_t index = zones.find_zone(name);
+  if (index != zones::kNone && qtype == rr::DS && name.label_count > 0 &&
+      name.length == zones.zone(index).origin_length()) {
+    const uint32_t parent = zones.find_zone(name, 1);
+    if (parent != zones::kNone) index = parent;
+  }
+  return index;
+}
+
+/// Why a member is or is not handed out, in one word (CONTROL_API.md).
+const char* member_why(const zones::PoolMember& m, const MemberReport& r, health::SelectionRule rule, bool in_answer) {
+  if (r.serving) {
+    if (!in_answer) return "cut";
+    if (rule == health::SelectionRule::AllDownServeAll) return "fail-open";
+    if (rule == health::SelectionRule::DrainedLastResort) return "drained-last-resort";
+    return "up";
+  }
+  if (r.view.drained) return "drained";
+  if (r.view.health == zones::HealthState::Up && m.backup) return "backup-standby";
+  return health::state_name(r.view.health);
+}
+
+json explain_pool(const zones::Zone& zone, uint32_t pool_index, uint16_t qtype, const std::vector<Record>& answer,
+                  const std::string& owner, const HealthIndex& health, uint64_t now_ms) {
+  const zones::Pool& pool = zone.pool(pool_index);
+  const uint8_t family = qtype == rr::AAAA ? 6 : 4;
+  const PoolReport report = report_pool(pool, health);
+  const health::SelectionRule rule = report.rule_for(family);
+  json j = pool_config_json(zone.origin_text(), pool);
+  j["rule"] = health::rule_name(rule);
+  j["rule_text"] = rule_text(rule);
+  json members = json::array();
+  for (size_t i = 0; i < pool.members.size(); ++i) {
+    const zones::PoolMember& m = pool.members[i];
+    if (m.family != family) continue;
+    const size_t length = family == 6 ? 16 : 4;
+    const bool in_answer = std::any_of(answer.begin(), answer.end(), [&](const Record& r) {
+      return r.type == qtype && r.owner == owner && r.rdata0.size() == length &&
+             std::memcmp(r.rdata0.data(), m.address.data(), length) == 0;
+    });
+    json mj = member_json(pool, i, report.members[i], now_ms);
+    mj["role"] = m.backup ? "backup" : "primary";
+    mj["in_answer"] = in_answer;
+    mj["why"] = member_why(m, report.members[i], rule, in_answer);
+    members.push_back(mj);
+  }
+  j["members"] = members;
+  return j;
+}
+
+}  // namespace
+
+bool parse_rrtype(std::string_view text, uint16_t& out) {
+  if (text.empty()) return false;
+  if (std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    unsigned value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || value > 65535) return false;
+    out = uint16_t(value);
+    return true;
+  }
+  std::string upper(text);
+  for (char& c : upper) c = char(std::toupper(static_cast<unsigned char>(c)));
+  const ldns_rr_type type = ldns_get_rr_type_by_name(upper.c_str());
+  if (type == 0) return false;
+  out = uint16_t(type);
+  return true;
+}
+
+uint64_t worst_case_detection_ms(const zones::CheckSpec& check) {
+  const uint64_t fall = std::max<uint32_t>(check.fall, 1);
+  const auto jittered_max = [](uint64_t ms) { return ms + (ms + 9) / 10; };
+  return jittered_max(check.interval_ms) + (fall - 1) * jittered_max(check.fast_interval_ms) +
+         fall * uint64_t(check.timeout_ms);
+}
+
+bool explain_name(const zones::ZoneSet& zones, const HealthIndex& health, std::string_view name_text, uint16_t qtype,
+                  uint64_t now_ms, json& out, std::string& error) {
+  std::string text(name_text);
+  if (text.empty()) {
+    error = "name is empty";
+    return false;
+  }
+  if (text.back() != '.') text += '.';
+  zones::Name name;
+  if (!zones::name_from_text(text, zones::root_name(), name, error)) {
+    error = "bad name '" + std::string(name_text) + "': " + error;
+    return false;
+  }
+  zones::LabeledName labeled;
+  labeled.parse(name.data(), name.size());
+
+  // The real answer, as a worker would give it now (rotation at its start).
+  RotationState rotation;
+  rotation.resize(zones.rotation_slots());
+  const std::vector<uint8_t> query = make_query(name, qtype);
+  std::vector<uint8_t> response(kMaxMessage);
+  const QueryResult result = process_query(query, response, Transport::Tcp, zones, rotation);
+  ldns_pkt* raw = nullptr;
+  if (result.action != QueryAction::Respond || ldns_wire2pkt(&raw, response.data(), result.length) != LDNS_STATUS_OK) {
+    error = "the query path gave no answer to decode";
+    return false;
+  }
+  std::unique_ptr<ldns_pkt, void (*)(ldns_pkt*)> pkt(raw, ldns_pkt_free);
+  const std::vector<Record> answer = decode_section(ldns_pkt_answer(pkt.get()));
+  const std::vector<Record> authority = decode_section(ldns_pkt_authority(pkt.get()));
+  char* rcode_str = ldns_pkt_rcode2str(ldns_pkt_get_rcode(pkt.get()));
+  const std::string rcode = rcode_str ? rcode_str : std::to_string(result.rcode);
+  free(rcode_str);
+
+  const std::string qname = lower(name.text());
+  out = json{{"name", qname},
+             {"type", type_text(qtype)},
+             {"zone", nullptr},
+             {"file", nullptr},
+             {"rcode", rcode},
+             {"authoritative", bool(ldns_pkt_aa(pkt.get()))},
+             {"chain", json::array()},
+             {"owner", nullptr},
+             {"wildcard", nullptr},
+             {"pool", nullptr},
+             {"failover", nullptr}};
+
+  // Follow the CNAMEs the answer carries, in order.
+  std::string owner = qname;
+  json chain = json::array();
+  for (const Record& r : answer) {
+    if (r.type != rr::CNAME || r.owner != owner || qtype == rr::CNAME) continue;
+    const std::string target = lower(r.data);
+    chain.push_back({{"owner", r.owner}, {"target", target}, {"ttl", r.ttl}});
+    owner = target;
+  }
+  out["chain"] = chain;
+
+  const uint32_t zone_index = zone_for(zones, labeled, qtype);
+  const bool has_answer = std::any_of(answer.begin(), answer.end(), [&](const Record& r) {
+    return r.owner == owner && (r.type == qtype || qtype == rr::ANY);
+  });
+  std::string outcome;
+  if (zone_index == zones::kNone) outcome = "refused";
+  else if (result.rcode == 3) outcome = "nxdomain";
+  else if (result.rcode != 0) outcome = "error";
+  else if (!ldns_pkt_aa(pkt.get())) outcome = "referral";
+  else if (has_answer) outcome = "answer";
+  else if (!chain.empty() && !std::any_of(authority.begin(), authority.end(),
+                                          [](const Record& r) { return r.type == rr::SOA; }))
+    outcome = "cname";  // the chain leaves the zone; a resolver follows it elsewhere
+  else outcome = "nodata";
+  out["outcome"] = outcome;
+
+  uint32_t min_ttl = UINT32_MAX;
+  for (const Record& r : answer) min_ttl = std::min(min_ttl, r.ttl);
+  json answer_json{{"ttl", answer.empty() ? json(nullptr) : json(min_ttl)},
+                   {"records", records_json(answer)},
+                   {"authority", records_json(authority)},
+                   {"rotates", false}};
+
+  if (zone_index != zones::kNone) {
+    const zones::Zone& zone = zones.zone(zone_index);
+    out["zone"] = lower(zone.origin_text());
+    out["file"] = zones.source(zone_index).file;
+    out["owner"] = owner;
+    // Where the chain ends inside this zone: the RRset that answered (or would have).
+    zones::Name owner_name;
+    std::string ignored;
+    zones::LabeledName owner_labeled;
+    if (zones::name_from_text(owner, zones::root_name(), owner_name, ignored) &&
+        owner_labeled.parse(owner_name.data(), owner_name.size()) != 0 &&
+        zones::name_is_subdomain(owner_labeled.wire, owner_labeled.length, zone.origin(), zone.origin_length())) {
+      const Lookup found = lookup_name(zone, owner_labeled, qtype);
+      if (found.kind == LookupKind::Found || found.kind == LookupKind::Wildcard) {
+        const zones::Node& node = zone.node(found.node);
+        if (found.kind == LookupKind::Wildcard)
+          out["wildcard"] = lower(zones::name_to_text(zone.node_name(node), node.name_length));
+        const zones::RRset* set = qtype == rr::ANY ? nullptr : zone.find_rrset(node, qtype);
+        if (set) {
+          answer_json["rotates"] = set->rotation_slot != zones::kNone;
+          if (set->pool != zones::kNone) {
+            const zones::Pool& pool = zone.pool(set->pool);
+            out["pool"] = explain_pool(zone, set->pool, qtype, answer, owner, health, now_ms);
+            if (pool.check.type != zones::CheckType::None) {
+              const uint64_t detection = worst_case_detection_ms(pool.check);
+              out["failover"] = {
+                  {"interval_ms", pool.check.interval_ms},
+                  {"fast_interval_ms", pool.check.fast_interval_ms},
+                  {"timeout_ms", pool.check.timeout_ms},
+                  {"fall", std::max<uint32_t>(pool.check.fall, 1)},
+                  {"detection_ms", detection},
+                  {"ttl_s", set->ttl},
+                  {"worst_case_s", double(detection) / 1000.0 + set->ttl},
+                  {"formula", "detection (interval + (fall-1) x fast_interval, +10% jitter, + fall x timeout) + TTL"}};
+            }
+          }
+        }
+      }
+    }
+  }
+  out["answer"] = answer_json;
+  return true;
+}
+
+}  // namespace dnsd

@@ -1,0 +1,35 @@
+// GET /metrics: every counter and gauge of CONTROL_API.md in the Prometheus
+// text exposition format (version 0.0.4). A pure function of copied-out
+// counters and the current snapshot, so tests render it without a server.
+// Control threads only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "dnsd/control/pool_report.h"
+#include "dnsd/server/query_stats.h"
+#include "dnsd/server/server.h"
+#include "health/probe_metrics.h"
+#include "zones/zone_set.h"
+
+namespace dnsd {
+
+/// Everything /metrics reports, gathered by the caller.
+struct MetricsInputs {
+  const QueryTotals* queries = nullptr;          ///< required
+  const zones::ZoneSet* zones = nullptr;         ///< required
+  const ReloadHistory* reloads = nullptr;        ///< required
+  const health::ProbeMetrics* probes = nullptr;  ///< null without a health table
+};
+
+/// The exposition text, families in a fixed order, each with HELP and TYPE.
+std::string render_metrics(const MetricsInputs& in);
+
+/// Escapes a label value: backslash, double quote and newline. Pure.
+std::string escape_label_value(const std::string& value);
+
+/// "NOERROR", "NXDOMAIN", ..., "BADVERS", or "RCODE<n>". Pure.
+std::string rcode_name(uint16_t rcode);
+
+}  // namespace dnsd

@@ -1,0 +1,306 @@
+// One straight line per query: parse, find the zone, look up (LookupKind),
+// collect the answer, authority and additional sections, add the OPT, done.
+#include "dnsd/query/query.h"
+
+#include <algorithm>
+
+#include "dnsd/query/lookup.h"
+#include "dnsd/query/packet_writer.h"
+#include "dnsd/query/wire_reader.h"
+#include "health/selection.h"
+
+namespace dnsd {
+namespace {
+
+using zones::kNone;
+namespace rr = zones::rrtype;
+
+constexpr uint16_t kClassIn = 1;
+/// CNAME links followed inside a zone before giving up (loop protection).
+constexpr int kMaxCnameChain = 12;
+/// Distinct targets whose addresses one response adds to the additional section.
+constexpr size_t kMaxAdditionalTargets = 16;
+
+/// State of building one response. Lives on the worker's stack.
+class Responder {
+ public:
+  Responder(const ParsedQuery& q, const zones::ZoneSet& zones, RotationState& rotation, PacketWriter& writer)
+      : q_(q), zones_(zones), rotation_(rotation), w_(writer) {}
+
+  /// Fills the sections for a query that found its zone. Returns the rcode.
+  uint16_t answer(uint32_t zone_index);
+  bool truncated() const { return truncated_; }
+  bool authoritative() const { return authoritative_; }
+  /// Whether some pool selection found no healthy member (see QueryResult::all_down).
+  bool all_down() const { return all_down_; }
+
+ private:
+  /// Outcome of putting one RRset into the packet.
+  enum class Put : uint8_t { Written, Empty, NoRoom };
+
+  Put put_rrset(Section section, const uint8_t* owner, size_t owner_length, const zones::RRset& set);
+  Put put_pool(Section section, const uint8_t* owner, size_t owner_length, const zones::RRset& set);
+  bool put_negative_soa();
+  void put_referral(const zones::Node& cut);
+  void put_additional_for(const zones::RRset& set);
+  bool add_target_addresses(uint32_t node_index, bool required);
+  uint32_t next_rotation(const zones::RRset& set) {
+    return set.rotation_slot == kNone ? 0 : rotation_.next(zones_.rotation_base(zone_index_) + set.rotation_slot);
+  }
+
+  const ParsedQuery& q_;
+  const zones::ZoneSet& zones_;
+  RotationState& rotation_;
+  PacketWriter& w_;
+  const zones::Zone* zone_ = nullptr;
+  uint32_t zone_index_ = kNone;
+  bool truncated_ = false;
+  bool authoritative_ = true;
+  bool all_down_ = false;
+  uint32_t additional_done_[kMaxAdditionalTargets];
+  size_t additional_count_ = 0;
+};
+
+Responder::Put Responder::put_rrset(Section section, const uint8_t* owner, size_t owner_length,
+                                    const zones::RRset& set) {
+  if (set.pool != kNone) return put_pool(section, owner, owner_length, set);
+  const auto records = zone_->records(set);
+  if (records.empty()) return Put::Empty;
+  const PacketWriter::Mark before = w_.mark();
+  // Rotate on every response: start at the next record of this RRset's counter.
+  const size_t n = records.size();
+  const size_t start = set.rotation_slot == kNone ? 0 : next_rotation(set) % n;
+  for (size_t i = 0; i < n; ++i) {
+    const zones::Record& r = records[(start + i) % n];
+    if (!w_.add_record(section, owner, owner_length, set.type, kClassIn, set.ttl, zone_->rdata(r), r.rdata_length,
+                       r.name_at)) {
+      w_.rollback(before);  // never half an RRset
+      return Put::NoRoom;
+    }
+  }
+  return Put::Written;
+}
+
+Responder::Put Responder::put_pool(Section section, const uint8_t* owner, size_t owner_length,
+                                   const zones::RRset& set) {
+  const zones::Pool& pool = zone_->pool(set.pool);
+  health::MemberView views[health::kMaxPoolMembers];
+  const size_t n = std::min(pool.members.size(), health::kMaxPoolMembers);
+  health::read_member_views(pool, std::span(views, n));
+  const uint8_t family = set.type == rr::AAAA ? 6 : 4;
+  const health::Selection chosen = health::select_members(pool, std::span(views, n), family, next_rotation(set));
+  all_down_ |= chosen.rule == health::SelectionRule::AllDownServeAll ||
+               chosen.rule == health::SelectionRule::AllDownServeNone ||
+               chosen.rule == health::SelectionRule::DrainedLastResort;
+  if (chosen.count == 0) return Put::Empty;
+  const PacketWriter::Mark before = w_.mark();
+  static constexpr uint16_t kNoNames[2] = {0xFFFF, 0xFFFF};
+  const size_t length = family == 6 ? 16 : 4;
+  for (uint16_t i = 0; i < chosen.count; ++i) {
+    const zones::PoolMember& m = pool.members[chosen.member[i]];
+    if (!w_.add_record(section, owner, owner_length, set.type, kClassIn, set.ttl, m.address.data(), length,
+                       kNoNames)) {
+      w_.rollback(before);
+      return Put::NoRoom;
+    }
+  }
+  return Put::Written;
+}
+
+// RFC 2308 section 3: the SOA goes in the authority section with TTL =
+// min(SOA TTL, SOA minimum).
+bool Responder::put_negative_soa() {
+  const zones::RRset& soa = zone_->soa();
+  const zones::Record& r = zone_->records(soa)[0];
+  if (w_.add_record(Section::Authority, zone_->origin(), zone_->origin_length(), rr::SOA, kClassIn,
+                    zone_->negative_ttl(), zone_->rdata(r), r.rdata_length, r.name_at))
+    return true;
+  truncated_ = true;
+  return false;
+}
+
+// Adds A and AAAA of an in-zone target once per response. `required` marks
+// glue below a cut: if it does not fit, the referral is truncated (RFC 9471).
+bool Responder::add_target_addresses(uint32_t node_index, bool required) {
+  for (size_t i = 0; i < additional_count_; ++i)
+    if (additional_done_[i] == node_index) return true;
+  if (additional_count_ == kMaxAdditionalTargets) return true;
+  additional_done_[additional_count_++] = node_index;
+  const zones::Node& node = zone_->node(node_index);
+  if ((node.flags & zones::node_flag::kOccluded) && !required) return true;  // glue is only for referrals
+  for (const uint16_t type : {rr::A, rr::AAAA}) {
+    const zones::RRset* set = zone_->find_rrset(node, type);
+    if (!set) continue;
+    if (put_rrset(Section::Additional, zone_->node_name(node), node.name_length, *set) == Put::NoRoom) {
+      if (required) {
+        truncated_ = true;
+      }
+      return false;
+    }
+  }
+  return true;
+}
+
+void Responder::put_additional_for(const zones::RRset& set) {
+  if (set.type != rr::NS && set.type != rr::MX && set.type != rr::SRV) return;
+  for (const zones::Record& r : zone_->records(set))
+    if (r.target_node != kNone && !add_target_addresses(r.target_node, false)) return;
+}
+
+// A referral: not authoritative, the cut's NS in authority, glue in additional.
+void Responder::put_referral(const zones::Node& cut) {
+  const zones::RRset* ns = zone_->find_rrset(cut, rr::NS);
+  if (put_rrset(Section::Authority, zone_->node_name(cut), cut.name_length, *ns) == Put::NoRoom) {
+    truncated_ = true;
+    return;
+  }
+  for (const zones::Record& r : zone_->records(*ns)) {
+    if (r.target_node == kNone) continue;
+    const bool glue = (zone_->node(r.target_node).flags & zones::node_flag::kOccluded) != 0;
+    if (!add_target_addresses(r.target_node, glue) && truncated_) return;
+  }
+}
+
+uint16_t Responder::answer(uint32_t zone_index) {
+  zone_index_ = zone_index;
+  zone_ = &zones_.zone(zone_index);
+  const zones::LabeledName* name = &q_.qname;
+  zones::LabeledName cname_target;  // storage for the name a CNAME leads to
+  uint64_t visited[kMaxCnameChain + 1];  // names already answered in this chain, by hash
+  for (int link = 0; link <= kMaxCnameChain; ++link) {
+    // A loop ends where a name repeats: each CNAME of the loop appears once.
+    for (int i = 0; i < link; ++i)
+      if (visited[i] == name->suffix_hash[0]) return rcode::kNoError;
+    visited[link] = name->suffix_hash[0];
+    const Lookup found = lookup_name(*zone_, *name, q_.qtype);
+    switch (found.kind) {
+      case LookupKind::NoName:
+        put_negative_soa();
+        return rcode::kNxDomain;
+      case LookupKind::Delegation:
+        if (link == 0) authoritative_ = false;
+        put_referral(zone_->node(found.node));
+        return rcode::kNoError;
+      case LookupKind::Found:
+      case LookupKind::Wildcard:
+        break;
+    }
+    const zones::Node& node = zone_->node(found.node);
+    const uint8_t* owner = name->wire;  // a wildcard answers with the query name as owner
+    const size_t owner_length = name->length;
+
+    const zones::RRset* set = nullptr;
+    if (q_.qtype == rr::ANY) {
+      // RFC 8482: one RRset is a complete answer to ANY.
+      const auto all = zone_->rrsets(node);
+      if (!all.empty()) set = zone_->find_rrset(node, rr::CNAME) ? zone_->find_rrset(node, rr::CNAME) : &all[0];
+    } else {
+      set = zone_->find_rrset(node, q_.qtype);
+    }
+    if (set) {
+      const Put put = put_rrset(Section::Answer, owner, owner_length, *set);
+      if (put == Put::NoRoom) {
+        truncated_ = true;
+        return rcode::kNoError;
+      }
+      if (put == Put::Written) {
+        put_additional_for(*set);
+        return rcode::kNoError;
+      }
+      // An empty pool answer falls through to NODATA.
+    } else if ((node.flags & zones::node_flag::kCname) && q_.qtype != rr::CNAME) {
+      const zones::RRset& cname = *zone_->find_rrset(node, rr::CNAME);
+      if (put_rrset(Section::Answer, owner, owner_length, cname) == Put::NoRoom) {
+        truncated_ = true;
+        return rcode::kNoError;
+      }
+      const zones::Record& r = zone_->records(cname)[0];
+      if (cname_target.parse(zone_->rdata(r), r.rdata_length) == 0) return rcode::kNoError;
+      // Follow the chain only inside this zone; a resolver follows it elsewhere.
+      if (!zones::name_is_subdomain(cname_target.wire, cname_target.length, zone_->origin(), zone_->origin_length()))
+        return rcode::kNoError;
+      name = &cname_target;
+      continue;
+    }
+    put_negative_soa();  // NODATA
+    return rcode::kNoError;
+  }
+  return rcode::kNoError;  // chain too long or a loop: the links so far are the answer
+}
+
+// Header flags of a response: QR, the query's opcode and RD; CD copied.
+uint8_t response_flags1(const ParsedQuery& q) { return uint8_t(0x80 | (q.opcode << 3) | (q.rd ? 1 : 0)); }
+uint8_t response_flags2(const ParsedQuery& q) { return q.cd ? 0x10 : 0; }
+
+QueryResult finish(PacketWriter& w, const ParsedQuery& q, uint16_t rcode, bool truncated) {
+  if (truncated) w.set_tc();
+  w.set_rcode(rcode);
+  if (q.has_edns) w.add_opt(kMaxUdpPayload, uint8_t(rcode >> 4), q.dnssec_ok);
+  w.finish();
+  QueryResult r;
+  r.action = QueryAction::Respond;
+  r.length = uint16_t(w.size());
+  r.rcode = rcode;
+  r.qtype = q.has_question ? q.qtype : 0;
+  r.truncated = truncated;
+  return r;
+}
+
+// An error reply: the header, the question when it parsed, and OPT when EDNS was valid.
+QueryResult error_reply(PacketWriter& w, const ParsedQuery& q, uint16_t rcode) {
+  if (!w.start(q.id, response_flags1(q), response_flags2(q), q.question, q.has_question ? q.question_length : 0))
+    w.start(q.id, response_flags1(q), response_flags2(q), nullptr, 0);
+  return finish(w, q, rcode, false);
+}
+
+}  // namespace
+
+QueryResult process_query(std::span<const uint8_t> query, std::span<uint8_t> response, Transport transport,
+                          const zones::ZoneSet& zones, RotationState& rotation) {
+  ParsedQuery q;
+  const ParseStatus status = parse_query(query, q);
+  if (status == ParseStatus::Drop) return {};
+
+  size_t payload = transport == Transport::Tcp ? kMaxMessage : (q.has_edns ? std::min<size_t>(q.udp_size, kMaxUdpPayload) : 512);
+  payload = std::min(payload, response.size());
+  PacketWriter w(response.data(), payload - (q.has_edns ? 11 : 0));
+
+  switch (status) {
+    case ParseStatus::FormErr: return error_reply(w, q, rcode::kFormErr);
+    case ParseStatus::NotImp: return error_reply(w, q, rcode::kNotImp);
+    case ParseStatus::BadVers: return error_reply(w, q, rcode::kBadVers);
+    case ParseStatus::Drop:
+    case ParseStatus::Ok: break;
+  }
+  if (q.qclass != kClassIn) return error_reply(w, q, rcode::kRefused);
+  switch (q.qtype) {
+    case rr::OPT: return error_reply(w, q, rcode::kFormErr);  // OPT is not a question type (RFC 6891 6.1.1)
+    case 249 /* TKEY */:
+    case 250 /* TSIG */:
+    case rr::MAILA:
+    case rr::MAILB: return error_reply(w, q, rcode::kNotImp);
+    case rr::AXFR:
+    case rr::IXFR: return error_reply(w, q, rcode::kRefused);  // zone transfers are not offered
+    default: break;
+  }
+
+  uint32_t zone_index = zones.find_zone(q.qname);
+  // DS lives in the parent zone: at a zone apex, prefer a parent zone we also serve.
+  if (zone_index != kNone && q.qtype == rr::DS && q.qname.label_count > 0 &&
+      q.qname.length == zones.zone(zone_index).origin_length()) {
+    const uint32_t parent = zones.find_zone(q.qname, 1);
+    if (parent != kNone) zone_index = parent;
+  }
+  if (zone_index == kNone) return error_reply(w, q, rcode::kRefused);
+
+  if (!w.start(q.id, response_flags1(q), response_flags2(q), q.question, q.question_length))
+    return error_reply(w, q, rcode::kServFail);
+  Responder responder(q, zones, rotation, w);
+  const uint16_t rc = responder.answer(zone_index);
+  if (responder.authoritative()) response[2] |= 0x04;  // AA
+  QueryResult result = finish(w, q, rc, responder.truncated());
+  result.all_down = responder.all_down();
+  return result;
+}
+
+}  // namespace dnsd

@@ -1,0 +1,181 @@
+#include "dnsd/server/udp_listener.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "dnsd/server/listen_socket.h"
+#include "dnsd/server/responder.h"
+
+namespace dnsd {
+
+UdpBatch::UdpBatch() {
+  for (unsigned i = 0; i < kMessages; ++i) {
+    received_iov[i] = {queries[i].data(), queries[i].size()};
+    msghdr& in = received[i].msg_hdr;
+    in.msg_name = &peers[i];
+    in.msg_iov = &received_iov[i];
+    in.msg_iovlen = 1;
+    msghdr& out = replies[i].msg_hdr;
+    out.msg_iov = &reply_iov[i];
+    out.msg_iovlen = 1;
+  }
+}
+
+UdpListener::UdpListener(uv_loop_t* loop, Responder& responder, UdpBatch& batch, const ListenAddress& address)
+    : loop_(loop), responder_(responder), batch_(batch), address_(address), pktinfo_(address.is_wildcard()) {}
+
+UdpListener::~UdpListener() {
+  // The worker runs the loop until every close callback has fired before it
+  // destroys listeners; a socket that never got polled is closed here.
+  if (fd_ >= 0 && !polling_) ::close(fd_);
+}
+
+bool UdpListener::open(std::string& error) {
+  fd_ = open_listen_socket(address_, SOCK_DGRAM, error);
+  if (fd_ < 0) return false;
+  int rc = uv_poll_init_socket(loop_, &poll_, fd_);
+  if (rc == 0) {
+    poll_.data = this;
+    polling_ = true;
+    rc = uv_poll_start(&poll_, UV_READABLE, on_readable);
+  }
+  if (rc != 0) {
+    error = "udp " + address_.to_string() + ": uv_poll: " + uv_strerror(rc);
+    return false;
+  }
+  return true;
+}
+
+void UdpListener::close() {
+  if (!polling_ || uv_is_closing(reinterpret_cast<uv_handle_t*>(&poll_))) return;
+  uv_poll_stop(&poll_);
+  uv_close(reinterpret_cast<uv_handle_t*>(&poll_), on_closed);
+}
+
+void UdpListener::on_closed(uv_handle_t* handle) {
+  auto* self = static_cast<UdpListener*>(handle->data);
+  ::close(self->fd_);
+  self->fd_ = -1;
+  self->polling_ = false;
+}
+
+void UdpListener::on_readable(uv_poll_t* poll, int status, int /*events*/) {
+  auto* self = static_cast<UdpListener*>(poll->data);
+  if (status < 0) return;  // a transient poll error; the next readiness retries
+  self->drain();
+}
+
+void UdpListener::drain() {
+  for (unsigned round = 0; round < kMaxBatches; ++round) {
+    for (unsigned i = 0; i < UdpBatch::kMessages; ++i) {
+      msghdr& in = batch_.received[i].msg_hdr;
+      in.msg_namelen = sizeof(sockaddr_storage);
+      in.msg_control = pktinfo_ ? batch_.received_control[i].data() : nullptr;
+      in.msg_controllen = pktinfo_ ? UdpBatch::kControlBytes : 0;
+      in.msg_flags = 0;
+    }
+    int n = recvmmsg(fd_, batch_.received.data(), UdpBatch::kMessages, MSG_DONTWAIT, nullptr);
+    if (n <= 0) {
+      if (n < 0 && errno == EINTR) continue;
+      // EAGAIN: drained. Anything else (ECONNREFUSED from an ICMP error and the
+      // like) concerns one earlier packet; the poll wakes us again if needed.
+      return;
+    }
+    answer_and_send(static_cast<unsigned>(n));
+    if (static_cast<unsigned>(n) < UdpBatch::kMessages) return;  // the socket is empty
+  }
+}
+
+namespace {
+
+/// Writes one control message of `length` bytes at `out`; returns its space.
+size_t put_control(uint8_t* out, size_t out_size, int level, int type, const void* data, size_t length) {
+  msghdr tmp{};
+  tmp.msg_control = out;
+  tmp.msg_controllen = out_size;
+  cmsghdr* r = CMSG_FIRSTHDR(&tmp);
+  r->cmsg_level = level;
+  r->cmsg_type = type;
+  r->cmsg_len = CMSG_LEN(length);
+  std::memcpy(CMSG_DATA(r), data, length);
+  return CMSG_SPACE(length);
+}
+
+/// Writes the control message that makes the reply leave from the address the
+/// query was sent to. Returns the control length, 0 if the query carried none.
+size_t copy_pktinfo(const msghdr& query, uint8_t* out, size_t out_size) {
+  for (cmsghdr* c = CMSG_FIRSTHDR(&query); c != nullptr; c = CMSG_NXTHDR(const_cast<msghdr*>(&query), c)) {
+    if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+      in_pktinfo info;
+      std::memcpy(&info, CMSG_DATA(c), sizeof info);
+      in_pktinfo reply{};
+      reply.ipi_spec_dst = info.ipi_addr;  // source address of the reply
+      reply.ipi_ifindex = 0;               // let routing choose the interface
+      return put_control(out, out_size, IPPROTO_IP, IP_PKTINFO, &reply, sizeof reply);
+    }
+    if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+      // Sent back as received: a link-local destination needs its interface index.
+      return put_control(out, out_size, IPPROTO_IPV6, IPV6_PKTINFO, CMSG_DATA(c), sizeof(in6_pktinfo));
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+void UdpListener::answer_and_send(unsigned received) {
+  unsigned replies = 0;
+  for (unsigned i = 0; i < received; ++i) {
+    const msghdr& in = batch_.received[i].msg_hdr;
+    if (in.msg_flags & MSG_TRUNC) [[unlikely]] {
+      responder_.stats().udp_receive_error();
+      continue;
+    }
+    std::span<const uint8_t> query(batch_.queries[i].data(), batch_.received[i].msg_len);
+    std::span<uint8_t> response(batch_.responses[replies].data(), kMaxUdpPayload);
+    QueryResult result = responder_.answer(query, response, Transport::Udp);
+    if (result.action != QueryAction::Respond) continue;
+
+    batch_.reply_iov[replies] = {batch_.responses[replies].data(), result.length};
+    msghdr& out = batch_.replies[replies].msg_hdr;
+    out.msg_name = &batch_.peers[i];
+    out.msg_namelen = in.msg_namelen;
+    out.msg_control = nullptr;
+    out.msg_controllen = 0;
+    if (pktinfo_) {
+      size_t length = copy_pktinfo(in, batch_.reply_control[replies].data(), UdpBatch::kControlBytes);
+      if (length != 0) {
+        out.msg_control = batch_.reply_control[replies].data();
+        out.msg_controllen = length;
+      }
+    }
+    ++replies;
+  }
+  if (replies != 0) send_replies(replies);
+}
+
+void UdpListener::send_replies(unsigned count) {
+  unsigned sent = 0;
+  while (sent < count) {
+    int n = sendmmsg(fd_, batch_.replies.data() + sent, count - sent, MSG_DONTWAIT);
+    if (n > 0) {
+      sent += static_cast<unsigned>(n);
+      continue;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
+      // The socket buffer is full: drop the rest rather than block the worker,
+      // as a router would. The clients retry.
+      responder_.stats().udp_send_error(count - sent);
+      return;
+    }
+    // This one reply failed (e.g. the peer address is unusable): skip it.
+    responder_.stats().udp_send_error();
+    ++sent;
+  }
+}
+
+}  // namespace dnsd

@@ -1,0 +1,71 @@
+#include "dnsd/server/worker.h"
+
+#include <pthread.h>
+
+#include <cstdio>
+
+#include "dnsd/server/log.h"
+
+namespace dnsd {
+
+Worker::Worker(unsigned index, const zones::ZoneStore& store, const TcpLimits& tcp_limits,
+               std::atomic<unsigned>& tcp_open_count)
+    : index_(index),
+      responder_(store),
+      udp_batch_(std::make_unique<UdpBatch>()),
+      tcp_connections_(&loop_, responder_, tcp_limits, tcp_open_count) {
+  uv_loop_init(&loop_);
+  uv_async_init(&loop_, &stop_async_, on_stop);
+  stop_async_.data = this;
+}
+
+Worker::~Worker() {
+  if (thread_.joinable()) {
+    stop();
+    join();
+  } else {
+    // Never started: close what listen() opened and let the loop finish the closes.
+    close_handles();
+    uv_run(&loop_, UV_RUN_DEFAULT);
+  }
+  if (uv_loop_close(&loop_) != 0) log_warn("worker %u: loop closed with handles still open", index_);
+}
+
+bool Worker::listen(std::span<const ListenAddress> addresses, std::string& error) {
+  for (const ListenAddress& address : addresses) {
+    auto& udp = udp_listeners_.emplace_back(std::make_unique<UdpListener>(&loop_, responder_, *udp_batch_, address));
+    if (!udp->open(error)) return false;
+    auto& tcp = tcp_listeners_.emplace_back(std::make_unique<TcpListener>(&loop_, tcp_connections_, address));
+    if (!tcp->open(error)) return false;
+  }
+  return true;
+}
+
+void Worker::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void Worker::run() {
+  char name[16];
+  std::snprintf(name, sizeof name, "dnsd-worker-%u", index_);
+  pthread_setname_np(pthread_self(), name);
+  uv_run(&loop_, UV_RUN_DEFAULT);
+}
+
+void Worker::stop() { uv_async_send(&stop_async_); }
+
+void Worker::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void Worker::on_stop(uv_async_t* async) { static_cast<Worker*>(async->data)->close_handles(); }
+
+void Worker::close_handles() {
+  for (auto& udp : udp_listeners_) udp->close();
+  for (auto& tcp : tcp_listeners_) tcp->close();
+  tcp_connections_.close_all();
+  auto* async = reinterpret_cast<uv_handle_t*>(&stop_async_);
+  if (!uv_is_closing(async)) uv_close(async, nullptr);
+}
+
+}  // namespace dnsd

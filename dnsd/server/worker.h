@@ -1,0 +1,69 @@
+// A worker: one thread running its own libuv loop, with its own sockets (one
+// SO_REUSEPORT UDP and one TCP socket per listen address), its own view of the
+// zone snapshots, rotation counters, buffers and stats. Workers share nothing
+// writable on the query path, so they never wait for each other.
+#pragma once
+
+#include <uv.h>
+
+#include <atomic>
+#include <memory>
+#include <span>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "dnsd/server/listen_address.h"
+#include "dnsd/server/query_stats.h"
+#include "dnsd/server/responder.h"
+#include "dnsd/server/tcp_connection.h"
+#include "dnsd/server/tcp_listener.h"
+#include "dnsd/server/udp_listener.h"
+#include "zones/zone_store.h"
+
+namespace dnsd {
+
+/// One serving thread. Created, opened, started, stopped and joined by the
+/// Server on the main thread; everything else runs on the worker's own thread.
+class Worker {
+ public:
+  /// `store` and `tcp_open_count` outlive the worker; `index` names the thread.
+  Worker(unsigned index, const zones::ZoneStore& store, const TcpLimits& tcp_limits,
+         std::atomic<unsigned>& tcp_open_count);
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+  /// Stops and joins the thread if still running, then closes the loop. Main thread.
+  ~Worker();
+
+  /// Opens this worker's UDP and TCP sockets on every address. Returns false with
+  /// `error` set on the first failure. Main thread, before start().
+  bool listen(std::span<const ListenAddress> addresses, std::string& error);
+  /// Starts the thread; queries are answered from now on. Main thread.
+  void start();
+  /// Asks the worker to close its sockets and connections and end its loop.
+  /// Returns at once. Any thread.
+  void stop();
+  /// Waits for the thread to end. Main thread, after stop().
+  void join();
+
+  /// This worker's counters. Any thread may read them.
+  const QueryStats& stats() const { return responder_.stats(); }
+
+ private:
+  static void on_stop(uv_async_t* async);
+  /// Closes every handle of the loop. Worker thread (or main thread when never started).
+  void close_handles();
+  void run();
+
+  unsigned index_;
+  uv_loop_t loop_{};
+  uv_async_t stop_async_{};
+  Responder responder_;
+  std::unique_ptr<UdpBatch> udp_batch_;
+  TcpConnections tcp_connections_;
+  std::vector<std::unique_ptr<UdpListener>> udp_listeners_;
+  std::vector<std::unique_ptr<TcpListener>> tcp_listeners_;
+  std::thread thread_;
+};
+
+}  // namespace dnsd

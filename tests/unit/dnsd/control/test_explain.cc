@@ -1,0 +1,101 @@
+// Explain runs the real query path and reports the rule select_members used,
+// so what it shows is what a resolver gets.
+#include "dnsd/control/explain.h"
+
+#include <doctest.h>
+
+#include "control_fixture.h"
+
+using nlohmann::json;
+namespace zones = dnsd::zones;
+
+namespace {
+
+json explain(const zones::ZoneSet& set, const std::string& name, uint16_t type = 1) {
+  json out;
+  std::string error;
+  const dnsd::HealthIndex none;
+  REQUIRE_MESSAGE(dnsd::explain_name(set, none, name, type, 1'000'000, out, error), error);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("types by mnemonic or number") {
+  uint16_t t = 0;
+  CHECK((dnsd::parse_rrtype("A", t) && t == 1));
+  CHECK((dnsd::parse_rrtype("aaaa", t) && t == 28));
+  CHECK((dnsd::parse_rrtype("TYPE65", t) && t == 65));
+  CHECK((dnsd::parse_rrtype("15", t) && t == 15));
+  CHECK_FALSE(dnsd::parse_rrtype("", t));
+  CHECK_FALSE(dnsd::parse_rrtype("NOTATYPE", t));
+  CHECK_FALSE(dnsd::parse_rrtype("70000", t));
+}
+
+TEST_CASE("worst-case detection: a jittered interval, fall-1 fast intervals, fall timeouts") {
+  zones::CheckSpec c;  // interval 2000, fast 500, timeout 1000, fall 3
+  CHECK(dnsd::worst_case_detection_ms(c) == 2200 + 2 * 550 + 3 * 1000);
+  c.fall = 0;  // counts as 1
+  CHECK(dnsd::worst_case_detection_ms(c) == 2200 + 1000);
+}
+
+TEST_CASE("explain follows a CNAME to the pool and names the rule") {
+  auto set = dnsd::test::control_zone_set();
+  const json e = explain(*set, "ALIAS.ctl.test");
+  CHECK(e["name"] == "alias.ctl.test.");
+  CHECK(e["outcome"] == "answer");
+  CHECK(e["zone"] == "ctl.test.");
+  CHECK(e["file"] == "ctl.test.json");
+  CHECK(e["chain"] == json::parse(R"([{"owner": "alias.ctl.test.", "target": "www.ctl.test.", "ttl": 300}])"));
+  CHECK(e["owner"] == "www.ctl.test.");
+  const json& pool = e["pool"];
+  CHECK(pool["name"] == "web");
+  CHECK(pool["rule"] == "healthy-primaries");
+  REQUIRE(pool["members"].size() == 4);  // the IPv4 ones
+  std::map<std::string, std::string> why;
+  int in_answer = 0;
+  for (const json& m : pool["members"]) {
+    why[m["address"]] = m["why"];
+    in_answer += m["in_answer"].get<bool>();
+  }
+  CHECK(why == std::map<std::string, std::string>{
+                   {"192.0.2.1", "up"}, {"192.0.2.2", "up"}, {"192.0.2.9", "backup-standby"}, {"192.0.2.4", "drained"}});
+  CHECK(in_answer == 2);
+  CHECK(e["answer"]["ttl"] == 20);
+  CHECK(e["answer"]["rotates"] == true);
+  CHECK(e["answer"]["records"].size() == 3);  // the CNAME and two addresses
+  CHECK(e["failover"].is_null());             // check none
+}
+
+TEST_CASE("explain computes failover for a probed pool") {
+  auto set = dnsd::test::control_zone_set();
+  const json e = explain(*set, "dead.ctl.test.");
+  CHECK(e["pool"]["rule"] == "all-down-serve-all");
+  CHECK(e["pool"]["members"][0]["why"] == "fail-open");
+  CHECK(e["failover"]["detection_ms"] == 1100 + 275 + 500);
+  CHECK(e["failover"]["ttl_s"] == 5);
+}
+
+TEST_CASE("explain of negative, wildcard, static and foreign names") {
+  auto set = dnsd::test::control_zone_set();
+  json e = explain(*set, "nope.ctl.test");
+  CHECK(e["outcome"] == "nxdomain");
+  CHECK(e["rcode"] == "NXDOMAIN");
+  CHECK(e["answer"]["authority"][0]["type"] == "SOA");
+  CHECK(explain(*set, "static.ctl.test", 15)["outcome"] == "nodata");
+  e = explain(*set, "x.wild.ctl.test");
+  CHECK(e["outcome"] == "answer");
+  CHECK(e["wildcard"] == "*.wild.ctl.test.");
+  CHECK(e["answer"]["rotates"] == false);
+  e = explain(*set, "static.ctl.test");
+  CHECK(e["pool"].is_null());
+  CHECK(e["answer"]["rotates"] == true);
+  e = explain(*set, "www.elsewhere.invalid");
+  CHECK(e["outcome"] == "refused");
+  CHECK(e["zone"].is_null());
+
+  json out;
+  std::string error;
+  CHECK_FALSE(dnsd::explain_name(*set, dnsd::HealthIndex(), "a..b", 1, 0, out, error));
+  CHECK(error.find("a..b") != std::string::npos);
+}

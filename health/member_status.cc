@@ -4,7 +4,6 @@
 
 namespace dnsd::health {
 
-using zones::HealthState;
 
 const char* state_name(HealthState state) {
   switch (state) {

@@ -26,6 +26,7 @@
 #include <cstdint>
 
 #include "health/check_result.h"
+#include "health/member_state.h"
 #include "zones/pool.h"
 
 namespace dnsd::health {
@@ -38,12 +39,12 @@ enum class Transition : uint8_t {
 };
 
 /// Lower-case name of a health state ("unknown", "up", "down"), for logs, status and JSON. Any thread.
-const char* state_name(zones::HealthState state);
+const char* state_name(health::HealthState state);
 
 /// Everything the prober remembers about one target between probes. Times are
 /// milliseconds on the caller's monotonic clock.
 struct MemberStatus {
-  zones::HealthState state = zones::HealthState::Unknown;
+  health::HealthState state = health::HealthState::Unknown;
   uint32_t consecutive_successes = 0;
   uint32_t consecutive_failures = 0;
   uint64_t since_ms = 0;          ///< last state change; creation time while Unknown

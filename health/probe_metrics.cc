@@ -3,7 +3,7 @@
 namespace dnsd::health {
 
 void ProbeMetrics::record(zones::CheckType type, const CheckResult& result, Transition transition,
-                          zones::HealthState state) {
+                          health::HealthState state) {
   const size_t t = size_t(type);
   if (t < by_check.size()) {
     PerCheck& c = by_check[t];

@@ -11,6 +11,7 @@
 
 #include "health/check_result.h"
 #include "health/state_change.h"
+#include "health/member_state.h"
 #include "zones/pool.h"
 
 namespace dnsd::health {
@@ -44,7 +45,7 @@ struct ProbeMetrics {
 
   /// Counts one recorded result of a `type` check, and the state it entered
   /// when `transition` is Changed. Pure arithmetic; the caller serialises.
-  void record(zones::CheckType type, const CheckResult& result, Transition transition, zones::HealthState state);
+  void record(zones::CheckType type, const CheckResult& result, Transition transition, health::HealthState state);
 };
 
 }  // namespace dnsd::health

@@ -102,7 +102,7 @@ void Prober::Loop::push(uint64_t at_ms, std::shared_ptr<const Target> target) {
 }
 
 void Prober::Loop::reconcile() {
-  const auto targets = registry.targets();
+  const auto targets = registry.targets().list();
   std::unordered_map<uint64_t, bool> present;
   const uint64_t now = monotonic_ms();
   for (const auto& t : targets) {
@@ -111,7 +111,7 @@ void Prober::Loop::reconcile() {
     if (known.count(t->id)) continue;
     known.emplace(t->id, t);
     const uint64_t due = now + initial_delay(t->spec, rng());
-    registry.set_next_probe(t->id, due);
+    registry.targets().set_next_probe(t->id, due);
     push(due, t);
   }
   // Forgotten targets: their heap and ready entries are skipped when reached.
@@ -152,7 +152,7 @@ void Prober::Loop::launch(const std::shared_ptr<const Target>& target) {
 void Prober::Loop::on_result(const std::shared_ptr<const Target>& target, const CheckResult& result) {
   --in_flight;
   if (stopping.load()) return;
-  const auto outcome = registry.record_result(target->id, result, monotonic_ms(), rng());
+  const auto outcome = registry.targets().record_result(target->id, result, monotonic_ms(), rng());
   if (outcome && options.on_probe_result) options.on_probe_result(*target, result);
   if (!outcome) {
     known.erase(target->id);
@@ -176,7 +176,7 @@ void Prober::Loop::status_soon() {
 
 void Prober::Loop::write_status() {
   std::string error;
-  if (!write_status_file(options.status_file, registry.status(), error) && options.on_warning)
+  if (!write_status_file(options.status_file, registry.targets().status(), error) && options.on_warning)
     options.on_warning("health: cannot write status file: " + error);
 }
 
@@ -210,24 +210,24 @@ void Prober::start() {
   if (!options_.status_file.empty())
     uv_timer_start(&l.status_timer, [](uv_timer_t* t) { static_cast<Loop*>(t->data)->write_status(); }, 0,
                    options_.status_file_period_ms);
-  registry_.set_change_listener([&l] { uv_async_send(&l.wake); });
+  registry_.targets().set_change_listener([&l] { uv_async_send(&l.wake); });
   uv_async_send(&l.wake);  // first reconcile: targets bound before start
   l.thread = std::thread([&l] { l.run(); });
 }
 
 size_t Prober::run_initial_round(std::chrono::milliseconds timeout) {
   start();
-  return wait_until_probed(timeout);
+  return registry_.barrier().wait_all(std::chrono::steady_clock::now() + timeout);
 }
 
-size_t Prober::wait_until_probed(std::chrono::milliseconds timeout) {
-  return registry_.wait_until_probed(std::chrono::steady_clock::now() + timeout);
+size_t Prober::wait_for_first_results(std::span<const uint64_t> targets, std::chrono::milliseconds timeout) {
+  return registry_.barrier().wait(targets, std::chrono::steady_clock::now() + timeout);
 }
 
 std::chrono::milliseconds Prober::initial_round_budget(std::chrono::milliseconds cap) const {
   uint64_t longest = 0;
   size_t count = 0;
-  for (const auto& t : registry_.targets()) {
+  for (const auto& t : registry_.targets().list()) {
     if (t->spec.type == zones::CheckType::None) continue;
     longest = std::max<uint64_t>(longest, t->spec.timeout_ms);
     ++count;
@@ -241,14 +241,14 @@ std::chrono::milliseconds Prober::initial_round_budget(std::chrono::milliseconds
 void Prober::stop() {
   if (!loop_) return;
   // No listener calls after this returns, so the async handle can close safely.
-  registry_.set_change_listener({});
+  registry_.targets().set_change_listener({});
   loop_->stopping.store(true);
   uv_async_send(&loop_->wake);
   loop_->thread.join();
   loop_.reset();
 }
 
-HealthSnapshot Prober::status() const { return registry_.status(); }
+HealthSnapshot Prober::status() const { return registry_.targets().status(); }
 
 uint64_t Prober::probes_started() const { return started_.load(std::memory_order_relaxed); }
 

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "health/health_registry.h"
@@ -69,10 +70,10 @@ class Prober {
   /// Returns how many targets are still unprobed (0 when the round completed).
   size_t run_initial_round(std::chrono::milliseconds timeout);
 
-  /// After a reload bound new targets: blocks until they have a first result or
-  /// `timeout` passes, so they are probed before they are published. Returns
-  /// how many are still unprobed.
-  size_t wait_until_probed(std::chrono::milliseconds timeout);
+  /// After a reload bound new `targets`: blocks until each has a first result
+  /// or `timeout` passes, so they are probed before they are published.
+  /// Returns how many are still unprobed. Any thread but the prober's.
+  size_t wait_for_first_results(std::span<const uint64_t> targets, std::chrono::milliseconds timeout);
 
   /// A timeout for run_initial_round that lets every target be probed once even
   /// if all time out: spread + ceil(targets / max_in_flight) x longest timeout

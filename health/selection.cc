@@ -16,15 +16,12 @@ const char* rule_name(SelectionRule rule) {
   return "unknown";
 }
 
-void read_member_views(const zones::Pool& pool, std::span<MemberView> views) {
-  const size_t n = std::min(pool.members.size(), views.size());
+void read_member_views(const zones::Pool& pool, std::span<const MemberLink> links, std::span<MemberView> views) {
+  const size_t n = std::min({pool.members.size(), links.size(), views.size()});
   for (size_t i = 0; i < n; ++i) {
-    const zones::PoolMember& m = pool.members[i];
-    views[i].health = m.health ? zones::HealthState(m.health->state.load(std::memory_order_relaxed))
-                               : zones::HealthState::Unknown;
-    const bool admin_drain =
-        m.admin && zones::AdminState(m.admin->state.load(std::memory_order_relaxed)) == zones::AdminState::Drain;
-    views[i].drained = m.drained || admin_drain;
+    views[i].health = HealthState(links[i].health->load(std::memory_order_relaxed));
+    const bool admin_drain = AdminState(links[i].admin->load(std::memory_order_relaxed)) == AdminState::Drain;
+    views[i].drained = pool.members[i].drained || admin_drain;
   }
 }
 
@@ -70,7 +67,7 @@ Selection select_members(const zones::Pool& pool, std::span<const MemberView> vi
     const zones::PoolMember& m = pool.members[i];
     if (m.family != family) continue;
     const MemberView& v = views[i];
-    const bool up = v.health == zones::HealthState::Up;
+    const bool up = v.health == health::HealthState::Up;
     if (!m.backup) {
       all_primaries[na++] = uint16_t(i);
       if (!v.drained) undrained_primaries[nu++] = uint16_t(i);

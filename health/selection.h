@@ -7,15 +7,18 @@
 #include <cstdint>
 #include <span>
 
+#include "health/health_view.h"
+#include "health/member_state.h"
 #include "zones/pool.h"
 
 namespace dnsd::health {
 
 /// Most members one pool may have (the loader enforces it), so selection works
 /// on fixed-size stack arrays.
-inline constexpr size_t kMaxPoolMembers = 1024;
-/// Most addresses one answer may carry.
-inline constexpr size_t kMaxAnswers = 64;
+inline constexpr size_t kMaxPoolMembers = zones::kMaxPoolMembers;
+/// Most addresses one answer may carry (the loader's bound on max_answers).
+inline constexpr size_t kMaxAnswers = zones::kMaxPoolAnswers;
+static_assert(kMaxPoolMembers <= UINT16_MAX + 1, "Selection::member holds member indices in 16 bits");
 
 /// The rule that produced an answer, as explain and metrics report it.
 enum class SelectionRule : uint8_t {
@@ -32,7 +35,7 @@ const char* rule_name(SelectionRule rule);
 
 /// What one member looks like to selection at one instant.
 struct MemberView {
-  zones::HealthState health = zones::HealthState::Unknown;
+  health::HealthState health = health::HealthState::Unknown;
   bool drained = false;  ///< static drain from the zone file or runtime drain
 };
 
@@ -49,8 +52,9 @@ struct Selection {
 Selection select_members(const zones::Pool& pool, std::span<const MemberView> views, uint8_t family,
                          uint32_t rotation);
 
-/// Reads the live state of every member into `views` (size >= members) with
-/// relaxed atomic loads. Lock-free; any thread.
-void read_member_views(const zones::Pool& pool, std::span<MemberView> views);
+/// Reads the live state of every member into `views` (size >= members) from
+/// its `links` (HealthView::pool) with relaxed atomic loads, adding the zone
+/// file's own drains. Lock-free; any thread.
+void read_member_views(const zones::Pool& pool, std::span<const MemberLink> links, std::span<MemberView> views);
 
 }  // namespace dnsd::health

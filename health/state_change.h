@@ -16,14 +16,14 @@ struct StateChangeEvent {
   uint64_t target_id = 0;
   zones::CheckSpec check;  ///< normalised
   std::string address;     ///< check address
-  zones::HealthState from = zones::HealthState::Unknown;
-  zones::HealthState to = zones::HealthState::Unknown;
+  health::HealthState from = health::HealthState::Unknown;
+  health::HealthState to = health::HealthState::Unknown;
   CheckResult result;      ///< the result that completed the change
   uint64_t at_ms = 0;      ///< monotonic
   std::vector<TargetRef> refs;  ///< pool members fed by the target
   /// Whether this is a target's first verdict (from Unknown): at start-up there
   /// is one per target, which a log sink may want to summarise.
-  bool first_verdict() const { return from == zones::HealthState::Unknown; }
+  bool first_verdict() const { return from == health::HealthState::Unknown; }
 };
 
 /// "http 127.0.1.1:80", "https [2001:db8::1]:443", "dns 127.0.1.1:53",

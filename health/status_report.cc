@@ -36,9 +36,7 @@
 namespace dnsd::health {
 
 using nlohmann::json;
-using zones::AdminState;
 using zones::CheckType;
-using zones::HealthState;
 
 uint64_t wall_clock_ms() {
   return uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(

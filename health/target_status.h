@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "health/member_status.h"
+#include "health/member_state.h"
 #include "zones/pool.h"
 
 namespace dnsd::health {
@@ -20,7 +21,7 @@ struct TargetRef {
   uint16_t weight = 1;
   bool backup = false;
   bool drained_in_zone = false;                     ///< "state": "drain" in the zone file
-  zones::AdminState admin = zones::AdminState::Auto;  ///< runtime admin state when the snapshot was taken
+  health::AdminState admin = health::AdminState::Auto;  ///< runtime admin state when the snapshot was taken
   bool operator==(const TargetRef&) const = default;
 };
 

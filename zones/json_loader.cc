@@ -49,6 +49,10 @@ class ZoneFileLoader {
     LoadResult result;
     Json doc;
     if (parse_json_document(text, doc, ctx_)) read_document(doc);
+    if (options_.cancel && options_.cancel->load(std::memory_order_relaxed)) {
+      ctx_.errors.clear();  // whatever a cut-short read found says nothing about the file
+      ctx_.error("", kLoadCancelled);
+    }
     if (ctx_.errors.empty()) result.zone = build();
     result.errors = std::move(ctx_.errors);
     if (!result.errors.empty()) result.zone = nullptr;
@@ -81,6 +85,7 @@ class ZoneFileLoader {
     input.default_ttl = ttl_;
     input.pools = &pools_;
     input.declared_pools = doc.contains("pools") ? &doc.at("pools") : nullptr;
+    input.cancel = options_.cancel;
     owners_ = parse_records(doc.at("records"), "/records", input, ctx_);
     if (origin_valid_ && doc.at("records").is_object()) check_apex_ns();
   }
@@ -163,9 +168,7 @@ class ZoneFileLoader {
   std::shared_ptr<const Zone> build() {
     ZoneBuilder builder(origin_);
     builder.add_record(origin_, rrtype::SOA, soa_ttl_, soa_rdata_);
-    std::string zone_name = origin_.lowered().text();
     for (Pool& pool : pools_) {
-      bind_pool_state(pool, zone_name, options_);
       builder.add_pool(std::move(pool));  // same order as parsed, so ParsedRRset::pool indices stay valid
     }
     for (const ParsedOwner& owner : owners_) {

@@ -3,7 +3,7 @@
 // nothing past the loader throws.
 #pragma once
 
-#include <functional>
+#include <atomic>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -22,16 +22,15 @@ struct LoadError {
   std::string to_string() const;
 };
 
-/// Hooks that tie pool members to live health state kept outside the zone, so
-/// that health survives reloads. When unset, each member gets fresh state.
+/// How a load runs. Zone data is plain data: nothing here binds live state.
 struct LoadOptions {
-  /// Shared health of one (check, check address) pair.
-  std::function<std::shared_ptr<MemberHealth>(const CheckSpec& check, const std::string& check_address)> bind_health;
-  /// Runtime admin state of one member of one pool.
-  std::function<std::shared_ptr<MemberAdmin>(const std::string& zone, const std::string& pool,
-                                             const std::string& address)>
-      bind_admin;
+  /// When set and true, the load stops early with a "cancelled" error (a
+  /// server shutting down during a long reload). Read with relaxed loads.
+  const std::atomic<bool>* cancel = nullptr;
 };
+
+/// The message of the one error a cancelled load reports.
+inline constexpr const char* kLoadCancelled = "load cancelled: the server is shutting down";
 
 /// Result of loading one file: a zone, or the errors that prevented it.
 struct LoadResult {

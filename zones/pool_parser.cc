@@ -218,8 +218,8 @@ void parse_members(const Json& pool, const std::string& pointer, Pool& out, Load
     ctx.error(at, "a pool needs at least one member");
     return;
   }
-  if (it->size() > kMaxPoolMembersInFile) {
-    ctx.error(at, "a pool may have at most " + std::to_string(kMaxPoolMembersInFile) + " members, not " +
+  if (it->size() > kMaxPoolMembers) {
+    ctx.error(at, "a pool may have at most " + std::to_string(kMaxPoolMembers) + " members, not " +
                       std::to_string(it->size()));
     return;
   }
@@ -262,7 +262,7 @@ bool parse_one_pool(const std::string& name, const Json& value, const std::strin
       ctx.error(pointer_append(pointer, "policy"), "must be \"round-robin\" or \"weighted\", not \"" + policy + "\"");
   }
   int64_t max_answers = pool.max_answers;
-  if (read_integer(value, "max_answers", pointer, 1, kMaxPoolAnswers, max_answers, ctx))
+  if (read_integer(value, "max_answers", pointer, 1, int64_t(kMaxPoolAnswers), max_answers, ctx))
     pool.max_answers = uint16_t(max_answers);
   std::string all_down = "serve-all";
   if (read_string(value, "when_all_down", pointer, all_down, ctx)) {
@@ -346,21 +346,6 @@ void parse_pools(const Json& pools, const std::string& pointer, std::vector<Pool
   for (const auto& [name, value] : pools.items()) {
     Pool pool;
     if (parse_one_pool(name, value, pointer_append(pointer, name), pool, ctx)) out.push_back(std::move(pool));
-  }
-}
-
-void bind_pool_state(Pool& pool, const std::string& zone, const LoadOptions& options) {
-  for (PoolMember& member : pool.members) {
-    if (options.bind_health) {
-      member.health = options.bind_health(pool.check, member.check_address);
-    }
-    if (!member.health) {
-      member.health = std::make_shared<MemberHealth>();
-      if (pool.check.type == CheckType::None)
-        member.health->state.store(uint8_t(HealthState::Up), std::memory_order_relaxed);
-    }
-    if (options.bind_admin) member.admin = options.bind_admin(zone, pool.name, member.address_text);
-    if (!member.admin) member.admin = std::make_shared<MemberAdmin>();
   }
 }
 

@@ -25,6 +25,7 @@ class RecordsParser {
     if (!expect_object(records, pointer, ctx_)) return owners;
     std::map<std::string, std::string> seen;  // lowercased owner wire -> pointer of its first key
     for (const auto& [key, value] : records.items()) {
+      if (in_.cancel && in_.cancel->load(std::memory_order_relaxed)) return owners;  // the loader reports it
       ParsedOwner owner;
       owner.pointer = pointer_append(pointer, key);
       if (!parse_owner_name(key, owner.pointer, owner.name)) continue;

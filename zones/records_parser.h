@@ -3,6 +3,7 @@
 // here and the zone-wide ones (apex NS) left to the loader. Loader thread only.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -39,6 +40,7 @@ struct RecordsInput {
   uint32_t default_ttl = 3600;     ///< the zone's "ttl"
   const std::vector<Pool>* pools = nullptr;  ///< pools that parsed
   const Json* declared_pools = nullptr;      ///< the raw "pools" object, to tell "unknown" from "broken"
+  const std::atomic<bool>* cancel = nullptr;  ///< LoadOptions::cancel: stop between owners when set
 };
 
 /// Parses the object `records` found at `pointer`. Returns every owner whose

@@ -64,7 +64,6 @@ DirectoryLoad load_zone_files(const std::vector<std::string>& files, const LoadO
                                           "origin " + result.zone->origin_text() + " is already declared by " +
                                               first->second + "; each zone must be in exactly one file"});
         result.zone = nullptr;
-        if (cache) cache->forget(file);
       }
     }
     load.errors.insert(load.errors.end(), result.errors.begin(), result.errors.end());

@@ -17,7 +17,11 @@ LoadResult ZoneFileCache::load(const std::string& path, const LoadOptions& optio
     return it->second.result;
   }
   LoadResult result = load_zone_json(text, path, options);
-  entries_[path] = Entry{std::move(text), result};
+  const bool cancelled = options.cancel && options.cancel->load(std::memory_order_relaxed);
+  if (cancelled)
+    entries_.erase(path);  // a cut-short parse says nothing about the file
+  else
+    entries_[path] = Entry{std::move(text), result};
   return result;
 }
 

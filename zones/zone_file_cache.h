@@ -24,10 +24,6 @@ class ZoneFileCache {
   LoadResult load(const std::string& path, const LoadOptions& options, bool& reused);
   /// Forgets files not in `files` (removed from the directory).
   void retain(const std::vector<std::string>& files);
-  /// Forgets one file, so its next load parses it: for a zone that loaded but
-  /// is not published (its origin is taken), whose pool members the health
-  /// registry will not keep bound.
-  void forget(const std::string& path) { entries_.erase(path); }
   size_t size() const { return entries_.size(); }
 
  private:

@@ -25,7 +25,6 @@ ZoneSet::ZoneSet(std::vector<std::shared_ptr<const Zone>> zones, std::vector<Zon
     }
     table_[slot] = i;
   }
-  rotation_counters_ = std::make_unique<std::atomic<uint32_t>[]>(rotation_slots_);  // zeroed
 }
 
 uint32_t ZoneSet::find_zone(const LabeledName& name, size_t first_skip) const {

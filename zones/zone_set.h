@@ -3,7 +3,6 @@
 // through ZoneStore; queries in flight keep the snapshot they started with.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -37,13 +36,9 @@ class ZoneSet {
 
   /// First rotation slot of zone `index` in the rotation counters.
   uint32_t rotation_base(uint32_t index) const { return rotation_base_[index]; }
-  /// Total rotation slots: one per rotating RRset of every zone.
+  /// Total rotation slots: one per rotating RRset of every zone. The counters
+  /// themselves are not zone data; the query plane keeps them (dnsd/query/rotation.h).
   uint32_t rotation_slots() const { return rotation_slots_; }
-  /// The one writable part of a snapshot: an answer-order counter per rotation
-  /// slot, shared by every worker so that successive responses start at
-  /// successive records whichever worker sends them. Not zone data; any
-  /// thread increments them with relaxed atomics (no lock, no allocation).
-  std::atomic<uint32_t>* rotation_counters() const { return rotation_counters_.get(); }
 
  private:
   std::vector<std::shared_ptr<const Zone>> zones_;
@@ -52,7 +47,6 @@ class ZoneSet {
   std::vector<uint32_t> table_;  ///< open addressing by origin hash; kNone is empty
   std::vector<uint32_t> rotation_base_;
   uint32_t rotation_slots_ = 0;
-  std::unique_ptr<std::atomic<uint32_t>[]> rotation_counters_;
 };
 
 }  // namespace dnsd::zones

@@ -211,9 +211,8 @@ int cmd_serve(int argc, char** argv) {
     return 2;
   }
 
-  // The health table pool members bind to: the control API drains through it.
+  // The health state pool members bind to: the control API drains through it.
   health::HealthRegistry registry;
-  config.load_options = registry.load_options();
 
   std::unique_ptr<ControlServer> control_server;
   if (control_enabled) {
@@ -224,14 +223,9 @@ int cmd_serve(int argc, char** argv) {
       return 1;
     }
   }
+  Server server(std::move(config), registry);
   // The prober: a first round before the workers answer, then continuous probing.
-  auto health_service = std::make_unique<HealthService>(registry, health_options);
-  HealthService* prober = health_service.get();
-  config.publish_hooks.before = [prober](const zones::ZoneSet& set) { prober->before_publish(set); };
-  config.publish_hooks.after = [prober](const zones::ZoneSet& set) { prober->after_publish(set); };
-
-  Server server(std::move(config));
-  server.add_service(std::move(health_service));
+  server.add_service(std::make_unique<HealthService>(registry, health_options));
   // Before run(): the watcher notes the files before the first load reads them.
   if (watch) server.add_service(std::make_unique<ZoneWatcher>(server.config().zones_path));
   if (control_server) server.add_service(std::move(control_server));

@@ -96,7 +96,7 @@ bool ControlServer::restore_state(std::string& error) {
   {
     std::lock_guard lock(drains_mutex_);
     for (const DrainRecord& d : drains) {
-      registry_->restore_admin({d.zone, d.pool, d.address, zones::AdminState::Drain});
+      registry_->drains().restore({d.zone, d.pool, d.address, health::AdminState::Drain});
       drain_since_[drain_key(d.zone, d.pool, d.address)] = d.since_ms ? d.since_ms : health::wall_clock_ms();
     }
     if (!store_->save(drains, error)) return false;
@@ -115,13 +115,13 @@ bool ControlServer::start(Server& server) {
   info_.started_ms = server.started_at_ms();
   info_.health = registry_ != nullptr;
   info_.state_dir = options_.state_dir;
-  load_times_.observe(*server.zone_store().current(), server.reload_history().last_at_ms);
-  if (registry_ && store_) registry_->set_admin_listener([this] { persist_drains(); });
+  load_times_.observe(*server.snapshots().current()->zones, server.reload_history().last_at_ms);
+  if (registry_ && store_) registry_->drains().set_listener([this] { persist_drains(); });
 
   std::string error;
   if (!http_.start(options_.address, options_.threads, [this](const HttpRequest& r) { return dispatch(r); }, error)) {
     log_error("%s", error.c_str());
-    if (registry_ && store_) registry_->set_admin_listener(nullptr);
+    if (registry_ && store_) registry_->drains().set_listener(nullptr);
     return false;
   }
   log_info("control API on http://%s/%s", options_.address.to_string().c_str(),
@@ -130,12 +130,12 @@ bool ControlServer::start(Server& server) {
 }
 
 void ControlServer::on_reload(const ReloadReport&) {
-  if (server_) load_times_.observe(*server_->zone_store().current(), health::wall_clock_ms());
+  if (server_) load_times_.observe(*server_->snapshots().current()->zones, health::wall_clock_ms());
 }
 
 void ControlServer::stop() {
   http_.stop();
-  if (registry_ && store_ && server_) registry_->set_admin_listener(nullptr);
+  if (registry_ && store_ && server_) registry_->drains().set_listener(nullptr);
   server_ = nullptr;
 }
 
@@ -179,14 +179,14 @@ HttpResponse ControlServer::dispatch(const HttpRequest& request) {
 
 std::unique_ptr<HealthIndex> ControlServer::health_index() const {
   if (!registry_) return std::make_unique<HealthIndex>();
-  return std::make_unique<HealthIndex>(health::to_wall_clock(registry_->status(), health::wall_clock_ms()));
+  return std::make_unique<HealthIndex>(health::to_wall_clock(registry_->targets().status(), health::wall_clock_ms()));
 }
 
 HttpResponse ControlServer::get_status(const HttpRequest&) {
-  const auto zones = server_->zone_store().current();
+  const auto snapshot = server_->snapshots().current();
   const ReloadHistory history = server_->reload_history();
   const auto health = health_index();
-  return json_response(200, status_json(*zones, history, load_times_, *health, info_, health::wall_clock_ms()));
+  return json_response(200, status_json(*snapshot, history, load_times_, *health, info_, health::wall_clock_ms()));
 }
 
 HttpResponse ControlServer::post_reload(const HttpRequest&) {
@@ -213,7 +213,8 @@ HttpResponse ControlServer::post_admin(const HttpRequest& request, bool drain) {
   if (!registry_) return HttpResponse::error(503, "this server has no health table; drains are unavailable");
 
   // The members the request names, in the published snapshot.
-  const auto zones = server_->zone_store().current();
+  const auto snapshot = server_->snapshots().current();
+  const zones::ZoneSet* zones = snapshot->zones.get();
   const std::string want_zone = zone.empty() ? "" : health::normalized_zone(zone);
   const std::string want_address = health::canonical_address(address);
   std::vector<MemberRef> matches;
@@ -232,21 +233,21 @@ HttpResponse ControlServer::post_admin(const HttpRequest& request, bool drain) {
                                         (want_zone.empty() ? "" : " of zone " + want_zone));
 
   const uint64_t now = health::wall_clock_ms();
-  const auto target = drain ? zones::AdminState::Drain : zones::AdminState::Auto;
+  const auto target = drain ? health::AdminState::Drain : health::AdminState::Auto;
   bool changed = false;
   {
     std::lock_guard lock(drains_mutex_);
     for (const MemberRef& ref : matches) {
       const zones::Zone& zn = zones->zone(ref.zone);
       const zones::PoolMember& m = zn.pool(ref.pool).members[ref.member];
-      const auto before = m.admin ? zones::AdminState(m.admin->state.load()) : zones::AdminState::Auto;
+      const auto before = health::AdminState(snapshot->health->pool(ref.zone, ref.pool)[ref.member].admin->load());
       changed |= before != target;
       const std::string key = drain_key(zn.origin_text(), pool, m.address_text);
       if (drain) drain_since_.emplace(key, now);  // keeps the first drain time
       else drain_since_.erase(key);
     }
   }
-  registry_->set_admin(want_zone, pool, want_address, target);  // the listener persists
+  registry_->drains().set(want_zone, pool, want_address, target);  // the listener persists
 
   // What the query path does now.
   json members = json::array();
@@ -257,13 +258,13 @@ HttpResponse ControlServer::post_admin(const HttpRequest& request, bool drain) {
   for (const MemberRef& ref : matches) {
     const zones::Zone& zn = zones->zone(ref.zone);
     const zones::Pool& p = zn.pool(ref.pool);
-    const PoolReport report = report_pool(p, no_details);
+    const PoolReport report = report_pool(p, snapshot->health->pool(ref.zone, ref.pool), no_details);
     const MemberReport& mr = report.members[ref.member];
     members.push_back({{"zone", zn.origin_text()},
                        {"pool", p.name},
                        {"address", p.members[ref.member].address_text},
                        {"state", health::state_name(mr.view.health)},
-                       {"admin", mr.admin == zones::AdminState::Drain ? "drain" : "auto"},
+                       {"admin", mr.admin == health::AdminState::Drain ? "drain" : "auto"},
                        {"serving", mr.serving}});
     still_serving |= mr.serving;
     max_ttl = std::max(max_ttl, pool_max_ttl(zn, ref.pool));
@@ -312,24 +313,24 @@ HttpResponse ControlServer::get_explain(const HttpRequest& request) {
   uint16_t qtype = 0;
   const std::string type = request.param("type", "A");
   if (!parse_rrtype(type, qtype)) return HttpResponse::error(400, "unknown record type '" + type + "'");
-  const auto zones = server_->zone_store().current();
+  const auto snapshot = server_->snapshots().current();
   const auto health = health_index();
   json out;
   std::string error;
-  if (!explain_name(*zones, *health, name, qtype, health::wall_clock_ms(), out, error))
+  if (!explain_name(*snapshot, *health, name, qtype, health::wall_clock_ms(), out, error))
     return HttpResponse::error(400, error);
   return json_response(200, out);
 }
 
 HttpResponse ControlServer::get_metrics(const HttpRequest&) {
   const QueryTotals queries = server_->query_totals();
-  const auto zones = server_->zone_store().current();
+  const auto snapshot = server_->snapshots().current();
   const ReloadHistory reloads = server_->reload_history();
   std::optional<health::ProbeMetrics> probes;
-  if (registry_) probes = registry_->probe_metrics();
+  if (registry_) probes = registry_->targets().metrics();
   MetricsInputs in;
   in.queries = &queries;
-  in.zones = zones.get();
+  in.snapshot = snapshot.get();
   in.reloads = &reloads;
   in.probes = probes ? &*probes : nullptr;
   HttpResponse r;
@@ -342,8 +343,8 @@ void ControlServer::persist_drains() {
   if (!store_ || !registry_) return;
   std::lock_guard lock(drains_mutex_);
   std::vector<DrainRecord> records;
-  for (const health::AdminOverride& o : registry_->admin_overrides()) {
-    if (o.state != zones::AdminState::Drain) continue;
+  for (const health::AdminOverride& o : registry_->drains().overrides()) {
+    if (o.state != health::AdminState::Drain) continue;
     auto it = drain_since_.find(drain_key(o.zone, o.pool, o.address));
     records.push_back({o.zone, o.pool, o.address, it != drain_since_.end() ? it->second : health::wall_clock_ms()});
   }

@@ -34,14 +34,15 @@ json error_json(const zones::LoadError& e) {
   return json{{"file", e.file}, {"pointer", e.pointer}, {"message", e.message}, {"text", e.to_string()}};
 }
 
-json pools_json(const zones::ZoneSet& zones, const HealthIndex& health, uint64_t now_ms) {
+json pools_json(const Snapshot& snapshot, const HealthIndex& health, uint64_t now_ms) {
+  const zones::ZoneSet& zones = *snapshot.zones;
   json pools = json::array();
   for (uint32_t z = 0; z < zones.size(); ++z) {
     const zones::Zone& zone = zones.zone(z);
     const std::string origin = zone.origin_text();
     for (uint32_t p = 0; p < zone.pools().size(); ++p) {
       const zones::Pool& pool = zone.pool(p);
-      const PoolReport report = report_pool(pool, health);
+      const PoolReport report = report_pool(pool, snapshot.health->pool(z, p), health);
       json j = pool_config_json(origin, pool);
       j["names"] = pool_owner_names(zone, p);
       json selection = json::object();
@@ -83,8 +84,9 @@ json reload_json(const ReloadReport& report, uint64_t at_ms, double duration_ms)
               {"errors", errors}};
 }
 
-json status_json(const zones::ZoneSet& zones, const ReloadHistory& history, const ZoneLoadTimes& times,
+json status_json(const Snapshot& snapshot, const ReloadHistory& history, const ZoneLoadTimes& times,
                  const HealthIndex& health, const ServerInfo& info, uint64_t now_ms) {
+  const zones::ZoneSet& zones = *snapshot.zones;
   json server{{"version", DNSD_VERSION},
               {"started", iso_time(info.started_ms)},
               {"started_ms", info.started_ms},
@@ -128,7 +130,7 @@ json status_json(const zones::ZoneSet& zones, const ReloadHistory& history, cons
               {"last_reload", loaded ? reload_json(history.last, history.last_at_ms, history.last_duration_ms)
                                      : json(nullptr)},
               {"zones", zone_list},
-              {"pools", pools_json(zones, health, now_ms)}};
+              {"pools", pools_json(snapshot, health, now_ms)}};
 }
 
 }  // namespace dnsd

@@ -12,7 +12,8 @@
 #include <vector>
 
 #include "dnsd/control/pool_report.h"
-#include "dnsd/server/server.h"
+#include "dnsd/query/snapshot.h"
+#include "dnsd/server/reload_report.h"
 #include "zones/zone_set.h"
 
 namespace dnsd {
@@ -49,7 +50,7 @@ nlohmann::json reload_json(const ReloadReport& report, uint64_t at_ms, double du
 inline bool reload_ok(const ReloadReport& report) { return report.published && report.failed == 0; }
 
 /// The whole status document. `now_ms` is the wall clock.
-nlohmann::json status_json(const zones::ZoneSet& zones, const ReloadHistory& history, const ZoneLoadTimes& times,
+nlohmann::json status_json(const Snapshot& snapshot, const ReloadHistory& history, const ZoneLoadTimes& times,
                            const HealthIndex& health, const ServerInfo& info, uint64_t now_ms);
 
 }  // namespace dnsd

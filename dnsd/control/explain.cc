@@ -110,15 +110,16 @@ const char* member_why(const zones::PoolMember& m, const MemberReport& r, health
     return "up";
   }
   if (r.view.drained) return "drained";
-  if (r.view.health == zones::HealthState::Up && m.backup) return "backup-standby";
+  if (r.view.health == health::HealthState::Up && m.backup) return "backup-standby";
   return health::state_name(r.view.health);
 }
 
-json explain_pool(const zones::Zone& zone, uint32_t pool_index, uint16_t qtype, const std::vector<Record>& answer,
-                  const std::string& owner, const HealthIndex& health, uint64_t now_ms) {
+json explain_pool(const zones::Zone& zone, uint32_t pool_index, std::span<const health::MemberLink> links,
+                  uint16_t qtype, const std::vector<Record>& answer, const std::string& owner,
+                  const HealthIndex& health, uint64_t now_ms) {
   const zones::Pool& pool = zone.pool(pool_index);
   const uint8_t family = qtype == rr::AAAA ? 6 : 4;
-  const PoolReport report = report_pool(pool, health);
+  const PoolReport report = report_pool(pool, links, health);
   const health::SelectionRule rule = report.rule_for(family);
   json j = pool_config_json(zone.origin_text(), pool);
   j["rule"] = health::rule_name(rule);
@@ -168,8 +169,9 @@ uint64_t worst_case_detection_ms(const zones::CheckSpec& check) {
          fall * uint64_t(check.timeout_ms);
 }
 
-bool explain_name(const zones::ZoneSet& zones, const HealthIndex& health, std::string_view name_text, uint16_t qtype,
+bool explain_name(const Snapshot& snapshot, const HealthIndex& health, std::string_view name_text, uint16_t qtype,
                   uint64_t now_ms, json& out, std::string& error) {
+  const zones::ZoneSet& zones = *snapshot.zones;
   std::string text(name_text);
   if (text.empty()) {
     error = "name is empty";
@@ -189,7 +191,7 @@ bool explain_name(const zones::ZoneSet& zones, const HealthIndex& health, std::s
   rotation.resize(zones.rotation_slots());
   const std::vector<uint8_t> query = make_query(name, qtype);
   std::vector<uint8_t> response(kMaxMessage);
-  const QueryResult result = process_query(query, response, Transport::Tcp, zones, rotation);
+  const QueryResult result = process_query(query, response, Transport::Tcp, snapshot, rotation);
   ldns_pkt* raw = nullptr;
   if (result.action != QueryAction::Respond || ldns_wire2pkt(&raw, response.data(), result.length) != LDNS_STATUS_OK) {
     error = "the query path gave no answer to decode";
@@ -271,7 +273,8 @@ bool explain_name(const zones::ZoneSet& zones, const HealthIndex& health, std::s
           answer_json["rotates"] = set->rotation_slot != zones::kNone;
           if (set->pool != zones::kNone) {
             const zones::Pool& pool = zone.pool(set->pool);
-            out["pool"] = explain_pool(zone, set->pool, qtype, answer, owner, health, now_ms);
+            out["pool"] = explain_pool(zone, set->pool, snapshot.health->pool(zone_index, set->pool), qtype, answer,
+                                       owner, health, now_ms);
             if (pool.check.type != zones::CheckType::None) {
               const uint64_t detection = worst_case_detection_ms(pool.check);
               out["failover"] = {

@@ -12,7 +12,7 @@
 #include <string_view>
 
 #include "dnsd/control/pool_report.h"
-#include "zones/zone_set.h"
+#include "dnsd/query/snapshot.h"
 
 namespace dnsd {
 
@@ -24,7 +24,7 @@ bool parse_rrtype(std::string_view text, uint16_t& out);
 /// type `qtype` against `zones` at wall-clock `now_ms`, into `out` (shape:
 /// CONTROL_API.md, "GET /api/explain"). False with `error` set for a name
 /// that is not a valid domain name.
-bool explain_name(const zones::ZoneSet& zones, const HealthIndex& health, std::string_view name, uint16_t qtype,
+bool explain_name(const Snapshot& snapshot, const HealthIndex& health, std::string_view name, uint16_t qtype,
                   uint64_t now_ms, nlohmann::json& out, std::string& error);
 
 /// Worst-case milliseconds from a member's death to its last probe failing:

@@ -84,10 +84,11 @@ void query_metrics(Exposition& e, const QueryTotals& q) {
   e.sample("dnsd_tcp_connections_total", label("event", "idle_timeout"), double(q.tcp_idle_timeouts));
 }
 
-void member_metrics(Exposition& e, const zones::ZoneSet& zones) {
+void member_metrics(Exposition& e, const Snapshot& snapshot) {
+  const zones::ZoneSet& zones = *snapshot.zones;
   struct Row {
     std::string labels;
-    zones::HealthState state;
+    health::HealthState state;
     bool drained;
   };
   std::vector<Row> rows;
@@ -96,8 +97,9 @@ void member_metrics(Exposition& e, const zones::ZoneSet& zones) {
   for (uint32_t z = 0; z < zones.size(); ++z) {
     const zones::Zone& zone = zones.zone(z);
     const std::string origin = zone.origin_text();
-    for (const zones::Pool& pool : zone.pools()) {
-      const PoolReport report = report_pool(pool, no_details);
+    for (uint32_t p = 0; p < zone.pools().size(); ++p) {
+      const zones::Pool& pool = zone.pool(p);
+      const PoolReport report = report_pool(pool, snapshot.health->pool(z, p), no_details);
       const std::string pool_labels = label("zone", origin) + "," + label("pool", pool.name);
       bool all_down = false;
       for (const FamilyRule& fr : report.rules)
@@ -110,10 +112,10 @@ void member_metrics(Exposition& e, const zones::ZoneSet& zones) {
     }
   }
   e.family("dnsd_member_up", "gauge", "1 while the pool member is up, 0 while down or not yet probed.");
-  for (const Row& r : rows) e.sample("dnsd_member_up", r.labels, r.state == zones::HealthState::Up ? 1 : 0);
+  for (const Row& r : rows) e.sample("dnsd_member_up", r.labels, r.state == health::HealthState::Up ? 1 : 0);
   e.family("dnsd_member_state", "gauge", "1 for the member's current health state, 0 for the others.");
   for (const Row& r : rows)
-    for (zones::HealthState s : {zones::HealthState::Up, zones::HealthState::Down, zones::HealthState::Unknown})
+    for (health::HealthState s : {health::HealthState::Up, health::HealthState::Down, health::HealthState::Unknown})
       e.sample("dnsd_member_state", r.labels + "," + label("state", health::state_name(s)), r.state == s ? 1 : 0);
   e.family("dnsd_member_drained", "gauge", "1 while the member is drained (at runtime or in the zone file).");
   for (const Row& r : rows) e.sample("dnsd_member_drained", r.labels, r.drained ? 1 : 0);
@@ -152,9 +154,9 @@ void probe_metrics(Exposition& e, const health::ProbeMetrics& p) {
     }
   }
   e.family("dnsd_health_transitions_total", "counter", "Health state changes of checked targets, by state entered.");
-  e.sample("dnsd_health_transitions_total", label("to", "up"), double(p.transitions_to[size_t(zones::HealthState::Up)]));
+  e.sample("dnsd_health_transitions_total", label("to", "up"), double(p.transitions_to[size_t(health::HealthState::Up)]));
   e.sample("dnsd_health_transitions_total", label("to", "down"),
-           double(p.transitions_to[size_t(zones::HealthState::Down)]));
+           double(p.transitions_to[size_t(health::HealthState::Down)]));
 }
 
 void zone_metrics(Exposition& e, const zones::ZoneSet& zones, const ReloadHistory& h) {
@@ -209,9 +211,9 @@ std::string rcode_name(uint16_t rcode) {
 std::string render_metrics(const MetricsInputs& in) {
   Exposition e;
   query_metrics(e, *in.queries);
-  member_metrics(e, *in.zones);
+  member_metrics(e, *in.snapshot);
   if (in.probes) probe_metrics(e, *in.probes);
-  zone_metrics(e, *in.zones, *in.reloads);
+  zone_metrics(e, *in.snapshot->zones, *in.reloads);
   return e.take();
 }
 

@@ -9,7 +9,8 @@
 
 #include "dnsd/control/pool_report.h"
 #include "dnsd/server/query_stats.h"
-#include "dnsd/server/server.h"
+#include "dnsd/query/snapshot.h"
+#include "dnsd/server/reload_report.h"
 #include "health/probe_metrics.h"
 #include "zones/zone_set.h"
 
@@ -18,7 +19,7 @@ namespace dnsd {
 /// Everything /metrics reports, gathered by the caller.
 struct MetricsInputs {
   const QueryTotals* queries = nullptr;          ///< required
-  const zones::ZoneSet* zones = nullptr;         ///< required
+  const Snapshot* snapshot = nullptr;            ///< required
   const ReloadHistory* reloads = nullptr;        ///< required
   const health::ProbeMetrics* probes = nullptr;  ///< null without a health table
 };

@@ -51,16 +51,16 @@ std::vector<bool> serving_members(const zones::Pool& pool, std::span<const healt
   return serving;
 }
 
-PoolReport report_pool(const zones::Pool& pool, const HealthIndex& health) {
+PoolReport report_pool(const zones::Pool& pool, std::span<const health::MemberLink> links, const HealthIndex& health) {
   PoolReport report;
-  const size_t n = std::min(pool.members.size(), health::kMaxPoolMembers);
+  const size_t n = std::min({pool.members.size(), links.size(), health::kMaxPoolMembers});
   std::vector<health::MemberView> views(pool.members.size());
-  health::read_member_views(pool, std::span(views.data(), n));
+  health::read_member_views(pool, links, std::span(views.data(), n));
   report.members.resize(pool.members.size());
   for (size_t i = 0; i < pool.members.size(); ++i) {
     const zones::PoolMember& m = pool.members[i];
     MemberReport& r = report.members[i];
-    r.admin = m.admin ? zones::AdminState(m.admin->state.load(std::memory_order_relaxed)) : zones::AdminState::Auto;
+    r.admin = i < n ? health::AdminState(links[i].admin->load(std::memory_order_relaxed)) : health::AdminState::Auto;
     r.target = health.find(pool.check, m.check_address);
     // The snapshot and the workers' atomic byte are written under one lock,
     // but the byte is read later; report the snapshot's state so a member's
@@ -166,7 +166,7 @@ json member_json(const zones::Pool& pool, size_t index, const MemberReport& r, u
          {"probes", nullptr},
          {"failed_probes", nullptr},
          {"state_changes", nullptr},
-         {"admin", r.admin == zones::AdminState::Drain ? "drain" : "auto"},
+         {"admin", r.admin == health::AdminState::Drain ? "drain" : "auto"},
          {"drained_in_zone", m.drained},
          {"drained", r.view.drained},
          {"serving", r.serving}};

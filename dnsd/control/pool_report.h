@@ -14,6 +14,7 @@
 
 #include "health/selection.h"
 #include "health/target_status.h"
+#include "health/member_state.h"
 #include "zones/pool.h"
 #include "zones/zone.h"
 
@@ -44,7 +45,7 @@ class HealthIndex {
 /// One member at one instant.
 struct MemberReport {
   health::MemberView view;                   ///< what selection sees (health, drained)
-  zones::AdminState admin = zones::AdminState::Auto;  ///< runtime admin state
+  health::AdminState admin = health::AdminState::Auto;  ///< runtime admin state
   const health::TargetStatus* target = nullptr;  ///< the health table's details, or nullptr
   bool serving = false;  ///< handed out under the current rule, in some rotation
 };
@@ -64,8 +65,9 @@ struct PoolReport {
   health::SelectionRule rule_for(uint8_t family) const;
 };
 
-/// Reads `pool`'s live state now. `health` may be empty.
-PoolReport report_pool(const zones::Pool& pool, const HealthIndex& health);
+/// Reads `pool`'s live state now through its `links` (HealthView::pool of
+/// the snapshot that holds the pool). `health` may be empty.
+PoolReport report_pool(const zones::Pool& pool, std::span<const health::MemberLink> links, const HealthIndex& health);
 
 /// Which members of `family` select_members hands out over successive answers
 /// (every candidate of the current rule, not just one answer's cut), as a flag

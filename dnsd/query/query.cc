@@ -24,8 +24,8 @@ constexpr size_t kMaxAdditionalTargets = 16;
 /// State of building one response. Lives on the worker's stack.
 class Responder {
  public:
-  Responder(const ParsedQuery& q, const zones::ZoneSet& zones, RotationState& rotation, PacketWriter& writer)
-      : q_(q), zones_(zones), rotation_(rotation), w_(writer) {}
+  Responder(const ParsedQuery& q, const Snapshot& snapshot, RotationState& rotation, PacketWriter& writer)
+      : q_(q), zones_(*snapshot.zones), health_(*snapshot.health), rotation_(rotation), w_(writer) {}
 
   /// Fills the sections for a query that found its zone. Returns the rcode.
   uint16_t answer(uint32_t zone_index);
@@ -50,6 +50,7 @@ class Responder {
 
   const ParsedQuery& q_;
   const zones::ZoneSet& zones_;
+  const health::HealthView& health_;
   RotationState& rotation_;
   PacketWriter& w_;
   const zones::Zone* zone_ = nullptr;
@@ -86,7 +87,7 @@ Responder::Put Responder::put_pool(Section section, const uint8_t* owner, size_t
   const zones::Pool& pool = zone_->pool(set.pool);
   health::MemberView views[health::kMaxPoolMembers];
   const size_t n = std::min(pool.members.size(), health::kMaxPoolMembers);
-  health::read_member_views(pool, std::span(views, n));
+  health::read_member_views(pool, health_.pool(zone_index_, set.pool), std::span(views, n));
   const uint8_t family = set.type == rr::AAAA ? 6 : 4;
   const health::Selection chosen = health::select_members(pool, std::span(views, n), family, next_rotation(set));
   all_down_ |= chosen.rule == health::SelectionRule::AllDownServeAll ||
@@ -256,7 +257,8 @@ QueryResult error_reply(PacketWriter& w, const ParsedQuery& q, uint16_t rcode) {
 }  // namespace
 
 QueryResult process_query(std::span<const uint8_t> query, std::span<uint8_t> response, Transport transport,
-                          const zones::ZoneSet& zones, RotationState& rotation) {
+                          const Snapshot& snapshot, RotationState& rotation) {
+  const zones::ZoneSet& zones = *snapshot.zones;
   ParsedQuery q;
   const ParseStatus status = parse_query(query, q);
   if (status == ParseStatus::Drop) return {};
@@ -295,7 +297,7 @@ QueryResult process_query(std::span<const uint8_t> query, std::span<uint8_t> res
 
   if (!w.start(q.id, response_flags1(q), response_flags2(q), q.question, q.question_length))
     return error_reply(w, q, rcode::kServFail);
-  Responder responder(q, zones, rotation, w);
+  Responder responder(q, snapshot, rotation, w);
   const uint16_t rc = responder.answer(zone_index);
   if (responder.authoritative()) response[2] |= 0x04;  // AA
   QueryResult result = finish(w, q, rc, responder.truncated());

@@ -23,7 +23,7 @@ HealthService::~HealthService() { stop(); }
 bool HealthService::start(Server& /*server*/) {
   const auto begin = std::chrono::steady_clock::now();
   // Members with check type none are static (up, never probed): not part of the round.
-  const auto all = registry_.targets();
+  const auto all = registry_.targets().list();
   const size_t targets = size_t(std::count_if(all.begin(), all.end(), [](const auto& t) {
     return t->spec.type != zones::CheckType::None;
   }));
@@ -50,14 +50,13 @@ void HealthService::stop() {
   started_ = false;
 }
 
-void HealthService::before_publish(const zones::ZoneSet& /*set*/) {
-  if (!started_) return;  // start-up: the first round runs before the workers answer
-  const size_t unprobed = prober_->wait_until_probed(options_.probe_budget);
+void HealthService::before_publish(const zones::ZoneSet& /*set*/, std::span<const uint64_t> new_targets) {
+  if (!started_ || new_targets.empty()) return;
+  const size_t unprobed = prober_->wait_for_first_results(new_targets, options_.probe_budget);
   if (unprobed > 0)
-    log_warn("health: %zu new target%s still unprobed at publish; unknown members are not served while others are up",
-             unprobed, unprobed == 1 ? "" : "s");
+    log_warn("health: %zu of %zu new target%s still unprobed at publish; unknown members are not served while "
+             "others are up",
+             unprobed, new_targets.size(), new_targets.size() == 1 ? "" : "s");
 }
-
-void HealthService::after_publish(const zones::ZoneSet& set) { registry_.sync(set); }
 
 }  // namespace dnsd

@@ -1,8 +1,7 @@
 // Runs the health prober as part of `dnsd serve`: probes every pool member
 // once before the workers answer (so a dead server is never served at cold
-// start), logs every state change on one line, probes members that a reload
-// adds before the new snapshot is published, and keeps the registry's view of
-// which pools use which target in step with what is published.
+// start), logs every state change on one line, and holds a reload's publish
+// until the members it adds have their first probe result.
 #pragma once
 
 #include <chrono>
@@ -24,11 +23,11 @@ struct HealthServiceOptions {
   std::chrono::milliseconds probe_budget{std::chrono::seconds(10)};
 };
 
-/// The prober, as a Service. Main thread for start/stop; the publish hooks run
-/// on whichever thread reloads (reloads never overlap).
+/// The prober, as a Service. Main thread for start/stop; before_publish runs
+/// on the reload thread.
 class HealthService : public Service {
  public:
-  /// `registry` must outlive the service; it is the one the loader binds members to.
+  /// `registry` must outlive the service; it is the one the server binds members to.
   HealthService(health::HealthRegistry& registry, HealthServiceOptions options);
   ~HealthService() override;
 
@@ -36,11 +35,9 @@ class HealthService : public Service {
   bool start(Server& server) override;
   void stop() override;
 
-  /// Called after a load binds members and before its snapshot is published:
-  /// waits (bounded) until members new to the registry have a first result.
-  void before_publish(const zones::ZoneSet& set);
-  /// Called after a snapshot is published: records which pools use each target.
-  void after_publish(const zones::ZoneSet& set);
+  /// Waits (at most the probe budget) until `new_targets` have a first
+  /// result, so a reload never publishes a member nothing is known about.
+  void before_publish(const zones::ZoneSet& set, std::span<const uint64_t> new_targets) override;
 
  private:
   health::HealthRegistry& registry_;

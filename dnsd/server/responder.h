@@ -1,6 +1,6 @@
-// A worker's query answering state: its view of the zone snapshots, the
-// snapshot's shared rotation counters and its stats. UDP and TCP listeners of
-// one worker share one Responder, so both transports count the same way.
+// A worker's query answering state: its reader of the published snapshots,
+// its row of rotation counters and its stats. UDP and TCP listeners of one
+// worker share one Responder, so both transports count the same way.
 #pragma once
 
 #include <cstdint>
@@ -8,7 +8,7 @@
 
 #include "dnsd/query/query.h"
 #include "dnsd/server/query_stats.h"
-#include "zones/zone_store.h"
+#include "dnsd/server/snapshot_store.h"
 
 namespace dnsd {
 
@@ -16,29 +16,35 @@ namespace dnsd {
 /// used by one worker thread only.
 class Responder {
  public:
-  explicit Responder(const zones::ZoneStore& store) : reader_(store) {}
+  /// `row` is this worker's row of every snapshot's rotation counters and its reader slot.
+  Responder(SnapshotStore& store, unsigned row) : reader_(store.reader(row)), row_(row) {}
 
   /// Answers `query` into `response` (kMaxUdpPayload bytes for UDP, kMaxMessage
   /// for TCP) and counts the outcome. No lock, no allocation.
   QueryResult answer(std::span<const uint8_t> query, std::span<uint8_t> response, Transport transport) {
-    const zones::ZoneSet& zones = reader_.get();
-    if (reader_.generation() != rotation_generation_) [[unlikely]] {
-      rotation_.share(zones);
-      rotation_generation_ = reader_.generation();
+    const Snapshot& snapshot = reader_.enter();
+    if (snapshot.id != rotation_of_) [[unlikely]] {
+      rotation_.use(snapshot.rotation, row_);
+      rotation_of_ = snapshot.id;
     }
-    QueryResult result = process_query(query, response, transport, zones, rotation_);
+    QueryResult result = process_query(query, response, transport, snapshot, rotation_);
     stats_.record(transport, result);
     return result;
   }
+
+  /// The worker's loop is about to sleep: stop holding the snapshot, so an
+  /// idle worker never keeps an old one alive. Worker thread.
+  void idle() { reader_.leave(); }
 
   /// This worker's counters; written here, read by any thread.
   QueryStats& stats() { return stats_; }
   const QueryStats& stats() const { return stats_; }
 
  private:
-  zones::ZoneStore::Reader reader_;
+  SnapshotStore::Reader reader_;
+  unsigned row_;
   RotationState rotation_;
-  uint64_t rotation_generation_ = UINT64_MAX;
+  uint64_t rotation_of_ = 0;  ///< id of the snapshot rotation_ points into
   QueryStats stats_;
 };
 

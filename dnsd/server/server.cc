@@ -1,5 +1,7 @@
 #include "dnsd/server/server.h"
 
+#include <malloc.h>
+
 #include <chrono>
 #include <csignal>
 
@@ -15,11 +17,20 @@ uint64_t wall_ms() {
                       .count());
 }
 
+/// How often the main loop frees snapshots that no worker uses any more.
+constexpr uint64_t kReclaimIntervalMs = 100;
+
 }  // namespace
 
-Server::Server(ServerConfig config)
-    : config_(std::move(config)), reloader_(config_.zones_path, store_, config_.load_options, config_.publish_hooks) {
+Server::Server(ServerConfig config, health::HealthRegistry& health)
+    : config_(std::move(config)),
+      health_(health),
+      store_(config_.threads),
+      reloader_(config_.zones_path),
+      reload_runner_([this] { return load_and_publish(false); }) {
   uv_loop_init(&loop_);
+  uv_timer_init(&loop_, &reclaim_timer_);
+  reclaim_timer_.data = this;
   uv_async_init(&loop_, &stop_async_, on_stop_request);
   stop_async_.data = this;
   for (uv_signal_t* s : {&sigterm_, &sigint_, &sighup_}) {
@@ -31,7 +42,8 @@ Server::Server(ServerConfig config)
 Server::~Server() {
   stop_everything();
   for (uv_handle_t* h : {reinterpret_cast<uv_handle_t*>(&sigterm_), reinterpret_cast<uv_handle_t*>(&sigint_),
-                         reinterpret_cast<uv_handle_t*>(&sighup_), reinterpret_cast<uv_handle_t*>(&stop_async_)})
+                         reinterpret_cast<uv_handle_t*>(&sighup_), reinterpret_cast<uv_handle_t*>(&stop_async_),
+                         reinterpret_cast<uv_handle_t*>(&reclaim_timer_)})
     if (!uv_is_closing(h)) uv_close(h, nullptr);
   uv_run(&loop_, UV_RUN_DEFAULT);  // let every close callback run
   if (uv_loop_close(&loop_) != 0) log_warn("main loop closed with handles still open");
@@ -47,8 +59,7 @@ int Server::run() {
   uv_signal_start(&sighup_, on_signal, SIGHUP);
 
   started_at_ms_.store(wall_ms(), std::memory_order_relaxed);
-  ReloadReport report = load_and_record();
-  log_report(report, true);
+  const ReloadReport report = load_and_publish(true);
   if (!report.published) return 1;
 
   if (!start_workers()) {
@@ -64,6 +75,8 @@ int Server::run() {
     ++services_started_;
   }
   for (auto& worker : workers_) worker->start();
+  reload_runner_.start();
+  uv_timer_start(&reclaim_timer_, on_reclaim, kReclaimIntervalMs, kReclaimIntervalMs);
   log_info("serving %zu zone%s on %s with %u thread%s", report.zones, report.zones == 1 ? "" : "s",
            describe_listeners().c_str(), config_.threads, config_.threads == 1 ? "" : "s");
 
@@ -83,7 +96,7 @@ bool Server::start_workers() {
     }
   }
   for (unsigned i = 0; i < config_.threads; ++i) {
-    auto worker = std::make_unique<Worker>(i, store_, config_.tcp, tcp_open_count_);
+    auto worker = std::make_unique<Worker>(i, store_, config_.tcp, tcp_open_count_);  // reader slot i
     std::string error;
     if (!worker->listen(config_.listen, error)) {
       log_error("cannot listen: %s", error.c_str());
@@ -95,47 +108,74 @@ bool Server::start_workers() {
 }
 
 void Server::stop_everything() {
+  // A reload in progress stops parsing and publishes nothing; the prober's
+  // first-result wait returns at once.
+  cancel_loads_.store(true, std::memory_order_relaxed);
+  health_.barrier().cancel();
+  reload_runner_.stop();
   for (auto& worker : workers_) worker->stop();
   for (auto& worker : workers_) worker->join();
   // Services stop while the stopped workers still exist, so a control thread may
   // read query_totals() until its very end.
   while (services_started_ > 0) services_[--services_started_]->stop();
   workers_.clear();
+  store_.reclaim();
 }
 
 void Server::request_stop() { uv_async_send(&stop_async_); }
 
 void Server::on_stop_request(uv_async_t* async) { uv_stop(async->loop); }
 
+void Server::on_reclaim(uv_timer_t* timer) { static_cast<Server*>(timer->data)->store_.reclaim(); }
+
 void Server::on_signal(uv_signal_t* handle, int signum) {
   auto* self = static_cast<Server*>(handle->data);
   if (signum == SIGHUP) {
     log_info("received SIGHUP, reloading %s", self->config_.zones_path.c_str());
-    self->reload();
+    self->request_reload();
     return;
   }
   log_info("received %s, shutting down", signum == SIGTERM ? "SIGTERM" : "SIGINT");
   uv_stop(handle->loop);
 }
 
-ReloadReport Server::reload() {
-  std::lock_guard lock(reload_mutex_);
-  ReloadReport report = load_and_record();
-  log_report(report, false);
-  if (report.published)
-    for (size_t i = 0; i < services_started_; ++i) services_[i]->on_reload(report);
-  return report;
-}
+void Server::request_reload() { reload_runner_.request(); }
 
-ReloadReport Server::load_and_record() {
+ReloadReport Server::reload() { return reload_runner_.request_and_wait(); }
+
+ReloadReport Server::load_and_publish(bool initial) {
   const auto begin = std::chrono::steady_clock::now();
-  ReloadReport report = reloader_.reload();
+  zones::LoadOptions options;
+  options.cancel = &cancel_loads_;
+  ZoneLoad load = reloader_.load(options);
+  ReloadReport& report = load.report;
+  const bool cancelled = cancel_loads_.load(std::memory_order_relaxed);
+  if (load.set && !cancelled) {
+    health::Binding binding = health_.bind(*load.set);
+    report.new_targets = binding.new_targets.size();
+    for (size_t i = 0; i < services_started_; ++i) services_[i]->before_publish(*load.set, binding.new_targets);
+    report.new_unprobed = health_.barrier().wait(binding.new_targets, std::chrono::steady_clock::now());
+    const std::shared_ptr<const Snapshot> previous = store_.current();
+    store_.publish(std::make_shared<const Snapshot>(load.set, std::move(binding.view), config_.threads, previous.get()));
+    health_.sync(*load.set);
+    reloader_.published(load.set);
+    report.published = true;
+    // Parsing JSON leaves many freed blocks behind; hand them back to the system
+    // instead of keeping the peak of every reload resident (Knot does the same).
+    ::malloc_trim(0);
+  }
   const double took = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin).count();
-  std::lock_guard lock(history_mutex_);
-  ++(report.published && report.failed == 0 ? history_.ok : history_.failed);
-  history_.last = report;
-  history_.last_at_ms = wall_ms();
-  history_.last_duration_ms = took;
+  {
+    std::lock_guard lock(history_mutex_);
+    ++(report.published && report.failed == 0 ? history_.ok : history_.failed);
+    history_.last = report;
+    history_.last_at_ms = wall_ms();
+    history_.last_duration_ms = took;
+  }
+  if (cancelled) return report;
+  log_report(report, initial);
+  if (report.published && !initial)
+    for (size_t i = 0; i < services_started_; ++i) services_[i]->on_reload(report);
   return report;
 }
 

@@ -2,14 +2,21 @@
 // and runs the main loop that handles signals until it is told to stop.
 //
 // Threads:
-//   main     Server::run(): the main uv loop (signals, and later timers, the file
-//            watcher, whatever a Service adds), zone loading and reloads.
+//   main     Server::run(): the main uv loop (signals, the file watcher, the
+//            timer that reclaims old snapshots, whatever a Service adds), and
+//            the first zone load before anything answers.
+//   reload   every later reload (reload_runner.h): parse, build, bind health,
+//            wait for new members' first probes, publish.
 //   workers  one per --threads, each its own loop and sockets (see worker.h).
 //   services their own threads if they need them (prober, control API).
 //
+// A zone edit flows: file saved -> watcher (main loop) -> request_reload() ->
+// reload thread: load, bind, probe new members, publish a Snapshot -> workers
+// see it on their next packet -> main loop frees the old one.
+//
 // Extending: a prober, control API or watcher is a Service (service.h) added
-// with add_service() before run(). It gets the Server to reach the zone store,
-// the main loop, reload() and the query counters.
+// with add_service() before run(). It gets the Server to reach the snapshot
+// store, the main loop, reloads and the query counters.
 #pragma once
 
 #include <uv.h>
@@ -23,12 +30,14 @@
 
 #include "dnsd/server/listen_address.h"
 #include "dnsd/server/query_stats.h"
+#include "dnsd/server/reload_report.h"
+#include "dnsd/server/reload_runner.h"
 #include "dnsd/server/service.h"
+#include "dnsd/server/snapshot_store.h"
 #include "dnsd/server/tcp_connection.h"
 #include "dnsd/server/worker.h"
 #include "dnsd/server/zone_reloader.h"
-#include "zones/json_loader.h"
-#include "zones/zone_store.h"
+#include "health/health_registry.h"
 
 namespace dnsd {
 
@@ -38,23 +47,13 @@ struct ServerConfig {
   std::vector<ListenAddress> listen;       ///< --listen: UDP and TCP on each
   unsigned threads = 1;                    ///< --threads: worker loops
   TcpLimits tcp;                           ///< --tcp-idle-timeout, --tcp-max-connections
-  zones::LoadOptions load_options;         ///< health bindings, set by the prober
-  PublishHooks publish_hooks;              ///< run around every publish (the prober's)
-};
-
-/// Every load and reload so far (start-up included), for status and metrics.
-struct ReloadHistory {
-  uint64_t ok = 0;      ///< published, and every file loaded
-  uint64_t failed = 0;  ///< some file failed, or nothing could be published
-  ReloadReport last;    ///< the latest report; meaningful when last_at_ms != 0
-  uint64_t last_at_ms = 0;        ///< Unix ms when the latest one finished; 0 before the first
-  double last_duration_ms = 0;    ///< how long it took (parse, build, publish)
 };
 
 /// The server. Construct, add services, run() on the main thread.
 class Server {
  public:
-  explicit Server(ServerConfig config);
+  /// `health` is the health state pool members are bound to; it outlives the server.
+  Server(ServerConfig config, health::HealthRegistry& health);
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
   ~Server();
@@ -70,10 +69,12 @@ class Server {
   /// Makes run() shut down and return. Any thread, any time after run() began.
   void request_stop();
 
-  /// Reloads the zones directory and publishes the result (see ZoneReloader),
-  /// logs it, and tells the services. Reloads are serialised (SIGHUP, the file
-  /// watcher and the control API may ask at once), services' on_reload
-  /// included, so on_reload must not call reload(). Any non-worker thread.
+  /// Asks the reload thread to reload the zones directory; returns at once.
+  /// Requests made while a reload runs become one more reload after it. Any thread.
+  void request_reload();
+
+  /// Reloads (as request_reload) and waits for a reload that started after
+  /// the call; returns its report. Any non-worker thread but the reload thread.
   ReloadReport reload();
 
   /// Counts and the latest report of every load and reload. Any thread.
@@ -86,7 +87,9 @@ class Server {
   QueryTotals query_totals() const;
 
   /// The snapshot store, e.g. for status pages. Any thread (current() only).
-  zones::ZoneStore& zone_store() { return store_; }
+  SnapshotStore& snapshots() { return store_; }
+  /// The health state pool members are bound to. Any thread.
+  health::HealthRegistry& health() { return health_; }
   /// The main thread's loop, for services that want timers or watchers on it.
   uv_loop_t* main_loop() { return &loop_; }
   const ServerConfig& config() const { return config_; }
@@ -94,22 +97,27 @@ class Server {
  private:
   static void on_signal(uv_signal_t* handle, int signum);
   static void on_stop_request(uv_async_t* async);
+  static void on_reclaim(uv_timer_t* timer);
   /// Human-readable "udp+tcp 127.0.0.1:5353, udp+tcp [::1]:5353".
   std::string describe_listeners() const;
   bool start_workers();
   void stop_everything();
   void log_report(const ReloadReport& report, bool initial) const;
-  /// reloader_.reload(), timed and recorded in history_.
-  ReloadReport load_and_record();
+  /// One whole reload: load, bind health, let started services prepare,
+  /// publish, sync health, record and log. The main thread for the first
+  /// load, the reload thread afterwards; never two at once.
+  ReloadReport load_and_publish(bool initial);
 
   ServerConfig config_;
-  zones::ZoneStore store_;
+  health::HealthRegistry& health_;
+  SnapshotStore store_;
   ZoneReloader reloader_;
+  std::atomic<bool> cancel_loads_{false};  ///< set at shutdown: a reload in progress stops parsing
+  ReloadRunner reload_runner_;
   std::atomic<unsigned> tcp_open_count_{0};
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::unique_ptr<Service>> services_;
-  std::atomic<size_t> services_started_{0};  ///< read by reload() on other threads
-  std::mutex reload_mutex_;           ///< held for a whole reload()
+  std::atomic<size_t> services_started_{0};  ///< read by the reload thread
   mutable std::mutex history_mutex_;  ///< guards history_
   ReloadHistory history_;
   std::atomic<uint64_t> started_at_ms_{0};
@@ -117,6 +125,7 @@ class Server {
   uv_loop_t loop_{};
   uv_signal_t sigterm_{}, sigint_{}, sighup_{};
   uv_async_t stop_async_{};
+  uv_timer_t reclaim_timer_{};
 };
 
 }  // namespace dnsd

@@ -5,7 +5,13 @@
 // on the server's main loop for its whole life.
 #pragma once
 
+#include <cstdint>
+#include <span>
+
 namespace dnsd {
+namespace zones {
+class ZoneSet;
+}
 
 class Server;
 struct ReloadReport;
@@ -24,10 +30,15 @@ class Service {
   /// service logs why.
   virtual bool start(Server& server) = 0;
 
-  /// Called after every successful publish of a new zone snapshot (start-up
-  /// excluded), so that, e.g., the prober can pick up new pools. Runs on the
-  /// thread that asked for the reload (the main loop for SIGHUP, the control
-  /// thread for `dnsd ctl reload`); reloads never overlap.
+  /// Called on the reload thread after a reload built `set` and bound its pool
+  /// members, before it is published. `new_targets` are the checked targets
+  /// it added: the prober waits (bounded) for their first results here, so a
+  /// member is never served before anything is known about it. Only for
+  /// services that have started; reloads never overlap.
+  virtual void before_publish(const zones::ZoneSet& /*set*/, std::span<const uint64_t> /*new_targets*/) {}
+
+  /// Called on the reload thread after every successful publish of a reload
+  /// (start-up excluded); reloads never overlap.
   virtual void on_reload(const ReloadReport& /*report*/) {}
 
   /// Stops the service: join its thread and close its main-loop handles. The

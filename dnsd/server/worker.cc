@@ -8,15 +8,18 @@
 
 namespace dnsd {
 
-Worker::Worker(unsigned index, const zones::ZoneStore& store, const TcpLimits& tcp_limits,
+Worker::Worker(unsigned index, SnapshotStore& store, const TcpLimits& tcp_limits,
                std::atomic<unsigned>& tcp_open_count)
     : index_(index),
-      responder_(store),
+      responder_(store, index),
       udp_batch_(std::make_unique<UdpBatch>()),
       tcp_connections_(&loop_, responder_, tcp_limits, tcp_open_count) {
   uv_loop_init(&loop_);
   uv_async_init(&loop_, &stop_async_, on_stop);
   stop_async_.data = this;
+  uv_prepare_init(&loop_, &before_sleep_);
+  before_sleep_.data = this;
+  uv_prepare_start(&before_sleep_, on_prepare);
 }
 
 Worker::~Worker() {
@@ -60,12 +63,14 @@ void Worker::join() {
 
 void Worker::on_stop(uv_async_t* async) { static_cast<Worker*>(async->data)->close_handles(); }
 
+void Worker::on_prepare(uv_prepare_t* prepare) { static_cast<Worker*>(prepare->data)->responder_.idle(); }
+
 void Worker::close_handles() {
   for (auto& udp : udp_listeners_) udp->close();
   for (auto& tcp : tcp_listeners_) tcp->close();
   tcp_connections_.close_all();
-  auto* async = reinterpret_cast<uv_handle_t*>(&stop_async_);
-  if (!uv_is_closing(async)) uv_close(async, nullptr);
+  for (auto* handle : {reinterpret_cast<uv_handle_t*>(&stop_async_), reinterpret_cast<uv_handle_t*>(&before_sleep_)})
+    if (!uv_is_closing(handle)) uv_close(handle, nullptr);
 }
 
 }  // namespace dnsd

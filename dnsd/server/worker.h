@@ -1,7 +1,8 @@
 // A worker: one thread running its own libuv loop, with its own sockets (one
-// SO_REUSEPORT UDP and one TCP socket per listen address), its own view of the
-// zone snapshots, rotation counters, buffers and stats. Workers share nothing
-// writable on the query path, so they never wait for each other.
+// SO_REUSEPORT UDP and one TCP socket per listen address), its own reader of
+// the published snapshots, its own row of rotation counters, buffers and
+// stats. Workers share nothing writable on the query path, so they never wait
+// for each other; a worker never takes a lock and never frees a snapshot.
 #pragma once
 
 #include <uv.h>
@@ -19,7 +20,7 @@
 #include "dnsd/server/tcp_connection.h"
 #include "dnsd/server/tcp_listener.h"
 #include "dnsd/server/udp_listener.h"
-#include "zones/zone_store.h"
+#include "dnsd/server/snapshot_store.h"
 
 namespace dnsd {
 
@@ -27,8 +28,9 @@ namespace dnsd {
 /// Server on the main thread; everything else runs on the worker's own thread.
 class Worker {
  public:
-  /// `store` and `tcp_open_count` outlive the worker; `index` names the thread.
-  Worker(unsigned index, const zones::ZoneStore& store, const TcpLimits& tcp_limits,
+  /// `store` and `tcp_open_count` outlive the worker; `index` names the thread
+  /// and picks its reader slot and rotation row (index < the store's readers).
+  Worker(unsigned index, SnapshotStore& store, const TcpLimits& tcp_limits,
          std::atomic<unsigned>& tcp_open_count);
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -51,6 +53,7 @@ class Worker {
 
  private:
   static void on_stop(uv_async_t* async);
+  static void on_prepare(uv_prepare_t* prepare);
   /// Closes every handle of the loop. Worker thread (or main thread when never started).
   void close_handles();
   void run();
@@ -58,6 +61,7 @@ class Worker {
   unsigned index_;
   uv_loop_t loop_{};
   uv_async_t stop_async_{};
+  uv_prepare_t before_sleep_{};  ///< runs before each poll: the worker drops its snapshot
   Responder responder_;
   std::unique_ptr<UdpBatch> udp_batch_;
   TcpConnections tcp_connections_;

@@ -1,81 +1,48 @@
-// Loads the zones directory and publishes it as a snapshot, at start-up and on
-// every reload (SIGHUP now; file watching and `dnsd ctl reload` later). A file
-// that fails to load never takes its zone away: the last good version of that
-// file keeps serving until the file is fixed, the way CoreDNS and Knot reload.
+// Loads the zones directory (or one zone file) into a ZoneSet, at start-up and
+// on every reload. A file that fails to load never takes its zone away: the
+// last good version of that file stays in the set until the file is fixed, the
+// way CoreDNS and Knot reload. Publishing is the server's job.
 #pragma once
 
-#include <cstdint>
-#include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <vector>
 
+#include "dnsd/server/reload_report.h"
 #include "zones/json_loader.h"
-#include "zones/zone.h"
 #include "zones/zone_file_cache.h"
 #include "zones/zone_set.h"
-#include "zones/zone_store.h"
 
 namespace dnsd {
 
-/// A zone file that failed while an earlier version of it still serves.
-struct KeptZone {
-  std::string file;
-  std::string origin;  ///< presentation form, e.g. "example.test."
-  uint32_t serial = 0;
+/// A ZoneSet ready to publish, with what loading it did.
+struct ZoneLoad {
+  std::shared_ptr<const zones::ZoneSet> set;  ///< null when nothing could be read
+  ReloadReport report;                        ///< published stays false: the publisher sets it
 };
 
-/// What one load or reload did. Plain data for logs, status and metrics.
-struct ReloadReport {
-  /// False when the directory itself could not be read; nothing was published.
-  bool published = false;
-  size_t files = 0;   ///< zone files found
-  size_t loaded = 0;  ///< files that loaded now
-  size_t unchanged = 0;  ///< files not parsed again: same bytes as at the last reload
-  size_t failed = 0;  ///< files with errors (some of them kept, see kept)
-  size_t zones = 0;   ///< zones in the published snapshot
-  std::vector<KeptZone> kept;           ///< failed files still served from their last good version
-  std::vector<zones::LoadError> errors;  ///< every error, as `FILE: /pointer: message`
-};
-
-/// Code that must run around every publish: the prober probes members a load
-/// just bound before they are served, and learns what is published after.
-/// Both run on the reloading thread, under the reloader's mutex.
-struct PublishHooks {
-  std::function<void(const zones::ZoneSet&)> before;  ///< after loading, before publishing
-  std::function<void(const zones::ZoneSet&)> after;   ///< right after publishing
-};
-
-/// Owns "the last good zone of each file". Reloads are serialised by a mutex,
-/// so any non-worker thread (main loop, control API, watcher) may call reload().
+/// Owns "the last good zone of each file". One thread at a time (the reload
+/// thread, or the main thread before it starts).
 class ZoneReloader {
  public:
-  /// `store` outlives the reloader; `options` bind pool members to live health state.
-  ZoneReloader(std::string path, zones::ZoneStore& store, zones::LoadOptions options = {},
-               PublishHooks hooks = {});
+  explicit ZoneReloader(std::string path);
 
-  /// Loads the directory (or single file) and publishes a snapshot of every zone
-  /// that loaded, plus the last good version of every file that now fails. Files
-  /// removed from the directory stop being served. Only files whose contents
-  /// changed are parsed again. Blocks while parsing. Any
-  /// non-worker thread; never called on the query path.
-  ReloadReport reload();
+  /// Loads the directory (or single file) into a set of every zone that
+  /// loaded, plus the last good version of every file that now fails. Files
+  /// removed from the directory are left out. Only files whose contents
+  /// changed are parsed again. Blocks while parsing; never on the query path.
+  ZoneLoad load(const zones::LoadOptions& options = {});
+
+  /// Records that `set` (from load()) was published: its zones are now each
+  /// file's last good version.
+  void published(std::shared_ptr<const zones::ZoneSet> set) { published_ = std::move(set); }
 
   /// The directory or file being served.
   const std::string& path() const { return path_; }
 
  private:
   std::string path_;
-  zones::ZoneStore& store_;
-  zones::LoadOptions options_;
-  PublishHooks hooks_;
-  std::mutex mutex_;
-  /// The snapshot this reloader published last (its zones are each file's last
-  /// good version); guarded by mutex_.
   std::shared_ptr<const zones::ZoneSet> published_;
-  /// Each file's last bytes and load result; guarded by mutex_.
-  zones::ZoneFileCache cache_;
+  zones::ZoneFileCache cache_;  ///< each file's last bytes and load result
 };
 
 }  // namespace dnsd

@@ -90,9 +90,10 @@ int main(int argc, char** argv) {
   auto zone = test::zone_from_lines("bench.test.", {
       "@ 300 IN SOA ns1 hostmaster 1 3600 600 86400 60", "@ 300 IN NS ns1", "ns1 300 IN A 192.0.2.53",
       "www 60 IN A 192.0.2.1", "www 60 IN A 192.0.2.2", "www 60 IN A 192.0.2.3", "www 60 IN A 192.0.2.4"});
-  zones::ZoneSet set({zone});
+  const auto snapshot = Snapshot::standalone(std::make_shared<const zones::ZoneSet>(std::vector{zone}));
+  const Snapshot& set = *snapshot;
   RotationState rotation;
-  rotation.resize(set.rotation_slots());
+  rotation.use(set.rotation, 0);
   std::vector<uint8_t> out(kMaxMessage);
 
   ldns_rr_list* www = rrs({"www.bench.test. 60 IN A 192.0.2.1", "www.bench.test. 60 IN A 192.0.2.2",

@@ -13,7 +13,7 @@ using dnsd::health::FailureKind;
 using dnsd::health::MemberStatus;
 using dnsd::health::Transition;
 using dnsd::zones::CheckSpec;
-using dnsd::zones::HealthState;
+using dnsd::health::HealthState;
 namespace health = dnsd::health;
 
 namespace {

@@ -9,7 +9,7 @@ using dnsd::health::FailureKind;
 using dnsd::health::ProbeMetrics;
 using dnsd::health::Transition;
 using dnsd::zones::CheckType;
-using dnsd::zones::HealthState;
+using dnsd::health::HealthState;
 
 TEST_CASE("latencies land in the first bucket whose bound they do not exceed") {
   ProbeMetrics m;

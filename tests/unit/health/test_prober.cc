@@ -20,7 +20,7 @@ using dnsd::health::Prober;
 using dnsd::health::ProberOptions;
 using dnsd::health::StateChangeEvent;
 using dnsd::test::eventually;
-using dnsd::zones::HealthState;
+using dnsd::health::HealthState;
 namespace health = dnsd::health;
 namespace zones = dnsd::zones;
 
@@ -38,7 +38,7 @@ zones::CheckSpec quick(zones::CheckType type, uint16_t port) {
   return s;
 }
 
-HealthState state_of(const std::shared_ptr<zones::MemberHealth>& h) { return HealthState(h->state.load()); }
+HealthState state_of(const std::shared_ptr<health::MemberHealth>& h) { return HealthState(h->state.load()); }
 
 // Collects state-change lines from the prober thread.
 struct EventLog {
@@ -76,11 +76,11 @@ TEST_CASE("prober: the start-up round decides every member before serving") {
   const uint16_t refused = dnsd::test::refusing_port("127.0.1.9");
 
   HealthRegistry registry;
-  auto h_ok = registry.bind_health(quick(zones::CheckType::Http, ok.port()), "127.0.1.6");
-  auto h_500 = registry.bind_health(quick(zones::CheckType::Http, failing.port()), "127.0.1.7");
-  auto h_silent = registry.bind_health(quick(zones::CheckType::Http, silent.port), "127.0.1.8");
-  auto h_refused = registry.bind_health(quick(zones::CheckType::Tcp, refused), "127.0.1.9");
-  auto h_none = registry.bind_health(zones::CheckSpec{}, "127.0.1.10");
+  auto h_ok = registry.targets().bind(quick(zones::CheckType::Http, ok.port()), "127.0.1.6").health;
+  auto h_500 = registry.targets().bind(quick(zones::CheckType::Http, failing.port()), "127.0.1.7").health;
+  auto h_silent = registry.targets().bind(quick(zones::CheckType::Http, silent.port), "127.0.1.8").health;
+  auto h_refused = registry.targets().bind(quick(zones::CheckType::Tcp, refused), "127.0.1.9").health;
+  auto h_none = registry.targets().bind(zones::CheckSpec{}, "127.0.1.10").health;
 
   EventLog log;
   ProberOptions options = log.options();
@@ -117,7 +117,7 @@ TEST_CASE("prober: a backend that dies leaves quickly and comes back after rise 
   auto backend = std::make_unique<dnsd::test::HttpBackend>("127.0.1.11", 200);
   const uint16_t port = backend->port();
   HealthRegistry registry;
-  auto h = registry.bind_health(quick(zones::CheckType::Http, port), "127.0.1.11");
+  auto h = registry.targets().bind(quick(zones::CheckType::Http, port), "127.0.1.11").health;
   EventLog log;
   Prober prober(registry, log.options());
   REQUIRE(prober.run_initial_round(std::chrono::seconds(5)) == 0);
@@ -150,12 +150,14 @@ TEST_CASE("prober: targets added after start are picked up and probed; removed o
   HealthRegistry registry;
   Prober prober(registry);
   prober.start();
-  auto h = registry.bind_health(quick(zones::CheckType::Http, backend.port()), "127.0.1.12");
-  CHECK(prober.wait_until_probed(std::chrono::seconds(5)) == 0);
+  const auto bound = registry.targets().bind(quick(zones::CheckType::Http, backend.port()), "127.0.1.12");
+  const auto h = bound.health;
+  const uint64_t ids[] = {bound.id};
+  CHECK(prober.wait_for_first_results(ids, std::chrono::seconds(5)) == 0);
   CHECK(state_of(h) == HealthState::Up);
   registry.sync(zones::ZoneSet({}));  // bound since the last sync: kept once
   registry.sync(zones::ZoneSet({}));  // now forgotten
-  CHECK(registry.size() == 0);
+  CHECK(registry.targets().size() == 0);
   // The prober notices and drops it; then requests stop arriving.
   CHECK(eventually([&] { return prober.scheduled_targets() == 0; }));
   CHECK(prober.probes_started() >= 1);
@@ -170,7 +172,7 @@ TEST_CASE("prober: writes the status file after changes and periodically") {
   const auto file = std::filesystem::temp_directory_path() / ("dnsd-status-" + std::to_string(getpid()) + ".json");
   std::filesystem::remove(file);
   HealthRegistry registry;
-  registry.bind_health(quick(zones::CheckType::Tcp, listener.port), "127.0.1.13");
+  registry.targets().bind(quick(zones::CheckType::Tcp, listener.port), "127.0.1.13").health;
   ProberOptions options;
   options.status_file = file.string();
   options.status_file_period_ms = 100;
@@ -194,19 +196,19 @@ TEST_CASE("prober: stop() cancels hung probes at once, killing exec children") {
   slow.command = "sleep 30";
   slow.timeout_ms = 30000;
   slow.interval_ms = 60000;
-  registry.bind_health(slow, "127.0.1.14");
+  registry.targets().bind(slow, "127.0.1.14").health;
   dnsd::test::SilentListener silent("127.0.1.15");
   zones::CheckSpec hang = quick(zones::CheckType::Http, silent.port);
   hang.timeout_ms = 30000;
   hang.interval_ms = 60000;
-  registry.bind_health(hang, "127.0.1.15");
+  registry.targets().bind(hang, "127.0.1.15").health;
   Prober prober(registry);
   prober.start();
   REQUIRE(eventually([&] { return prober.probes_started() == 2; }));
   const auto start = std::chrono::steady_clock::now();
   prober.stop();
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
-  CHECK(registry.unprobed() == 2);  // cancelled results are never recorded
+  CHECK(registry.barrier().pending() == 2);  // cancelled results are never recorded
 }
 
 TEST_CASE("prober: at most max_in_flight probes run at once") {
@@ -220,7 +222,7 @@ TEST_CASE("prober: at most max_in_flight probes run at once") {
     s.timeout_ms = 5000;
     s.command = "touch " + dir.string() + "/{address}; ls " + dir.string() + " | wc -l >> " + dir.string() +
                 ".counts; sleep 0.1; rm " + dir.string() + "/{address}";
-    registry.bind_health(s, "127.0.2." + std::to_string(i + 1));
+    registry.targets().bind(s, "127.0.2." + std::to_string(i + 1)).health;
   }
   ProberOptions options;
   options.max_in_flight = 2;

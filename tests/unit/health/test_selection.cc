@@ -11,7 +11,7 @@
 using dnsd::health::MemberView;
 using dnsd::health::Selection;
 using dnsd::health::SelectionRule;
-using dnsd::zones::HealthState;
+using dnsd::health::HealthState;
 using dnsd::zones::Pool;
 using dnsd::zones::PoolMember;
 namespace health = dnsd::health;
@@ -113,28 +113,30 @@ TEST_CASE("drained members are never served while anything else is up") {
 
 TEST_CASE("read_member_views combines zone-file drain, runtime drain and live health") {
   Pool p = pool_of({member(1), member(2), member(3)});
-  for (auto& m : p.members) {
-    m.health = std::make_shared<zones::MemberHealth>();
-    m.admin = std::make_shared<zones::MemberAdmin>();
-    m.health->state.store(uint8_t(U));
+  health::MemberHealth h[3];
+  health::MemberAdmin a[3];
+  std::vector<health::MemberLink> links;
+  for (size_t i = 0; i < 3; ++i) {
+    h[i].state.store(uint8_t(U));
+    links.push_back({&h[i].state, &a[i].state});
   }
   p.members[0].drained = true;
-  p.members[1].admin->state.store(uint8_t(zones::AdminState::Drain));
-  p.members[2].health->state.store(uint8_t(D));
+  a[1].state.store(uint8_t(health::AdminState::Drain));
+  h[2].state.store(uint8_t(D));
   std::vector<MemberView> v(3);
-  health::read_member_views(p, v);
+  health::read_member_views(p, links, v);
   CHECK(v[0].drained);
   CHECK(v[0].health == U);
   CHECK(v[1].drained);
   CHECK_FALSE(v[2].drained);
   CHECK(v[2].health == D);
 
-  PoolMember unbound = member(4);
-  Pool bare = pool_of({unbound});
-  std::vector<MemberView> w(1);
-  health::read_member_views(bare, w);
-  CHECK(w[0].health == Q);
-  CHECK_FALSE(w[0].drained);
+  // Fewer links than members: the rest keep their views as they were.
+  std::vector<MemberView> w(3);
+  health::read_member_views(p, std::span(links.data(), 1), w);
+  CHECK(w[0].health == U);
+  CHECK(w[1].health == Q);
+  CHECK_FALSE(w[1].drained);
 }
 
 TEST_CASE("weighted: each member leads a share of answers proportional to its weight") {

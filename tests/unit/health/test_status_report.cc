@@ -7,7 +7,7 @@
 
 using dnsd::health::HealthSnapshot;
 using dnsd::health::TargetStatus;
-using dnsd::zones::HealthState;
+using dnsd::health::HealthState;
 namespace health = dnsd::health;
 namespace zones = dnsd::zones;
 
@@ -30,8 +30,8 @@ HealthSnapshot sample() {
   t.status.next_probe_ms = 101500;
   t.status.probes = 9;
   t.status.failed_probes = 3;
-  t.refs.push_back({"example.test.", "web", "192.0.2.1", 1, false, false, zones::AdminState::Drain});
-  t.refs.push_back({"example.test.", "api", "192.0.2.1", 2, true, false, zones::AdminState::Auto});
+  t.refs.push_back({"example.test.", "web", "192.0.2.1", 1, false, false, health::AdminState::Drain});
+  t.refs.push_back({"example.test.", "api", "192.0.2.1", 2, true, false, health::AdminState::Auto});
   s.targets.push_back(t);
   TargetStatus none;
   none.id = 8;

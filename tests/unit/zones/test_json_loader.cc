@@ -482,11 +482,6 @@ TEST_CASE("pools: the issue's example parses into Pool and CheckSpec") {
   CHECK(c.interval_ms == 2000);
   CHECK(c.fast_interval_ms == 250);
   CHECK(c.timeout_ms == 1000);
-  for (const PoolMember& m : p.members) {
-    REQUIRE(m.health);
-    REQUIRE(m.admin);
-    CHECK(m.health->state.load() == uint8_t(HealthState::Unknown));
-  }
   const RRset* a = rrset_of(*zone, "www.example.test.", rrtype::A);
   REQUIRE(a);
   CHECK(a->pool == 0);
@@ -502,8 +497,6 @@ TEST_CASE("pool defaults: no check means always up; ttl 20, round-robin, 8 answe
   CHECK(p.max_answers == 8);
   CHECK(p.when_all_down == WhenAllDown::ServeAll);
   CHECK(p.check.type == CheckType::None);
-  CHECK(p.members[0].health->state.load() == uint8_t(HealthState::Up));
-  CHECK(p.members[0].admin->state.load() == uint8_t(AdminState::Auto));
 }
 
 TEST_CASE("check defaults per type: ports, timing, and timing that follows a short interval") {
@@ -543,33 +536,16 @@ TEST_CASE("check defaults per type: ports, timing, and timing that follows a sho
   CHECK(off.type == CheckType::None);
 }
 
-TEST_CASE("pool hooks bind health per (check, check address) and admin per (zone, pool, address)") {
-  std::vector<std::string> health_calls, admin_calls;
-  auto shared = std::make_shared<MemberHealth>();
+TEST_CASE("a cancelled load stops with one error and builds nothing") {
+  std::atomic<bool> cancel{true};
   LoadOptions options;
-  options.bind_health = [&](const CheckSpec& check, const std::string& address) {
-    health_calls.push_back(std::to_string(int(check.type)) + " " + address);
-    return shared;
-  };
-  options.bind_admin = [&](const std::string& zone, const std::string& pool, const std::string& address) {
-    admin_calls.push_back(zone + " " + pool + " " + address);
-    return std::make_shared<MemberAdmin>();
-  };
-  auto zone = must_load(zone_with(R"("www": {"A": {"pool": "p"}})",
-                                  R"("pools": {"p": {"members": ["192.0.2.1", {"address": "192.0.2.2", "check_address": "10.0.0.2"}],
-                                                     "check": {"type": "tcp", "port": 80}}},)"),
-                        options);
-  CHECK(health_calls == std::vector<std::string>{"1 192.0.2.1", "1 10.0.0.2"});
-  CHECK(admin_calls == std::vector<std::string>{"example.test. p 192.0.2.1", "example.test. p 192.0.2.2"});
-  CHECK(zone->pool(0).members[1].health == shared);
-  CHECK(shared->state.load() == uint8_t(HealthState::Unknown));  // the hook's state is left alone
-  // A file with errors binds nothing, so it never registers probes.
-  health_calls.clear();
-  LoadResult bad = load(zone_with(R"("www": {"A": {"pool": "p"}}, "x": {"A": "bad"})",
-                                  R"("pools": {"p": {"members": ["192.0.2.1"]}},)"),
-                        options);
-  CHECK_FALSE(bad.zone);
-  CHECK(health_calls.empty());
+  options.cancel = &cancel;
+  LoadResult r = load(zone_with(R"("www": {"A": "192.0.2.1"})", ""), options);
+  CHECK_FALSE(r.zone);
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors[0].message == kLoadCancelled);
+  cancel = false;
+  CHECK(load(zone_with(R"("www": {"A": "192.0.2.1"})", ""), options).zone);
 }
 
 TEST_CASE("an unused pool is fine and is still part of the zone") {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "dnsd/query/snapshot.h"
 #include "zones/json_loader.h"
 #include "zones/zone_set.h"
 
@@ -41,6 +42,9 @@ inline std::shared_ptr<const zones::ZoneSet> control_zone_set() {
   return std::make_shared<const zones::ZoneSet>(std::vector<std::shared_ptr<const zones::Zone>>{r.zone},
                                                 std::vector<zones::ZoneSource>{{"ctl.test.json"}});
 }
+
+/// control_zone_set() as a Snapshot with private member state (HealthView::unbound).
+inline std::shared_ptr<const Snapshot> control_snapshot() { return Snapshot::standalone(control_zone_set()); }
 
 /// Index of pool `name` in `zone`.
 inline uint32_t pool_index(const zones::Zone& zone, const std::string& name) {

@@ -36,7 +36,7 @@ TEST_CASE("status marks a kept zone stale with its file's errors") {
   h.last.errors.push_back({"other.json", "", "invalid JSON"});
   dnsd::ServerInfo info;
   info.started_ms = 500;
-  const json s = dnsd::status_json(*set, h, times, dnsd::HealthIndex(), info, 6000);
+  const json s = dnsd::status_json(*dnsd::Snapshot::standalone(set), h, times, dnsd::HealthIndex(), info, 6000);
   CHECK(s["version"] == 1);
   CHECK(s["server"]["uptime_s"] == 5.5);
   CHECK(s["server"]["state_dir"].is_null());
@@ -57,7 +57,7 @@ TEST_CASE("status marks a kept zone stale with its file's errors") {
 
 TEST_CASE("no load yet: last_reload is null") {
   auto set = dnsd::test::control_zone_set();
-  const json s = dnsd::status_json(*set, dnsd::ReloadHistory{}, dnsd::ZoneLoadTimes{}, dnsd::HealthIndex(),
+  const json s = dnsd::status_json(*dnsd::Snapshot::standalone(set), dnsd::ReloadHistory{}, dnsd::ZoneLoadTimes{}, dnsd::HealthIndex(),
                                    dnsd::ServerInfo{}, 0);
   CHECK(s["last_reload"].is_null());
   CHECK(s["zones"][0]["loaded"].is_null());

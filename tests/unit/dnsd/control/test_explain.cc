@@ -11,7 +11,7 @@ namespace zones = dnsd::zones;
 
 namespace {
 
-json explain(const zones::ZoneSet& set, const std::string& name, uint16_t type = 1) {
+json explain(const dnsd::Snapshot& set, const std::string& name, uint16_t type = 1) {
   json out;
   std::string error;
   const dnsd::HealthIndex none;
@@ -40,7 +40,7 @@ TEST_CASE("worst-case detection: a jittered interval, fall-1 fast intervals, fal
 }
 
 TEST_CASE("explain follows a CNAME to the pool and names the rule") {
-  auto set = dnsd::test::control_zone_set();
+  auto set = dnsd::test::control_snapshot();
   const json e = explain(*set, "ALIAS.ctl.test");
   CHECK(e["name"] == "alias.ctl.test.");
   CHECK(e["outcome"] == "answer");
@@ -68,7 +68,7 @@ TEST_CASE("explain follows a CNAME to the pool and names the rule") {
 }
 
 TEST_CASE("explain computes failover for a probed pool") {
-  auto set = dnsd::test::control_zone_set();
+  auto set = dnsd::test::control_snapshot();
   const json e = explain(*set, "dead.ctl.test.");
   CHECK(e["pool"]["rule"] == "all-down-serve-all");
   CHECK(e["pool"]["members"][0]["why"] == "fail-open");
@@ -77,7 +77,7 @@ TEST_CASE("explain computes failover for a probed pool") {
 }
 
 TEST_CASE("explain of negative, wildcard, static and foreign names") {
-  auto set = dnsd::test::control_zone_set();
+  auto set = dnsd::test::control_snapshot();
   json e = explain(*set, "nope.ctl.test");
   CHECK(e["outcome"] == "nxdomain");
   CHECK(e["rcode"] == "NXDOMAIN");

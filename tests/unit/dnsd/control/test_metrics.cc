@@ -39,12 +39,13 @@ TEST_CASE("metrics render every family") {
   h.last.errors.push_back({"broken.json", "/origin", "bad"});
   dnsd::health::ProbeMetrics p;
   p.record(zones::CheckType::Tcp, dnsd::health::CheckResult::success("ok", 700), dnsd::health::Transition::Changed,
-           zones::HealthState::Up);
+           dnsd::health::HealthState::Up);
   p.record(zones::CheckType::Tcp, dnsd::health::CheckResult::failed(dnsd::health::FailureKind::Refused, "x", 9'000'000),
-           dnsd::health::Transition::Unchanged, zones::HealthState::Up);
+           dnsd::health::Transition::Unchanged, dnsd::health::HealthState::Up);
   dnsd::MetricsInputs in;
   in.queries = &q;
-  in.zones = set.get();
+  const auto snapshot = dnsd::Snapshot::standalone(set);
+  in.snapshot = snapshot.get();
   in.reloads = &h;
   in.probes = &p;
   const std::string text = dnsd::render_metrics(in);

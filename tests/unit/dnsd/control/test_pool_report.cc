@@ -13,7 +13,7 @@ using dnsd::report_pool;
 using dnsd::serving_members;
 using dnsd::health::MemberView;
 using dnsd::health::SelectionRule;
-using dnsd::zones::HealthState;
+using dnsd::health::HealthState;
 namespace zones = dnsd::zones;
 
 namespace {
@@ -78,24 +78,26 @@ TEST_CASE("weighted pools list the same candidates as round-robin ones") {
 }
 
 TEST_CASE("report_pool reads the live atomics and the rule per family") {
-  auto set = dnsd::test::control_zone_set();
-  const zones::Zone& zone = set->zone(0);
-  const zones::Pool& web = zone.pool(dnsd::test::pool_index(zone, "web"));
-  web.members[1].admin->state.store(uint8_t(zones::AdminState::Drain));
+  auto snapshot = dnsd::test::control_snapshot();
+  const zones::Zone& zone = snapshot->zones->zone(0);
+  const uint32_t web_index = dnsd::test::pool_index(zone, "web");
+  const zones::Pool& web = zone.pool(web_index);
+  snapshot->health->admin_of(0, web_index, 1)->state.store(uint8_t(dnsd::health::AdminState::Drain));
   const HealthIndex none;
-  const auto report = report_pool(web, none);
+  const auto report = report_pool(web, snapshot->health->pool(0, web_index), none);
   REQUIRE(report.members.size() == 5);
   CHECK(report.rule_for(4) == SelectionRule::HealthyPrimaries);
   CHECK(report.rule_for(6) == SelectionRule::HealthyPrimaries);
   CHECK(report.members[0].serving);
   CHECK_FALSE(report.members[1].serving);
-  CHECK(report.members[1].admin == zones::AdminState::Drain);
+  CHECK(report.members[1].admin == dnsd::health::AdminState::Drain);
   CHECK_FALSE(report.members[2].serving);  // backup on standby
   CHECK(report.members[3].view.drained);   // drained in the zone file
   CHECK(report.members[4].serving);
   CHECK(report.members[0].target == nullptr);
 
-  const auto dead = report_pool(zone.pool(dnsd::test::pool_index(zone, "dead")), none);
+  const uint32_t dead_index = dnsd::test::pool_index(zone, "dead");
+  const auto dead = report_pool(zone.pool(dead_index), snapshot->health->pool(0, dead_index), none);
   CHECK(dead.rule_for(4) == SelectionRule::AllDownServeAll);
   CHECK(dead.rule_for(6) == SelectionRule::NoMembers);
 }

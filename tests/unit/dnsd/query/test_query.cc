@@ -1,5 +1,6 @@
 // process_query fed bytes directly: lookup semantics, flags, EDNS, truncation
 // and rotation, with no sockets.
+#include <map>
 #include <doctest.h>
 
 #include <algorithm>
@@ -51,13 +52,14 @@ std::shared_ptr<const zones::ZoneSet> example_zones() {
 
 struct Fixture {
   std::shared_ptr<const zones::ZoneSet> set = example_zones();
+  std::shared_ptr<const Snapshot> snapshot = Snapshot::standalone(set);
   RotationState rotation;
   std::vector<uint8_t> out = std::vector<uint8_t>(kMaxMessage);
   QueryResult last;
   Fixture() { rotation.resize(set->rotation_slots()); }
 
   Packet ask(const std::vector<uint8_t>& query, Transport t = Transport::Udp) {
-    last = process_query(query, out, t, *set, rotation);
+    last = process_query(query, out, t, *snapshot, rotation);
     if (last.action != QueryAction::Respond) return nullptr;
     return parse_packet(out.data(), last.length);
   }
@@ -225,26 +227,53 @@ TEST_CASE("round-robin rotates each multi-record RRset on successive responses")
   CHECK(rdatas(ldns_pkt_answer(again.get())) == first);
 }
 
-TEST_CASE("workers sharing a snapshot's counters continue each other's rotation") {
+TEST_CASE("each worker rotates from its own offset, and together they spread the first record evenly") {
   auto set = example_zones();
-  RotationState worker[2];
-  worker[0].share(*set);
-  worker[1].share(*set);
+  constexpr unsigned kWorkers = 4;
+  const Snapshot snapshot(set, health::HealthView::unbound(*set), kWorkers);
+  RotationState worker[kWorkers];
+  for (unsigned w = 0; w < kWorkers; ++w) worker[w].use(snapshot.rotation, w);
   RotationState explain;  // private counters: asking does not move what clients see
   explain.resize(set->rotation_slots());
   std::vector<uint8_t> out(kMaxMessage);
   const auto q = make_query("www.example.test.", LDNS_RR_TYPE_A);
   auto first_record = [&](RotationState& r) {
-    const QueryResult res = process_query(q, out, Transport::Udp, *set, r);
+    const QueryResult res = process_query(q, out, Transport::Udp, snapshot, r);
     auto p = parse_packet(out.data(), res.length);
     REQUIRE(p);
     return rdatas(ldns_pkt_answer(p.get())).at(0);
   };
   const std::vector<std::string> base = {"192.0.2.10", "192.0.2.11", "192.0.2.12"};
+  std::map<std::string, int> leads;
   for (int i = 0; i < 6; ++i) {
-    CHECK(first_record(worker[i % 2]) == base[i % 3]);
+    for (unsigned w = 0; w < kWorkers; ++w) {
+      const std::string first = first_record(worker[w]);
+      CHECK(first == base[(w + i) % 3]);  // worker w starts at record w, then steps by one
+      ++leads[first];
+    }
     CHECK(first_record(explain) == base[i % 3]);
   }
+  // 24 answers over 3 records: each record leads exactly 8 of them.
+  for (const std::string& b : base) CHECK(leads[b] == 8);
+}
+
+TEST_CASE("rotation counters of a zone carry over to a snapshot that keeps the zone") {
+  auto set = example_zones();
+  const Snapshot before(set, health::HealthView::unbound(*set), 1);
+  RotationState r;
+  r.use(before.rotation, 0);
+  std::vector<uint8_t> out(kMaxMessage);
+  const auto q = make_query("www.example.test.", LDNS_RR_TYPE_A);
+  for (int i = 0; i < 2; ++i) process_query(q, out, Transport::Udp, before, r);
+  // A reload that keeps the same Zone object continues where the old snapshot was.
+  auto reloaded = std::make_shared<zones::ZoneSet>(std::vector{set->zone_ptr(0)});
+  const Snapshot after(reloaded, health::HealthView::unbound(*reloaded), 1, &before);
+  RotationState r2;
+  r2.use(after.rotation, 0);
+  const QueryResult res = process_query(q, out, Transport::Udp, after, r2);
+  auto p = parse_packet(out.data(), res.length);
+  REQUIRE(p);
+  CHECK(rdatas(ldns_pkt_answer(p.get())).at(0) == "192.0.2.12");
 }
 
 TEST_CASE("EDNS: OPT echoed with our payload, DO copied, BADVERS for version 1") {
@@ -286,11 +315,11 @@ TEST_CASE("truncation cuts at whole RRsets and sets TC") {
 TEST_CASE("malformed and unanswerable messages") {
   Fixture f;
   std::vector<uint8_t> shortq = {1, 2, 3};
-  CHECK(process_query(shortq, f.out, Transport::Udp, *f.set, f.rotation).action == QueryAction::Drop);
+  CHECK(process_query(shortq, f.out, Transport::Udp, *f.snapshot, f.rotation).action == QueryAction::Drop);
 
   auto response = make_query("ns1.example.test.", LDNS_RR_TYPE_A);
   response[2] |= 0x80;  // QR
-  CHECK(process_query(response, f.out, Transport::Udp, *f.set, f.rotation).action == QueryAction::Drop);
+  CHECK(process_query(response, f.out, Transport::Udp, *f.snapshot, f.rotation).action == QueryAction::Drop);
 
   auto two = make_query("ns1.example.test.", LDNS_RR_TYPE_A);
   two[5] = 2;  // QDCOUNT 2
@@ -350,7 +379,7 @@ TEST_CASE("mutated queries never crash and never produce unparsable responses") 
       if (q.empty()) q.push_back(0);
     }
     for (Transport t : {Transport::Udp, Transport::Tcp}) {
-      QueryResult r = process_query(q, f.out, t, *f.set, f.rotation);
+      QueryResult r = process_query(q, f.out, t, *f.snapshot, f.rotation);
       if (r.action != QueryAction::Respond) continue;
       ++responded;
       REQUIRE(r.length >= 12);

@@ -1,6 +1,6 @@
-// The reloader behind start-up and SIGHUP: a broken file keeps its last good
-// zone, a removed file stops being served, an unreadable directory publishes
-// nothing.
+// The reloader behind start-up and every reload: a broken file keeps its last
+// good zone, a removed file stops being served, an unreadable directory gives
+// nothing to publish.
 #include "dnsd/server/zone_reloader.h"
 
 #include <doctest.h>
@@ -15,7 +15,6 @@
 
 using dnsd::ReloadReport;
 using dnsd::ZoneReloader;
-using dnsd::zones::ZoneStore;
 namespace fs = std::filesystem;
 
 using dnsd::test::TempDir;
@@ -26,6 +25,28 @@ std::string zone(const std::string& origin, unsigned serial) {
   return R"({"origin": ")" + origin + R"(", "soa": {"mname": "ns1", "serial": )" + std::to_string(serial) +
          R"(}, "records": {"@": {"NS": "ns1"}, "ns1": {"A": "192.0.2.1"}}})";
 }
+
+// Publishes what the reloader loads, as the server does (without health).
+struct ZoneStore {
+  std::shared_ptr<const dnsd::zones::ZoneSet> set = std::make_shared<dnsd::zones::ZoneSet>(
+      std::vector<std::shared_ptr<const dnsd::zones::Zone>>{});
+  std::shared_ptr<const dnsd::zones::ZoneSet> current() const { return set; }
+};
+
+struct Reloader {
+  Reloader(std::string path, ZoneStore& store) : reloader(std::move(path)), store(store) {}
+  ReloadReport reload() {
+    dnsd::ZoneLoad load = reloader.load();
+    if (load.set) {
+      store.set = load.set;
+      reloader.published(load.set);
+      load.report.published = true;
+    }
+    return load.report;
+  }
+  ZoneReloader reloader;
+  ZoneStore& store;
+};
 
 uint32_t serial_of(const ZoneStore& store, const std::string& origin) {
   auto set = store.current();
@@ -41,7 +62,7 @@ TEST_CASE("zone reloader: publishes what loads, keeps the last good version of a
   dir.write("a.json", zone("a.test.", 1));
   dir.write("b.json", zone("b.test.", 1));
   ZoneStore store;
-  ZoneReloader reloader(dir.path.string(), store);
+  Reloader reloader(dir.path.string(), store);
 
   ReloadReport first = reloader.reload();
   CHECK(first.published);
@@ -80,7 +101,7 @@ TEST_CASE("zone reloader: a file that never loaded is not served") {
   TempDir dir;
   dir.write("bad.json", "[]");
   ZoneStore store;
-  ZoneReloader reloader(dir.path.string(), store);
+  Reloader reloader(dir.path.string(), store);
   ReloadReport report = reloader.reload();
   CHECK(report.published);
   CHECK(report.failed == 1);
@@ -92,7 +113,7 @@ TEST_CASE("zone reloader: an unreadable directory publishes nothing") {
   TempDir dir;
   dir.write("a.json", zone("a.test.", 7));
   ZoneStore store;
-  ZoneReloader reloader((dir.path / "missing").string(), store);
+  Reloader reloader((dir.path / "missing").string(), store);
   ReloadReport report = reloader.reload();
   CHECK_FALSE(report.published);
   REQUIRE(report.errors.size() == 1);
@@ -103,7 +124,7 @@ TEST_CASE("zone reloader: a single file path serves that file") {
   TempDir dir;
   dir.write("a.json", zone("a.test.", 7));
   ZoneStore store;
-  ZoneReloader reloader((dir.path / "a.json").string(), store);
+  Reloader reloader((dir.path / "a.json").string(), store);
   ReloadReport report = reloader.reload();
   CHECK(report.published);
   CHECK(report.zones == 1);
@@ -116,7 +137,7 @@ TEST_CASE("zone reloader: unchanged files are not parsed again, changed ones alw
   dir.write("b.json", zone("b.test.", 1));
   dir.write("c.json", "{ broken");
   ZoneStore store;
-  ZoneReloader reloader(dir.path.string(), store);
+  Reloader reloader(dir.path.string(), store);
   ReloadReport first = reloader.reload();
   CHECK(first.unchanged == 0);
   CHECK(first.failed == 1);
@@ -157,33 +178,33 @@ TEST_CASE("zone reloader: unchanged files are not parsed again, changed ones alw
   CHECK(serial_of(store, "a.test.") == 1);
 }
 
-TEST_CASE("zone reloader: a zone that loaded but lost its origin is parsed again, so its members stay bound") {
-  // b.json declares the origin a.json already has, so it is refused; the
-  // registry drops members nothing published refers to. When a.json goes,
-  // b.json's zone must come back with members the registry still knows.
+TEST_CASE("zone reloader: a zone refused for a taken origin comes back, bound, when the other file goes") {
+  // b.json declares the origin a.json already has, so it is refused; when
+  // a.json goes, b.json's zone is served and its member is bound and tracked.
   TempDir dir;
   dir.write("a.json", zone("dup.test.", 1));
   dir.write("b.json", R"({"origin": "dup.test.", "soa": {"mname": "ns1", "serial": 2},
     "pools": {"web": {"members": ["192.0.2.7"], "check": {"type": "none"}}},
     "records": {"@": {"NS": "ns1"}, "ns1": {"A": "192.0.2.1"}, "www": {"A": {"pool": "web"}}}})");
   dnsd::health::HealthRegistry registry;
-  ZoneStore store;
-  dnsd::PublishHooks hooks;
-  hooks.after = [&](const dnsd::zones::ZoneSet& set) { registry.sync(set); };
-  ZoneReloader reloader(dir.path.string(), store, registry.load_options(), hooks);
-  CHECK(reloader.reload().failed == 1);
-  CHECK(reloader.reload().failed == 1);
-  CHECK(reloader.reload().failed == 1);
+  ZoneReloader reloader(dir.path.string());
+  auto reload = [&] {
+    dnsd::ZoneLoad load = reloader.load();
+    REQUIRE(load.set);
+    registry.bind(*load.set);
+    registry.sync(*load.set);
+    reloader.published(load.set);
+    return load;
+  };
+  CHECK(reload().report.failed == 1);
+  CHECK(reload().report.failed == 1);
   fs::remove(dir.path / "a.json");
-  ReloadReport report = reloader.reload();
-  CHECK(report.failed == 0);
-  CHECK(serial_of(store, "dup.test.") == 2);
-  auto set = store.current();
-  REQUIRE(set->size() == 1);
-  REQUIRE(set->zone(0).pools().size() == 1);
-  const auto& pool = set->zone(0).pools()[0];
-  REQUIRE(pool.members.size() == 1);
-  const auto status = registry.status();
+  dnsd::ZoneLoad last = reload();
+  CHECK(last.report.failed == 0);
+  REQUIRE(last.set->size() == 1);
+  CHECK(last.set->zone(0).serial() == 2);
+  REQUIRE(last.set->zone(0).pools().size() == 1);
+  const auto status = registry.targets().status();
   REQUIRE(status.targets.size() == 1);
   CHECK(status.targets[0].refs.size() == 1);  // the published member is the one the registry tracks
 }

@@ -1,0 +1,23 @@
+#include "dnsd/query/snapshot.h"
+
+#include <atomic>
+
+namespace dnsd {
+
+namespace {
+std::atomic<uint64_t> next_snapshot_id{1};
+}
+
+Snapshot::Snapshot(std::shared_ptr<const zones::ZoneSet> zones_in, std::shared_ptr<const health::HealthView> health_in,
+                   unsigned workers, const Snapshot* previous)
+    : id(next_snapshot_id.fetch_add(1, std::memory_order_relaxed)),
+      zones(std::move(zones_in)),
+      health(std::move(health_in)),
+      rotation(*zones, workers, previous ? &previous->rotation : nullptr, previous ? previous->zones.get() : nullptr) {}
+
+std::shared_ptr<const Snapshot> Snapshot::standalone(std::shared_ptr<const zones::ZoneSet> zones) {
+  auto health = health::HealthView::unbound(*zones);
+  return std::make_shared<const Snapshot>(std::move(zones), std::move(health), 1);
+}
+
+}  // namespace dnsd

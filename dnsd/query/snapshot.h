@@ -1,0 +1,38 @@
+// Everything one answer is computed from, published as one immutable unit:
+// the zones as loaded, the live member state laid over them, and the rotation
+// counters. A reload or any other change builds a new Snapshot and publishes
+// it whole (dnsd/server/snapshot_store.h); a query sees one Snapshot from its
+// first byte to its last.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "dnsd/query/rotation.h"
+#include "health/health_view.h"
+#include "zones/zone_set.h"
+
+namespace dnsd {
+
+/// One published version of what dnsd serves. Immutable but for the rotation
+/// counters, each row of which one worker advances.
+struct Snapshot {
+  /// Builds a snapshot of `zones` with `health` laid over it and `workers`
+  /// rows of rotation counters, carrying over the counters of zones that
+  /// `previous` also served. Publisher's thread.
+  Snapshot(std::shared_ptr<const zones::ZoneSet> zones, std::shared_ptr<const health::HealthView> health,
+           unsigned workers, const Snapshot* previous = nullptr);
+
+  /// A snapshot with private member state (HealthView::unbound) and one
+  /// worker row: for tests and tools that answer without a server.
+  static std::shared_ptr<const Snapshot> standalone(std::shared_ptr<const zones::ZoneSet> zones);
+
+  /// Unique for the life of the process (an address can be reused once a
+  /// snapshot is freed; an id is not), so a worker can tell a new snapshot.
+  const uint64_t id;
+  const std::shared_ptr<const zones::ZoneSet> zones;
+  const std::shared_ptr<const health::HealthView> health;
+  const RotationCounters rotation;
+};
+
+}  // namespace dnsd

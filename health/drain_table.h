@@ -1,0 +1,76 @@
+// Runtime drains: the operator's Auto/Drain override of each (zone, pool,
+// address), set through the control API, persisted by the control plane, and
+// kept across reloads. Each entry is one atomic that a HealthView points
+// workers at, so a drain takes effect on the next answer without a publish.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "health/member_state.h"
+
+namespace dnsd::health {
+
+/// A runtime admin state differing from Auto, as the state directory keeps it.
+struct AdminOverride {
+  std::string zone;     ///< normalised origin ("example.test.")
+  std::string pool;
+  std::string address;  ///< canonical
+  AdminState state = AdminState::Auto;
+};
+
+/// The drain table. Thread-safe.
+class DrainTable {
+ public:
+  /// The admin state of one member of one pool, created (Auto) on first use
+  /// and the same object on every later call while the entry lives. Any thread.
+  std::shared_ptr<MemberAdmin> bind(std::string_view zone, std::string_view pool, std::string_view address);
+
+  /// Sets the state of `address` in `pool` of `zone` (empty zone: that pool in
+  /// every zone). Returns how many members matched; 0 changes nothing. Calls
+  /// the listener (outside the lock) when something changed. Any thread.
+  size_t set(std::string_view zone, std::string_view pool, std::string_view address, AdminState state);
+
+  /// Seeds a state before the zones load (persisted drains at start-up). Any thread.
+  void restore(const AdminOverride& entry);
+
+  /// Every state other than Auto, sorted: what a state directory persists. Any thread.
+  std::vector<AdminOverride> overrides() const;
+
+  /// Called after set() changed something, so the control plane can persist
+  /// overrides(). Set before other threads use the table.
+  void set_listener(std::function<void()> listener);
+
+  /// Forgets entries that `used` (keys from key()) does not name, unless they
+  /// were bound since the previous retain (a load in progress may publish
+  /// them). The publisher's thread, after each publish.
+  void retain(const std::unordered_set<std::string>& used);
+
+  /// The identity of one entry, as retain() expects it. Any thread.
+  static std::string key(std::string_view zone, std::string_view pool, std::string_view address);
+
+ private:
+  struct Entry {
+    AdminOverride key;  ///< state unused; the atomic holds it
+    std::shared_ptr<MemberAdmin> admin;
+    uint64_t bound_epoch = 0;
+  };
+  std::shared_ptr<MemberAdmin> bind_locked(const std::string& zone, std::string_view pool, const std::string& address);
+
+  mutable std::mutex mutex_;
+  uint64_t epoch_ = 1;
+  std::unordered_map<std::string, Entry> entries_;
+  std::function<void()> listener_;
+};
+
+/// Zone name as the health tables store it: lowercase, trailing dot. Any thread.
+std::string normalized_zone(std::string_view zone);
+
+}  // namespace dnsd::health

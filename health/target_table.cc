@@ -1,0 +1,195 @@
+#include "health/target_table.h"
+
+#include <algorithm>
+
+#include "health/check.h"
+
+namespace dnsd::health {
+
+using zones::CheckSpec;
+using zones::CheckType;
+
+namespace {
+
+// Identity of a normalised check and address: two binds with equal keys share a target.
+std::string target_key(const CheckSpec& s, const std::string& address) {
+  std::string k;
+  auto add = [&k](const std::string& v) {
+    k += v;
+    k += '\x1f';
+  };
+  add(check_type_name(s.type));
+  add(std::to_string(s.port));
+  add(s.path);
+  add(s.host);
+  std::string expect;
+  for (int code : s.expect) expect += std::to_string(code) + ",";
+  add(expect);
+  add(s.body);
+  add(s.tls_verify ? "1" : "0");
+  add(s.query_name);
+  add(std::to_string(s.query_type));
+  add(s.command);
+  add(std::to_string(s.interval_ms) + "/" + std::to_string(s.fast_interval_ms) + "/" + std::to_string(s.timeout_ms) +
+      "/" + std::to_string(s.rise) + "/" + std::to_string(s.fall));
+  add(address);
+  return k;
+}
+
+}  // namespace
+
+TargetTable::TargetTable(ProbeBarrier& barrier, std::function<uint64_t()> clock)
+    : barrier_(barrier), clock_(clock ? std::move(clock) : monotonic_ms) {}
+
+BoundTarget TargetTable::bind(const CheckSpec& check, const std::string& check_address) {
+  const CheckSpec spec = normalized_spec(check);
+  const std::string address = canonical_address(check_address);
+  const std::string key = target_key(spec, address);
+  std::lock_guard lock(mutex_);
+  if (auto it = by_key_.find(key); it != by_key_.end()) {
+    Entry& e = entries_.at(it->second);
+    e.bound_epoch = epoch_;
+    return {e.target->id, e.target->health, false};
+  }
+  auto target = std::make_shared<Target>();
+  target->id = next_id_++;
+  target->spec = spec;
+  target->address = address;
+  target->health = std::make_shared<MemberHealth>();
+  Entry e;
+  e.status = initial_status(clock_());
+  e.bound_epoch = epoch_;
+  if (spec.type == CheckType::None) {
+    // Static: up from the start, never probed.
+    e.status.state = HealthState::Up;
+    target->health->state.store(uint8_t(HealthState::Up), std::memory_order_relaxed);
+  } else {
+    barrier_.add(target->id);
+  }
+  e.target = target;
+  by_key_.emplace(key, target->id);
+  entries_.emplace(target->id, std::move(e));
+  notify_changed_locked();
+  return {target->id, target->health, true};
+}
+
+void TargetTable::set_uses(std::vector<TargetUse> uses) {
+  std::lock_guard lock(mutex_);
+  for (auto& [id, e] : entries_) e.uses.clear();
+  for (TargetUse& use : uses)
+    if (auto it = entries_.find(use.target); it != entries_.end()) it->second.uses.push_back(std::move(use));
+  bool removed = false;
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    Entry& e = it->second;
+    if (e.uses.empty() && e.bound_epoch < epoch_) {
+      barrier_.release(e.target->id);
+      by_key_.erase(target_key(e.target->spec, e.target->address));
+      it = entries_.erase(it);
+      removed = true;
+      continue;
+    }
+    std::sort(e.uses.begin(), e.uses.end(), [](const TargetUse& a, const TargetUse& b) {
+      return std::tie(a.ref.zone, a.ref.pool, a.ref.member) < std::tie(b.ref.zone, b.ref.pool, b.ref.member);
+    });
+    ++it;
+  }
+  ++epoch_;
+  if (removed) notify_changed_locked();
+}
+
+std::vector<std::shared_ptr<const Target>> TargetTable::list() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::shared_ptr<const Target>> out;
+  out.reserve(entries_.size());
+  for (const auto& [id, e] : entries_) out.push_back(e.target);
+  return out;
+}
+
+void TargetTable::set_change_listener(std::function<void()> listener) {
+  std::lock_guard lock(mutex_);
+  change_listener_ = std::move(listener);
+}
+
+void TargetTable::notify_changed_locked() {
+  if (change_listener_) change_listener_();
+}
+
+void TargetTable::set_next_probe(uint64_t id, uint64_t at_ms) {
+  std::lock_guard lock(mutex_);
+  if (auto it = entries_.find(id); it != entries_.end()) it->second.status.next_probe_ms = at_ms;
+}
+
+std::vector<TargetRef> TargetTable::refs_locked(const Entry& entry) const {
+  std::vector<TargetRef> out;
+  out.reserve(entry.uses.size());
+  for (const TargetUse& use : entry.uses) {
+    TargetRef ref = use.ref;
+    ref.admin = use.admin ? AdminState(use.admin->state.load(std::memory_order_relaxed)) : AdminState::Auto;
+    out.push_back(std::move(ref));
+  }
+  return out;
+}
+
+std::optional<ResultOutcome> TargetTable::record_result(uint64_t id, const CheckResult& result, uint64_t now_ms,
+                                                        uint64_t rng) {
+  if (result.failure == FailureKind::Cancelled) return std::nullopt;
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(id);
+  if (it == entries_.end()) return std::nullopt;
+  Entry& e = it->second;
+  const Target& target = *e.target;
+  const HealthState before = e.status.state;
+  const bool first = !e.status.has_result;
+  ResultOutcome out;
+  out.transition = on_result(e.status, result, target.spec, now_ms);
+  if (out.transition == Transition::Changed) {
+    // Stored before the barrier opens, so a publisher woken by it serves the verdict.
+    target.health->state.store(uint8_t(e.status.state), std::memory_order_relaxed);
+    StateChangeEvent ev;
+    ev.target_id = id;
+    ev.check = target.spec;
+    ev.address = target.address;
+    ev.from = before;
+    ev.to = e.status.state;
+    ev.result = result;
+    ev.at_ms = now_ms;
+    ev.refs = refs_locked(e);
+    out.event = std::move(ev);
+  }
+  if (first) barrier_.release(id);
+  metrics_.record(target.spec.type, result, out.transition, e.status.state);
+  out.next_probe_ms = now_ms + next_delay(e.status, out.transition, target.spec, rng);
+  e.status.next_probe_ms = out.next_probe_ms;
+  return out;
+}
+
+HealthSnapshot TargetTable::status() const {
+  HealthSnapshot snap;
+  std::lock_guard lock(mutex_);
+  snap.now_ms = clock_();
+  snap.targets.reserve(entries_.size());
+  for (const auto& [id, e] : entries_) {
+    TargetStatus t;
+    t.id = id;
+    t.check = e.target->spec;
+    t.address = e.target->address;
+    t.status = e.status;
+    t.refs = refs_locked(e);
+    snap.targets.push_back(std::move(t));
+  }
+  std::sort(snap.targets.begin(), snap.targets.end(),
+            [](const TargetStatus& a, const TargetStatus& b) { return a.id < b.id; });
+  return snap;
+}
+
+size_t TargetTable::size() const {
+  std::lock_guard lock(mutex_);
+  return entries_.size();
+}
+
+ProbeMetrics TargetTable::metrics() const {
+  std::lock_guard lock(mutex_);
+  return metrics_;
+}
+
+}  // namespace dnsd::health

@@ -59,6 +59,14 @@ int target_name_offset(uint16_t type) {
 
 uint32_t read_u32(const uint8_t* p) { return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3]; }
 
+// The node named by the uncompressed wire name at `wire`, or kNone (also for a
+// malformed name).
+uint32_t find_node(const Zone& z, const uint8_t* wire, size_t length) {
+  LabeledName n;
+  if (n.parse(wire, length) == 0) return kNone;
+  return z.find(n.wire, n.length, n.suffix_hash[0]);
+}
+
 }  // namespace
 
 ZoneBuilder::ZoneBuilder(const Name& origin) : origin_(origin.lowered()) {}
@@ -86,34 +94,51 @@ void ZoneBuilder::add_pool_rrset(const Name& owner, uint16_t type, uint32_t ttl,
 }
 
 std::shared_ptr<const Zone> ZoneBuilder::build(std::string& error) {
-  auto apex_it = owners_.find(origin_.wire);
-  if (apex_it == owners_.end() || !apex_it->second.count(rrtype::SOA) ||
-      apex_it->second.at(rrtype::SOA).rdatas.empty()) {
+  if (!has_apex_soa()) {
     error = "zone " + origin_.text() + " has no SOA record at its apex";
     return nullptr;
   }
+  auto zone = std::make_shared<Zone>();
+  Zone& z = *zone;
+  lay_out_nodes_and_rrsets(z, collect_names_and_cuts());
+  build_hash_table(z);
+  link_wildcards(z);
+  link_targets(z);
+  if (!read_soa(z)) {
+    error = "zone " + origin_.text() + " has a malformed SOA record";
+    return nullptr;
+  }
+  return zone;
+}
 
-  // Every owner plus every ancestor down to the origin: the ancestors without
-  // records are empty non-terminals and answer NODATA.
-  std::set<std::string> all_names;
+// Checked first: negative answers and the serial need the apex SOA.
+bool ZoneBuilder::has_apex_soa() const {
+  auto apex_it = owners_.find(origin_.wire);
+  return apex_it != owners_.end() && apex_it->second.count(rrtype::SOA) &&
+         !apex_it->second.at(rrtype::SOA).rdatas.empty();
+}
+
+// Ancestors without records are empty non-terminals (NODATA, not NXDOMAIN); NS below the apex is a cut.
+ZoneBuilder::NamesAndCuts ZoneBuilder::collect_names_and_cuts() const {
+  NamesAndCuts out;
   for (const auto& [owner, types] : owners_) {
     Name n{owner};
     while (true) {
-      all_names.insert(n.wire);
+      out.names.insert(n.wire);
       if (n == origin_) break;
       n = n.parent();
     }
   }
-  // Delegation points: NS below the apex.
-  std::set<std::string> cuts;
   for (const auto& [owner, types] : owners_)
-    if (owner != origin_.wire && types.count(rrtype::NS)) cuts.insert(owner);
+    if (owner != origin_.wire && types.count(rrtype::NS)) out.cuts.insert(owner);
+  return out;
+}
 
-  auto zone = std::make_shared<Zone>();
-  Zone& z = *zone;
-  z.nodes_.reserve(all_names.size());
+// Flat arrays and per-node flags and rotation slots, decided once here instead of per query.
+void ZoneBuilder::lay_out_nodes_and_rrsets(Zone& z, const NamesAndCuts& layout) {
+  z.nodes_.reserve(layout.names.size());
   uint32_t rotation = 0;
-  for (const std::string& wire : all_names) {
+  for (const std::string& wire : layout.names) {
     Node node;
     node.name_offset = uint32_t(z.names_.size());
     node.name_length = uint8_t(wire.size());
@@ -123,10 +148,10 @@ std::shared_ptr<const Zone> ZoneBuilder::build(std::string& error) {
       node.flags |= node_flag::kApex;
       z.apex_ = uint32_t(z.nodes_.size());
     }
-    if (cuts.count(wire)) node.flags |= node_flag::kDelegation;
+    if (layout.cuts.count(wire)) node.flags |= node_flag::kDelegation;
     for (Name up = Name{wire}; up != origin_;) {
       up = up.parent();
-      if (cuts.count(up.wire)) {
+      if (layout.cuts.count(up.wire)) {
         node.flags |= node_flag::kOccluded;
         break;
       }
@@ -159,8 +184,10 @@ std::shared_ptr<const Zone> ZoneBuilder::build(std::string& error) {
   }
   z.rotation_slots_ = rotation;
   z.pools_ = std::move(pools_);
+}
 
-  // Hash table at most half full.
+// At most half full, so Zone::find() takes a few probes and never allocates.
+void ZoneBuilder::build_hash_table(Zone& z) {
   size_t size = 16;
   while (size < z.nodes_.size() * 2) size <<= 1;
   z.table_.assign(size, kNone);
@@ -173,44 +200,45 @@ std::shared_ptr<const Zone> ZoneBuilder::build(std::string& error) {
     while (z.table_[slot] != kNone) slot = (slot + 1) & (size - 1);
     z.table_[slot] = i;
   }
+}
 
-  auto lookup = [&z](const uint8_t* wire, size_t length) -> uint32_t {
-    LabeledName n;
-    if (n.parse(wire, length) == 0) return kNone;
-    return z.find(n.wire, n.length, n.suffix_hash[0]);
-  };
+// "*.parent" makes parent the source of wildcard synthesis (RFC 4592); linked so no lookup is needed.
+void ZoneBuilder::link_wildcards(Zone& z) {
   for (Node& node : z.nodes_) {
     const uint8_t* name = z.names_.data() + node.name_offset;
-    // "*.parent" makes parent the source of wildcard synthesis.
     if (node.name_length > 2 && name[0] == 1 && name[1] == '*') {
-      uint32_t parent = lookup(name + 2, node.name_length - 2);
+      uint32_t parent = find_node(z, name + 2, node.name_length - 2);
       if (parent != kNone) z.nodes_[parent].wildcard_child = uint32_t(&node - z.nodes_.data());
     }
   }
+}
+
+// In-zone NS, MX, SRV and CNAME targets, so additional addresses and CNAME chains need no lookup.
+void ZoneBuilder::link_targets(Zone& z) {
   for (RRset& set : z.rrsets_) {
     int at = target_name_offset(set.type);
     if (at < 0) continue;
     for (uint32_t i = 0; i < set.record_count; ++i) {
       Record& r = z.records_[set.first_record + i];
       if (size_t(at) < r.rdata_length)
-        r.target_node = lookup(z.rdata_.data() + r.rdata_offset + at, r.rdata_length - at);
+        r.target_node = find_node(z, z.rdata_.data() + r.rdata_offset + at, r.rdata_length - at);
     }
   }
+}
 
+// Serial and negative TTL (RFC 2308) read once, so answers never parse the SOA; false if malformed.
+bool ZoneBuilder::read_soa(Zone& z) {
   const Node& apex = z.nodes_[z.apex_];
   z.soa_ = z.find_rrset(apex, rrtype::SOA);
   const Record& soa = z.records_[z.soa_->first_record];
   std::string_view soa_rdata(reinterpret_cast<const char*>(z.rdata_.data() + soa.rdata_offset), soa.rdata_length);
   size_t mname = embedded_name_length(soa_rdata, 0);
   size_t rname = mname ? embedded_name_length(soa_rdata, mname) : 0;
-  if (!mname || !rname || mname + rname + 20 != soa.rdata_length) {
-    error = "zone " + origin_.text() + " has a malformed SOA record";
-    return nullptr;
-  }
+  if (!mname || !rname || mname + rname + 20 != soa.rdata_length) return false;
   const uint8_t* fixed = z.rdata_.data() + soa.rdata_offset + mname + rname;
   z.serial_ = read_u32(fixed);
   z.negative_ttl_ = std::min(z.soa_->ttl, read_u32(fixed + 16));
-  return zone;
+  return true;
 }
 
 }  // namespace dnsd::zones

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -40,6 +41,22 @@ class ZoneBuilder {
     std::vector<std::string> rdatas;
     uint32_t pool = kNone;
   };
+  /// Every name the zone will hold (owners and empty non-terminals) and the
+  /// zone cuts among them, as lowercased wire names (sorted, so builds are deterministic).
+  struct NamesAndCuts {
+    std::set<std::string> names;
+    std::set<std::string> cuts;
+  };
+
+  // The steps of build(), in order.
+  bool has_apex_soa() const;
+  NamesAndCuts collect_names_and_cuts() const;
+  void lay_out_nodes_and_rrsets(Zone& z, const NamesAndCuts& layout);
+  static void build_hash_table(Zone& z);
+  static void link_wildcards(Zone& z);
+  static void link_targets(Zone& z);
+  static bool read_soa(Zone& z);
+
   Name origin_;
   // owner (lowercased wire) -> type -> rrset; std::map keeps canonical order for deterministic builds.
   std::map<std::string, std::map<uint16_t, PendingRRset>> owners_;

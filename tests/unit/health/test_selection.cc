@@ -240,6 +240,55 @@ TEST_CASE("family filtering: A answers use IPv4 members, AAAA answers IPv6 ones"
   }
 }
 
+TEST_CASE("a family whose members are all backups fails open with them") {
+  // IPv4 has primaries; the IPv6 side of the pool is only a standby.
+  Pool p = pool_of({member(1, 4), member(2, 4), member(9, 6, true), member(10, 6, true)});
+  REQUIRE(p.when_all_down == zones::WhenAllDown::ServeAll);
+  SUBCASE("every IPv6 backup is down: serve-all answers with them, not NODATA") {
+    const Selection s = select(p, views({U, U, D, D}), 0, 6);
+    CHECK(s.rule == SelectionRule::AllDownServeAll);
+    CHECK(chosen(s) == std::vector<uint16_t>{2, 3});
+    CHECK(chosen(select(p, views({U, U, D, D}), 1, 6)) == std::vector<uint16_t>{3, 2});
+  }
+  SUBCASE("unknown counts as down there too") {
+    CHECK(chosen(select(p, views({U, U, Q, Q}), 0, 6)) == std::vector<uint16_t>{2, 3});
+  }
+  SUBCASE("a drained backup stays out while an undrained one exists") {
+    auto v = views({U, U, D, D});
+    v[2].drained = true;
+    const Selection s = select(p, v, 0, 6);
+    CHECK(s.rule == SelectionRule::AllDownServeAll);
+    CHECK(chosen(s) == std::vector<uint16_t>{3});
+  }
+  SUBCASE("if every backup is drained, all of them answer") {
+    auto v = views({U, U, D, D});
+    v[2].drained = v[3].drained = true;
+    CHECK(chosen(select(p, v, 0, 6)) == std::vector<uint16_t>{2, 3});
+  }
+  SUBCASE("serve-none still answers NODATA") {
+    p.when_all_down = zones::WhenAllDown::ServeNone;
+    const Selection s = select(p, views({U, U, D, D}), 0, 6);
+    CHECK(s.rule == SelectionRule::AllDownServeNone);
+    CHECK(s.count == 0);
+  }
+  SUBCASE("an up backup answers as before") {
+    const Selection s = select(p, views({D, D, D, U}), 0, 6);
+    CHECK(s.rule == SelectionRule::HealthyBackups);
+    CHECK(chosen(s) == std::vector<uint16_t>{3});
+  }
+  SUBCASE("the other family's fail-open set is still its primaries only") {
+    const Selection s = select(p, views({D, D, D, D}), 0, 4);
+    CHECK(s.rule == SelectionRule::AllDownServeAll);
+    CHECK(chosen(s) == std::vector<uint16_t>{0, 1});
+  }
+  SUBCASE("a pool made only of backups") {
+    const Pool standby = pool_of({member(9, 4, true), member(10, 4, true)});
+    const Selection s = select(standby, views({D, D}));
+    CHECK(s.rule == SelectionRule::AllDownServeAll);
+    CHECK(chosen(s) == std::vector<uint16_t>{0, 1});
+  }
+}
+
 TEST_CASE("every rule has a name") {
   CHECK(std::string(health::rule_name(SelectionRule::HealthyPrimaries)) == "healthy-primaries");
   CHECK(std::string(health::rule_name(SelectionRule::AllDownServeNone)) == "all-down-serve-none");

@@ -1,8 +1,8 @@
 """Malformed and unusual messages over UDP (RFC 1035 4.1, RFC 6895 2,
 RFC 6891 6.1.1): responses are never answered, anything too short to carry a
-header is dropped, QDCOUNT != 1 is FORMERR, an unknown opcode is NOTIMP, and
-other garbage gets FORMERR or silence, never an answer. The server survives
-all of it."""
+header is dropped, QDCOUNT != 1 is FORMERR, an unknown opcode is NOTIMP with
+RD and CD clear, and other garbage gets FORMERR or silence, never an answer.
+The server survives all of it."""
 
 import random
 import socket
@@ -11,7 +11,9 @@ import struct
 import dns.rcode
 import pytest
 
-from dnsd_harness import SILENCE_TIMEOUT, QR, flags_of, header, opt_rr, question, rcode_of, wire_name
+from dnsd_harness import SILENCE_TIMEOUT, QR, RD, flags_of, header, opt_rr, question, rcode_of, wire_name
+
+CD = 0x0010  # checking disabled (RFC 4035 3.2.2), in the second flags byte
 
 GOOD_Q = question("www.example.test")
 
@@ -79,6 +81,16 @@ def test_unknown_opcode_is_notimp(survivor, opcode):
     raw = assert_rcode(survivor, header(flags=opcode << 11) + GOOD_Q, dns.rcode.NOTIMP)
     assert (flags_of(raw) >> 11) & 0xF == opcode, "opcode is copied into the response"
     assert struct.unpack("!H", raw[6:8])[0] == 0
+
+
+@pytest.mark.parametrize("opcode", [1, 2, 4, 5, 15])
+def test_unknown_opcode_notimp_clears_rd_and_cd(survivor, opcode):
+    """RD and CD are defined for QUERY only (ISC's opcodeflg check): a NOTIMP
+    answer to another opcode does not copy them, while QUERY still does."""
+    raw = assert_rcode(survivor, header(flags=opcode << 11 | RD | CD) + GOOD_Q, dns.rcode.NOTIMP)
+    assert flags_of(raw) == QR | opcode << 11 | dns.rcode.NOTIMP, f"flags {flags_of(raw):#06x}"
+    raw = assert_rcode(survivor, header(flags=RD | CD) + GOOD_Q, dns.rcode.NOERROR)
+    assert flags_of(raw) & RD and flags_of(raw) & CD, "QUERY copies RD and CD"
 
 
 @pytest.mark.parametrize("cut", [1, 5, len(wire_name("www.example.test")), len(GOOD_Q) - 1])

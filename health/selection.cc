@@ -61,7 +61,7 @@ Selection select_members(const zones::Pool& pool, std::span<const MemberView> vi
   Selection out;
   uint16_t primaries[kMaxPoolMembers], backups[kMaxPoolMembers], drained_up[kMaxPoolMembers],
       all_primaries[kMaxPoolMembers], undrained_primaries[kMaxPoolMembers];
-  size_t np = 0, nb = 0, nd = 0, na = 0, nu = 0;
+  size_t np = 0, nb = 0, nd = 0, na = 0, nu = 0, nk = 0;
   const size_t n = std::min({pool.members.size(), views.size(), kMaxPoolMembers});
   for (size_t i = 0; i < n; ++i) {
     const zones::PoolMember& m = pool.members[i];
@@ -71,6 +71,8 @@ Selection select_members(const zones::Pool& pool, std::span<const MemberView> vi
     if (!m.backup) {
       all_primaries[na++] = uint16_t(i);
       if (!v.drained) undrained_primaries[nu++] = uint16_t(i);
+    } else {
+      ++nk;
     }
     if (up && v.drained) drained_up[nd++] = uint16_t(i);
     else if (up && m.backup) backups[nb++] = uint16_t(i);
@@ -85,13 +87,22 @@ Selection select_members(const zones::Pool& pool, std::span<const MemberView> vi
   } else if (nd) {
     out.rule = SelectionRule::DrainedLastResort;
     order_into(pool, drained_up, nd, rotation, out);
-  } else if (na == 0) {
+  } else if (na == 0 && nk == 0) {
     out.rule = SelectionRule::NoMembers;
   } else if (pool.when_all_down == zones::WhenAllDown::ServeNone) {
     out.rule = SelectionRule::AllDownServeNone;
   } else {
     out.rule = SelectionRule::AllDownServeAll;
     // Fail open with the primaries the operator has not drained; if all are drained, with all of them.
+    // A family whose members are all backups has no primary to fall back on: its backups take the
+    // primaries' place, by the same drain rule (the arrays are reused; they are empty here).
+    if (na == 0) {
+      for (size_t i = 0; i < n; ++i) {
+        if (pool.members[i].family != family) continue;
+        all_primaries[na++] = uint16_t(i);
+        if (!views[i].drained) undrained_primaries[nu++] = uint16_t(i);
+      }
+    }
     if (nu) order_into(pool, undrained_primaries, nu, rotation, out);
     else order_into(pool, all_primaries, na, rotation, out);
   }

@@ -25,9 +25,13 @@ enum class SelectionRule : uint8_t {
   HealthyPrimaries,  ///< at least one primary is up and not drained
   HealthyBackups,    ///< no primary is up; backups that are up answer
   DrainedLastResort, ///< only drained members are up; they answer rather than nothing
-  AllDownServeAll,   ///< nothing is up; when_all_down=serve-all returns every primary (fail open)
+  /// Nothing is up; when_all_down=serve-all fails open with the family's
+  /// undrained primaries (all of them if every one is drained). A family with
+  /// no primary at all, only backups, fails open with its backups by the same
+  /// rule, so it never answers NODATA while serve-all is set.
+  AllDownServeAll,
   AllDownServeNone,  ///< nothing is up; when_all_down=serve-none answers NODATA
-  NoMembers,         ///< the pool has no member of the asked address family
+  NoMembers,         ///< the pool has no member at all (primary or backup) of the asked family
 };
 
 /// Human name of a rule, for explain, logs and metrics labels.

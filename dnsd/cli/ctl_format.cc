@@ -21,6 +21,16 @@ std::string str(const json& j, const char* key, const std::string& fallback = "-
   return it->dump();
 }
 
+/// A yes/no field: true or a non-zero number is yes; false, 0, null or a
+/// missing key is no. A server that sent 0 for false must not crash the CLI.
+bool flag(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end()) return false;
+  if (it->is_boolean()) return it->get<bool>();
+  if (it->is_number()) return it->get<double>() != 0;
+  return false;
+}
+
 /// Seconds as "850ms", "4.2s", "5m12s", ... (health::format_duration).
 std::string seconds_text(double seconds) {
   return health::format_duration(uint64_t(std::llround(std::max(seconds, 0.0) * 1000)));
@@ -30,7 +40,7 @@ std::string seconds_text(double seconds) {
 std::string result_text(const json& r) {
   if (r.is_null()) return "-";
   health::CheckResult result;
-  result.ok = r.value("ok", false);
+  result.ok = flag(r, "ok");
   result.detail = r.value("detail", "");
   result.latency_us = uint64_t(std::llround(r.value("latency_ms", 0.0) * 1000));
   result.failure = result.ok ? health::FailureKind::None : health::FailureKind::Network;
@@ -61,7 +71,7 @@ std::string check_text(const json& c) {
   return out;
 }
 
-std::string yes_no(const json& j, const char* key) { return j.value(key, false) ? "yes" : "no"; }
+std::string yes_no(const json& j, const char* key) { return flag(j, key) ? "yes" : "no"; }
 
 }  // namespace
 
@@ -93,7 +103,7 @@ std::string format_status(const json& s) {
   const json& last = s.at("last_reload");
   if (!last.is_null()) {
     out += "last reload " + seconds_text(now_s - last.value("at_ms", uint64_t{0}) / 1000.0) + " ago: " +
-           (last.value("ok", false) ? "ok" : "FAILED") + " (" + str(last, "loaded") + " of " + str(last, "files") +
+           (flag(last, "ok") ? "ok" : "FAILED") + " (" + str(last, "loaded") + " of " + str(last, "files") +
            " files loaded); reloads ok " + str(s.at("reloads"), "ok") + ", failed " + str(s.at("reloads"), "failed") +
            "\n";
   }
@@ -106,7 +116,7 @@ std::string format_status(const json& s) {
     const std::string loaded =
         loaded_ms.is_null() ? "-" : seconds_text(now_s - loaded_ms.get<uint64_t>() / 1000.0) + " ago";
     zones.push_back({str(z, "origin"), str(z, "serial"), loaded, str(z, "file"),
-                     z.value("stale", false) ? "STALE (file fails; last good version serving)" : "ok"});
+                     flag(z, "stale") ? "STALE (file fails; last good version serving)" : "ok"});
   }
   out += format_table(zones);
   if (!last.is_null() && !last.at("errors").empty()) {
@@ -120,9 +130,9 @@ std::string format_status(const json& s) {
     for (const json& m : p.at("members")) {
       const json& next = m.at("next_probe_in_ms");
       std::string admin = str(m, "admin");
-      if (m.value("drained_in_zone", false)) admin += " (zone: drain)";
+      if (flag(m, "drained_in_zone")) admin += " (zone: drain)";
       members.push_back({str(p, "zone"), str(p, "name"), str(m, "address"),
-                         m.value("backup", false) ? "backup" : "primary", str(m, "state"),
+                         flag(m, "backup") ? "backup" : "primary", str(m, "state"),
                          m.at("age_s").is_null() ? "-" : seconds_text(m.at("age_s").get<double>()),
                          result_text(m.at("last_result")),
                          next.is_null() ? "-" : "in " + seconds_text(next.get<double>() / 1000.0), admin,
@@ -141,11 +151,11 @@ std::string format_status(const json& s) {
 
 std::string format_reload(const json& r) {
   std::string out;
-  if (r.value("ok", false)) {
+  if (flag(r, "ok")) {
     char ms[32];
     std::snprintf(ms, sizeof ms, "%.1f", r.value("duration_ms", 0.0));
     out = "reloaded " + str(r, "zones") + " zone(s) from " + str(r, "files") + " file(s) in " + ms + " ms\n";
-  } else if (r.value("published", false)) {
+  } else if (flag(r, "published")) {
     out = "reload FAILED for " + str(r, "failed") + " of " + str(r, "files") + " file(s); serving " + str(r, "zones") +
           " zone(s)\n";
   } else {
@@ -163,10 +173,10 @@ std::string format_admin(const json& r, bool local_time) {
   std::string where;
   for (const json& m : r.at("members")) where += (where.empty() ? "" : ", ") + str(m, "zone");
   std::string out = std::string(drain ? "drained " : "undrained ") + str(r, "address") + " in pool " + str(r, "pool") +
-                    " (" + where + ")" + (r.value("changed", false) ? "" : "; it already was") + "\n";
-  if (!r.value("persisted", false)) out += "note: not persisted (no --state-dir); a restart forgets it\n";
+                    " (" + where + ")" + (flag(r, "changed") ? "" : "; it already was") + "\n";
+  if (!flag(r, "persisted")) out += "note: not persisted (no --state-dir); a restart forgets it\n";
   if (!drain) return out;
-  if (r.value("still_serving", false)) {
+  if (flag(r, "still_serving")) {
     out += "NOT SAFE to stop it: " + str(r, "warning") + "\n";
     return out;
   }
@@ -182,7 +192,7 @@ std::string format_admin(const json& r, bool local_time) {
 
 std::string format_explain(const json& e) {
   std::string out = str(e, "name") + " " + str(e, "type") + ": " + str(e, "outcome") + " (" + str(e, "rcode") +
-                    (e.value("authoritative", false) ? ", authoritative" : "") + ")\n";
+                    (flag(e, "authoritative") ? ", authoritative" : "") + ")\n";
   if (e.at("zone").is_null()) return out + "  no zone served here contains this name\n";
   out += "  zone " + str(e, "zone") + " from " + str(e, "file") + "\n";
   for (const json& c : e.at("chain"))
@@ -199,7 +209,7 @@ std::string format_explain(const json& e) {
         {"  MEMBER", "ROLE", "STATE", "FOR", "LAST", "ADMIN", "IN ANSWER", "WHY"}};
     for (const json& m : pool.at("members")) {
       std::string admin = str(m, "admin");
-      if (m.value("drained_in_zone", false)) admin += " (zone: drain)";
+      if (flag(m, "drained_in_zone")) admin += " (zone: drain)";
       rows.push_back({"  " + str(m, "address"), str(m, "role"), str(m, "state"),
                       m.at("age_s").is_null() ? "-" : seconds_text(m.at("age_s").get<double>()),
                       result_text(m.at("last_result")), admin, yes_no(m, "in_answer"), str(m, "why")});
@@ -209,7 +219,7 @@ std::string format_explain(const json& e) {
 
   const json& answer = e.at("answer");
   out += "  answer served now";
-  if (answer.value("rotates", false)) out += " (the order rotates on every response)";
+  if (flag(answer, "rotates")) out += " (the order rotates on every response)";
   out += ":\n";
   std::vector<std::vector<std::string>> records;
   for (const json& r : answer.at("records"))

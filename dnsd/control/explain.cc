@@ -1,6 +1,10 @@
 #include "dnsd/control/explain.h"
 
 #include <ldns/ldns.h>
+// ldns/common.h defines true and false as the ints 1 and 0 in C++, so a JSON
+// value built from them here would be a number where readers expect a boolean.
+#undef true
+#undef false
 
 #include <algorithm>
 #include <charconv>

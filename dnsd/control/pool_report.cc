@@ -101,7 +101,8 @@ const char* rule_text(health::SelectionRule rule) {
     case health::SelectionRule::DrainedLastResort:
       return "only drained members are up; they answer rather than nothing";
     case health::SelectionRule::AllDownServeAll:
-      return "no member is up; when_all_down=serve-all returns every undrained primary (fail open)";
+      return "no member is up; when_all_down=serve-all returns every undrained primary (the backups if the "
+             "family has no primary) (fail open)";
     case health::SelectionRule::AllDownServeNone:
       return "no member is up; when_all_down=serve-none answers NODATA";
     case health::SelectionRule::NoMembers:

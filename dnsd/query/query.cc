@@ -229,9 +229,12 @@ uint16_t Responder::answer(uint32_t zone_index) {
   return rcode::kNoError;  // chain too long or a loop: the links so far are the answer
 }
 
-// Header flags of a response: QR, the query's opcode and RD; CD copied.
-uint8_t response_flags1(const ParsedQuery& q) { return uint8_t(0x80 | (q.opcode << 3) | (q.rd ? 1 : 0)); }
-uint8_t response_flags2(const ParsedQuery& q) { return q.cd ? 0x10 : 0; }
+// Header flags of a response: QR, the query's opcode and RD; CD copied. RD and CD
+// are defined for QUERY only, so an answer to any other opcode leaves them clear.
+uint8_t response_flags1(const ParsedQuery& q) {
+  return uint8_t(0x80 | (q.opcode << 3) | (q.rd && q.opcode == 0 ? 1 : 0));
+}
+uint8_t response_flags2(const ParsedQuery& q) { return q.cd && q.opcode == 0 ? 0x10 : 0; }
 
 QueryResult finish(PacketWriter& w, const ParsedQuery& q, uint16_t rcode, bool truncated) {
   if (truncated) w.set_tc();

@@ -517,6 +517,30 @@ def test_ctl_explain_is_readable(ctl_server):
     assert p.returncode == 1 and "unknown record type" in p.stderr
 
 
+def test_ctl_explain_of_negative_answers_and_referrals(start_dnsd, zone_dir):
+    """The real `dnsd ctl explain` on NXDOMAIN, NODATA and a referral: each
+    prints its outcome and the authority records, and exits 0."""
+    records = dict(ZONE["records"], sub={"NS": "ns.sub"}, **{"ns.sub": {"A": "192.0.2.54"}})
+    d = start_dnsd(zones=zone_dir({"ctl.test.json": zone(records=records)}), threads=1)
+    cases = [
+        (["nothere.ctl.test"], "nothere.ctl.test. A: nxdomain (NXDOMAIN, authoritative)", "SOA"),
+        (["www.ctl.test", "MX"], "www.ctl.test. MX: nodata (NOERROR, authoritative)", "SOA"),
+        (["x.sub.ctl.test", "A"], "x.sub.ctl.test. A: referral (NOERROR)", "NS"),
+    ]
+    for args, first_line, authority_type in cases:
+        p = ctl(d, "explain", *args)
+        assert p.returncode == 0, f"{args}: exit {p.returncode}\n{p.stderr}"
+        e = api(d, "GET", f"/api/explain?name={args[0]}&type={args[1] if len(args) > 1 else 'A'}")[2]
+        assert e["answer"]["rotates"] is False and e["authoritative"] is (authority_type == "SOA"), e
+        out = p.stdout
+        assert out.splitlines()[0] == first_line, out
+        assert "  answer served now:\n    (empty answer section)\n  authority:\n" in out, out
+        assert re.search(rf"^    \S+\s+\d+\s+{authority_type}\s", out, re.M), out
+        assert "rotates" not in out and "pool " not in out and "failover" not in out, out
+    p = ctl(d, "explain", "x.sub.ctl.test")
+    assert re.search(r"^    sub\.ctl\.test\.\s+300\s+NS\s+ns\.sub\.ctl\.test\.$", p.stdout, re.M), p.stdout
+
+
 # -- metrics ---------------------------------------------------------------------------
 
 def test_metrics_are_prometheus_text_with_the_expected_series(ctl_server):

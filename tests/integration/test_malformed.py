@@ -1,8 +1,9 @@
 """Malformed and unusual messages over UDP (RFC 1035 4.1, RFC 6895 2,
-RFC 6891 6.1.1): responses are never answered, anything too short to carry a
-header is dropped, QDCOUNT != 1 is FORMERR, an unknown opcode is NOTIMP, and
-other garbage gets FORMERR or silence, never an answer. The server survives
-all of it."""
+RFC 6891 6.1.1): responses are never answered and anything too short to carry
+a header is dropped (the only silence: there is no ID to answer, or answering
+could start a loop); every other malformed query with a header gets FORMERR
+with no records; QDCOUNT != 1 is FORMERR, an unknown opcode is NOTIMP with RD
+and CD clear. The server survives all of it."""
 
 import random
 import socket
@@ -11,7 +12,9 @@ import struct
 import dns.rcode
 import pytest
 
-from dnsd_harness import SILENCE_TIMEOUT, QR, flags_of, header, opt_rr, question, rcode_of, wire_name
+from dnsd_harness import SILENCE_TIMEOUT, QR, RD, counts_of, flags_of, header, opt_rr, question, rcode_of, wire_name
+
+CD = 0x0010  # checking disabled (RFC 4035 3.2.2), in the second flags byte
 
 GOOD_Q = question("www.example.test")
 
@@ -38,13 +41,11 @@ def assert_rcode(server, packet, rcode, qid=0x1234):
     return raw
 
 
-def assert_formerr_or_silent(server, packet, qid=0x1234):
-    raw = server.udp_raw(packet, timeout=SILENCE_TIMEOUT)
-    if raw is not None:
-        assert raw[:2] == struct.pack("!H", qid)
-        assert flags_of(raw) & QR
-        assert rcode_of(raw) == dns.rcode.FORMERR, f"got {dns.rcode.to_text(rcode_of(raw))} for a malformed query"
-        assert struct.unpack("!H", raw[6:8])[0] == 0, "no answer records for a malformed query"
+def assert_formerr(server, packet, qid=0x1234):
+    """A malformed query that has a header is answered FORMERR, with no records
+    (RFC 1035 4.1.1): the client learns at once instead of retrying."""
+    raw = assert_rcode(server, packet, dns.rcode.FORMERR, qid)
+    assert counts_of(raw)[1:] == (0, 0, 0), "no records in a FORMERR for a malformed query"
 
 
 @pytest.mark.parametrize("packet", [b"", b"\x12", b"\x12\x34\x00", header()[:11]], ids=["0", "1", "3", "11"])
@@ -81,9 +82,19 @@ def test_unknown_opcode_is_notimp(survivor, opcode):
     assert struct.unpack("!H", raw[6:8])[0] == 0
 
 
+@pytest.mark.parametrize("opcode", [1, 2, 4, 5, 15])
+def test_unknown_opcode_notimp_clears_rd_and_cd(survivor, opcode):
+    """RD and CD are defined for QUERY only (ISC's opcodeflg check): a NOTIMP
+    answer to another opcode does not copy them, while QUERY still does."""
+    raw = assert_rcode(survivor, header(flags=opcode << 11 | RD | CD) + GOOD_Q, dns.rcode.NOTIMP)
+    assert flags_of(raw) == QR | opcode << 11 | dns.rcode.NOTIMP, f"flags {flags_of(raw):#06x}"
+    raw = assert_rcode(survivor, header(flags=RD | CD) + GOOD_Q, dns.rcode.NOERROR)
+    assert flags_of(raw) & RD and flags_of(raw) & CD, "QUERY copies RD and CD"
+
+
 @pytest.mark.parametrize("cut", [1, 5, len(wire_name("www.example.test")), len(GOOD_Q) - 1])
 def test_truncated_question(survivor, cut):
-    assert_formerr_or_silent(survivor, header() + GOOD_Q[:cut])
+    assert_formerr(survivor, header() + GOOD_Q[:cut])
 
 
 @pytest.mark.parametrize("name_bytes", [
@@ -94,7 +105,7 @@ def test_truncated_question(survivor, cut):
     b"\x03www\x3fab",                            # label length past the end of the packet
 ], ids=["ext-label", "reserved-label", "pointer-loop", "pointer-forward", "label-past-end"])
 def test_bad_labels(survivor, name_bytes):
-    assert_formerr_or_silent(survivor, header() + name_bytes + struct.pack("!HH", 1, 1))
+    assert_formerr(survivor, header() + name_bytes + struct.pack("!HH", 1, 1))
 
 
 def test_longest_legal_label_is_parsed(survivor):
@@ -105,19 +116,19 @@ def test_longest_legal_label_is_parsed(survivor):
 
 def test_name_longer_than_255_bytes(survivor):
     name = (b"\x3f" + b"a" * 63) * 4 + b"\x00"   # 257 bytes
-    assert_formerr_or_silent(survivor, header() + name + struct.pack("!HH", 1, 1))
+    assert_formerr(survivor, header() + name + struct.pack("!HH", 1, 1))
 
 
 def test_trailing_garbage_after_the_question(survivor):
-    assert_formerr_or_silent(survivor, header() + GOOD_Q + b"\xde\xad\xbe\xef")
+    assert_formerr(survivor, header() + GOOD_Q + b"\xde\xad\xbe\xef")
 
 
 def test_arcount_claims_a_record_that_is_missing(survivor):
-    assert_formerr_or_silent(survivor, header(ar=1) + GOOD_Q)
+    assert_formerr(survivor, header(ar=1) + GOOD_Q)
 
 
 def test_truncated_opt(survivor):
-    assert_formerr_or_silent(survivor, header(ar=1) + GOOD_Q + opt_rr()[:7])
+    assert_formerr(survivor, header(ar=1) + GOOD_Q + opt_rr()[:7])
 
 
 def test_two_opts_are_formerr(survivor):

@@ -242,6 +242,119 @@ TEST_CASE("family filtering: A answers use IPv4 members, AAAA answers IPv6 ones"
   }
 }
 
+TEST_CASE("a family whose members are all backups fails open with them") {
+  // IPv4 has primaries; the IPv6 side of the pool is only a standby.
+  Pool p = pool_of({member(1, 4), member(2, 4), member(9, 6, true), member(10, 6, true)});
+  REQUIRE(p.when_all_down == zones::WhenAllDown::ServeAll);
+  SUBCASE("every IPv6 backup is down: serve-all answers with them, not NODATA") {
+    const Selection s = select(p, views({U, U, D, D}), 0, 6);
+    CHECK(s.rule == SelectionRule::AllDownServeAll);
+    CHECK(chosen(s) == std::vector<uint16_t>{2, 3});
+    CHECK(chosen(select(p, views({U, U, D, D}), 1, 6)) == std::vector<uint16_t>{3, 2});
+  }
+  SUBCASE("unknown counts as down there too") {
+    CHECK(chosen(select(p, views({U, U, Q, Q}), 0, 6)) == std::vector<uint16_t>{2, 3});
+  }
+  SUBCASE("a drained backup stays out while an undrained one exists") {
+    auto v = views({U, U, D, D});
+    v[2].drained = true;
+    const Selection s = select(p, v, 0, 6);
+    CHECK(s.rule == SelectionRule::AllDownServeAll);
+    CHECK(chosen(s) == std::vector<uint16_t>{3});
+  }
+  SUBCASE("if every backup is drained, all of them answer") {
+    auto v = views({U, U, D, D});
+    v[2].drained = v[3].drained = true;
+    CHECK(chosen(select(p, v, 0, 6)) == std::vector<uint16_t>{2, 3});
+  }
+  SUBCASE("serve-none still answers NODATA") {
+    p.when_all_down = zones::WhenAllDown::ServeNone;
+    const Selection s = select(p, views({U, U, D, D}), 0, 6);
+    CHECK(s.rule == SelectionRule::AllDownServeNone);
+    CHECK(s.count == 0);
+  }
+  SUBCASE("an up backup answers as before") {
+    const Selection s = select(p, views({D, D, D, U}), 0, 6);
+    CHECK(s.rule == SelectionRule::HealthyBackups);
+    CHECK(chosen(s) == std::vector<uint16_t>{3});
+  }
+  SUBCASE("the other family's fail-open set is still its primaries only") {
+    const Selection s = select(p, views({D, D, D, D}), 0, 4);
+    CHECK(s.rule == SelectionRule::AllDownServeAll);
+    CHECK(chosen(s) == std::vector<uint16_t>{0, 1});
+  }
+  SUBCASE("a pool made only of backups") {
+    const Pool standby = pool_of({member(9, 4, true), member(10, 4, true)});
+    const Selection s = select(standby, views({D, D}));
+    CHECK(s.rule == SelectionRule::AllDownServeAll);
+    CHECK(chosen(s) == std::vector<uint16_t>{0, 1});
+  }
+}
+
+TEST_CASE("a dual-stack pool: every rule, asked for IPv4 and for IPv6") {
+  // Members interleave the families, so a selection that ignored the family
+  // would pick indices of the other one. Per family: two primaries and a backup.
+  const std::vector<PoolMember> members{member(1, 4), member(1, 6), member(2, 4),
+                                        member(2, 6), member(9, 4, true), member(9, 6, true)};
+  const std::map<uint8_t, std::vector<uint16_t>> index_of{{4, {0, 2, 4}}, {6, {1, 3, 5}}};
+  // The other family is kept in the opposite state, so a leak across families changes the rule.
+  struct Case {
+    const char* name;
+    std::vector<HealthState> own;  ///< primary 1, primary 2, backup of the asked family
+    bool first_drained;
+    zones::WhenAllDown when_all_down;
+    HealthState other;
+    SelectionRule rule;
+    std::vector<size_t> want;  ///< positions in `own` (0, 1: primaries; 2: the backup), rotation 0
+  };
+  const Case cases[] = {
+      {"healthy primaries", {U, U, U}, false, zones::WhenAllDown::ServeAll, D, SelectionRule::HealthyPrimaries, {0, 1}},
+      {"healthy backups", {D, D, U}, false, zones::WhenAllDown::ServeAll, U, SelectionRule::HealthyBackups, {2}},
+      {"drained last resort", {U, D, D}, true, zones::WhenAllDown::ServeAll, U, SelectionRule::DrainedLastResort, {0}},
+      {"all down, serve-all", {D, D, D}, false, zones::WhenAllDown::ServeAll, U, SelectionRule::AllDownServeAll, {0, 1}},
+      {"all down, serve-none", {D, D, D}, false, zones::WhenAllDown::ServeNone, U, SelectionRule::AllDownServeNone, {}},
+  };
+  for (const uint8_t family : {uint8_t(4), uint8_t(6)}) {
+    const uint8_t other = family == 4 ? 6 : 4;
+    for (const Case& c : cases) {
+      CAPTURE(c.name);
+      CAPTURE(int(family));
+      Pool p = pool_of(members);
+      p.when_all_down = c.when_all_down;
+      std::vector<MemberView> v(members.size());
+      for (size_t k = 0; k < 3; ++k) {
+        v[index_of.at(family)[k]] = MemberView{c.own[k], k == 0 && c.first_drained};
+        v[index_of.at(other)[k]] = MemberView{c.other, false};
+      }
+      std::vector<uint16_t> want;
+      for (size_t k : c.want) want.push_back(index_of.at(family)[k]);
+      const Selection s = select(p, v, 0, family);
+      CHECK(s.rule == c.rule);
+      CHECK(chosen(s) == want);
+      for (uint16_t m : chosen(s)) CHECK(p.members[m].family == family);
+      if (want.size() == 2) CHECK(chosen(select(p, v, 1, family)) == std::vector<uint16_t>{want[1], want[0]});
+    }
+  }
+  SUBCASE("no members: neither family of a dual-stack pool, each family of a single-stack one") {
+    const Pool dual = pool_of(members);
+    for (const HealthState h : {U, D, Q}) {
+      const std::vector<MemberView> v(members.size(), MemberView{h, false});
+      CHECK(select(dual, v, 0, 4).rule != SelectionRule::NoMembers);
+      CHECK(select(dual, v, 0, 6).rule != SelectionRule::NoMembers);
+    }
+    const Pool v4only = pool_of({member(1, 4), member(9, 4, true)});
+    const Pool v6only = pool_of({member(1, 6), member(9, 6, true)});
+    for (const HealthState h : {U, D}) {
+      const Selection s6 = select(v4only, views({h, h}), 0, 6);
+      CHECK(s6.rule == SelectionRule::NoMembers);
+      CHECK(s6.count == 0);
+      const Selection s4 = select(v6only, views({h, h}), 0, 4);
+      CHECK(s4.rule == SelectionRule::NoMembers);
+      CHECK(s4.count == 0);
+    }
+  }
+}
+
 TEST_CASE("every rule has a name") {
   CHECK(std::string(health::rule_name(SelectionRule::HealthyPrimaries)) == "healthy-primaries");
   CHECK(std::string(health::rule_name(SelectionRule::AllDownServeNone)) == "all-down-serve-none");

@@ -35,3 +35,69 @@ TEST_CASE("a failed reload lists every error as FILE: /pointer: message") {
                                   "z/b.json: /ttl: bad\n"
                                   "kept: b.test. (serial 3) from the last good version of z/b.json\n");
 }
+
+namespace {
+
+/// /api/explain's answer for a name with no pool (CONTROL_API.md), with
+/// `authority` as the only records.
+json negative_explain(const char* name, const char* type, const char* outcome, const char* rcode, bool aa,
+                      json authority) {
+  return json{{"name", name}, {"type", type}, {"zone", "example.test."}, {"file", "zones/example.test.json"},
+              {"rcode", rcode}, {"authoritative", aa}, {"outcome", outcome}, {"chain", json::array()},
+              {"owner", name}, {"wildcard", nullptr}, {"pool", nullptr}, {"failover", nullptr},
+              {"answer", {{"ttl", nullptr}, {"records", json::array()}, {"authority", authority},
+                          {"rotates", false}}}};
+}
+
+const json kSoa = json::parse(R"([{"name": "example.test.", "ttl": 60, "type": "SOA",
+  "data": "ns1.example.test. hostmaster.example.test. 1 3600 600 86400 60"}])");
+
+}  // namespace
+
+TEST_CASE("explain of NXDOMAIN, NODATA and a referral: the outcome and the authority section") {
+  const json nx = negative_explain("nothere.example.test.", "A", "nxdomain", "NXDOMAIN", true, kSoa);
+  CHECK(dnsd::format_explain(nx) ==
+        "nothere.example.test. A: nxdomain (NXDOMAIN, authoritative)\n"
+        "  zone example.test. from zones/example.test.json\n"
+        "  answer served now:\n"
+        "    (empty answer section)\n"
+        "  authority:\n"
+        "    example.test.  60  SOA  ns1.example.test. hostmaster.example.test. 1 3600 600 86400 60\n");
+
+  const json nodata = negative_explain("www.example.test.", "MX", "nodata", "NOERROR", true, kSoa);
+  CHECK(dnsd::format_explain(nodata) ==
+        "www.example.test. MX: nodata (NOERROR, authoritative)\n"
+        "  zone example.test. from zones/example.test.json\n"
+        "  answer served now:\n"
+        "    (empty answer section)\n"
+        "  authority:\n"
+        "    example.test.  60  SOA  ns1.example.test. hostmaster.example.test. 1 3600 600 86400 60\n");
+
+  const json referral = negative_explain("x.sub.example.test.", "A", "referral", "NOERROR", false, json::parse(R"([
+    {"name": "sub.example.test.", "ttl": 300, "type": "NS", "data": "ns.sub.example.test."}])"));
+  const std::string referral_text =
+      "x.sub.example.test. A: referral (NOERROR)\n"
+      "  zone example.test. from zones/example.test.json\n"
+      "  answer served now:\n"
+      "    (empty answer section)\n"
+      "  authority:\n"
+      "    sub.example.test.  300  NS  ns.sub.example.test.\n";
+  CHECK(dnsd::format_explain(referral) == referral_text);
+
+  SUBCASE("a yes/no field sent as a number or left out reads as a boolean, never throws") {
+    json e = referral;
+    e["answer"]["rotates"] = 0;  // what servers before the fix sent
+    e["authoritative"] = 0;
+    CHECK(dnsd::format_explain(e) == referral_text);
+    e["answer"].erase("rotates");
+    e.erase("authoritative");
+    CHECK(dnsd::format_explain(e) == referral_text);
+    e["answer"]["rotates"] = 1;
+    e["authoritative"] = 1;
+    const std::string text = dnsd::format_explain(e);
+    CHECK(text.find("referral (NOERROR, authoritative)") != std::string::npos);
+    CHECK(text.find("(the order rotates on every response)") != std::string::npos);
+    e["answer"]["rotates"] = "yes";  // not a yes/no value at all: no
+    CHECK(dnsd::format_explain(e).find("rotates") == std::string::npos);
+  }
+}

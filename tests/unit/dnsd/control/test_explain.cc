@@ -5,6 +5,7 @@
 #include <doctest.h>
 
 #include "control_fixture.h"
+#include "dnsd/cli/ctl_format.h"
 
 using nlohmann::json;
 namespace zones = dnsd::zones;
@@ -98,4 +99,58 @@ TEST_CASE("explain of negative, wildcard, static and foreign names") {
   std::string error;
   CHECK_FALSE(dnsd::explain_name(*set, dnsd::HealthIndex(), "a..b", 1, 0, out, error));
   CHECK(error.find("a..b") != std::string::npos);
+}
+
+TEST_CASE("negative answers and referrals: booleans stay JSON booleans, and ctl prints them") {
+  // A zone with a delegation (sub) besides plain names.
+  zones::LoadResult r = zones::load_zone_json(R"({
+    "origin": "neg.test.", "ttl": 300,
+    "soa": {"mname": "ns1", "rname": "hostmaster", "serial": 3, "refresh": 3600, "retry": 600,
+            "expire": 86400, "minimum": 60},
+    "records": {"@": {"NS": "ns1"}, "ns1": {"A": "192.0.2.53"}, "www": {"A": ["192.0.2.1", "192.0.2.2"]},
+                "sub": {"NS": "ns.sub"}, "ns.sub": {"A": "192.0.2.54"}}})", "neg.test.json");
+  REQUIRE(r.errors.empty());
+  const zones::ZoneSet set({r.zone}, {{"neg.test.json"}});
+
+  SUBCASE("NXDOMAIN") {
+    const json e = explain(set, "nothere.neg.test");
+    CHECK(e["outcome"] == "nxdomain");
+    CHECK(e["answer"]["rotates"].is_boolean());
+    CHECK(e["answer"]["rotates"] == false);
+    CHECK(e["authoritative"] == true);
+    CHECK(dnsd::format_explain(e) ==
+          "nothere.neg.test. A: nxdomain (NXDOMAIN, authoritative)\n"
+          "  zone neg.test. from neg.test.json\n"
+          "  answer served now:\n"
+          "    (empty answer section)\n"
+          "  authority:\n"
+          "    neg.test.  60  SOA  ns1.neg.test. hostmaster.neg.test. 3 3600 600 86400 60\n");
+  }
+  SUBCASE("NODATA") {
+    const json e = explain(set, "www.neg.test", 15);
+    CHECK(e["outcome"] == "nodata");
+    CHECK(e["answer"]["rotates"].is_boolean());
+    CHECK(e["answer"]["rotates"] == false);
+    CHECK(dnsd::format_explain(e) ==
+          "www.neg.test. MX: nodata (NOERROR, authoritative)\n"
+          "  zone neg.test. from neg.test.json\n"
+          "  answer served now:\n"
+          "    (empty answer section)\n"
+          "  authority:\n"
+          "    neg.test.  60  SOA  ns1.neg.test. hostmaster.neg.test. 3 3600 600 86400 60\n");
+  }
+  SUBCASE("referral") {
+    const json e = explain(set, "x.sub.neg.test");
+    CHECK(e["outcome"] == "referral");
+    CHECK(e["answer"]["rotates"].is_boolean());
+    CHECK(e["answer"]["rotates"] == false);
+    CHECK(e["authoritative"] == false);
+    CHECK(dnsd::format_explain(e) ==
+          "x.sub.neg.test. A: referral (NOERROR)\n"
+          "  zone neg.test. from neg.test.json\n"
+          "  answer served now:\n"
+          "    (empty answer section)\n"
+          "  authority:\n"
+          "    sub.neg.test.  300  NS  ns.sub.neg.test.\n");
+  }
 }

@@ -342,6 +342,34 @@ TEST_CASE("malformed and unanswerable messages") {
   CHECK(ldns_pkt_ancount(any.get()) <= 2);  // one RRset, not the whole node
 }
 
+TEST_CASE("RD and CD are copied for QUERY only; NOTIMP for another opcode leaves them clear") {
+  Fixture f;
+  auto query = make_query("ns1.example.test.", LDNS_RR_TYPE_A);
+  query[2] |= 0x01;  // RD
+  query[3] |= 0x10;  // CD
+  f.ask(query);
+  REQUIRE(f.last.action == QueryAction::Respond);
+  CHECK(f.last.rcode == 0);
+  CHECK((f.out[2] & 0x01) == 0x01);
+  CHECK((f.out[3] & 0x10) == 0x10);
+
+  for (uint8_t opcode = 1; opcode < 16; ++opcode) {
+    CAPTURE(int(opcode));
+    for (const uint8_t qdcount : {uint8_t(1), uint8_t(0)}) {
+      CAPTURE(int(qdcount));
+      auto q = query;
+      q[2] = uint8_t((q[2] & ~0x78) | (opcode << 3));
+      q[5] = qdcount;
+      if (qdcount == 0) q.resize(12);
+      f.ask(q);
+      REQUIRE(f.last.action == QueryAction::Respond);
+      CHECK(f.last.rcode == 4);                            // NOTIMP
+      CHECK(f.out[2] == uint8_t(0x80 | (opcode << 3)));    // QR and the opcode; no AA, TC or RD
+      CHECK((f.out[3] & 0xF0) == 0);                       // no RA, Z, AD or CD
+    }
+  }
+}
+
 TEST_CASE("responses compress names") {
   Fixture f;
   auto q = make_query("example.test.", LDNS_RR_TYPE_NS);

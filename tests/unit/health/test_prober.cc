@@ -183,7 +183,7 @@ TEST_CASE("prober: targets added after start are picked up and probed; removed o
   // least 100 + 180 + 180 ms (its second probe has a random phase of 0.5-1.5
   // intervals, then +-10% jitter): time for the forgotten target (one probe
   // every <= 220 ms) to have started at least 2 probes were it still scheduled.
-  auto witness = registry.bind_health(quick(zones::CheckType::Tcp, witness_listener.port), "127.0.1.16");
+  auto witness = registry.targets().bind(quick(zones::CheckType::Tcp, witness_listener.port), "127.0.1.16").health;
   REQUIRE(eventually([&] { return witness_results.load() >= 4; }));
   const auto new_probes = prober.probes_started() - started;
   // Every new probe is the witness's: the recorded ones, plus at most one in flight.

@@ -110,7 +110,9 @@ TEST_CASE("negative answers and referrals: booleans stay JSON booleans, and ctl 
     "records": {"@": {"NS": "ns1"}, "ns1": {"A": "192.0.2.53"}, "www": {"A": ["192.0.2.1", "192.0.2.2"]},
                 "sub": {"NS": "ns.sub"}, "ns.sub": {"A": "192.0.2.54"}}})", "neg.test.json");
   REQUIRE(r.errors.empty());
-  const zones::ZoneSet set({r.zone}, {{"neg.test.json"}});
+  const auto snapshot = dnsd::Snapshot::standalone(
+      std::make_shared<const zones::ZoneSet>(std::vector{r.zone}, std::vector<zones::ZoneSource>{{"neg.test.json"}}));
+  const dnsd::Snapshot& set = *snapshot;
 
   SUBCASE("NXDOMAIN") {
     const json e = explain(set, "nothere.neg.test");

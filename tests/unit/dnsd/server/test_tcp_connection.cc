@@ -58,8 +58,8 @@ bool same_address(const sockaddr_in& a, const sockaddr_in& b) {
 /// the same loop. Test thread only.
 struct TcpHarness {
   uv_loop_t loop{};
-  zones::ZoneStore store;
-  Responder responder{store};
+  SnapshotStore store{1};
+  Responder responder{store, 0};
   std::atomic<unsigned> open_count{0};
   std::unique_ptr<TcpConnections> connections;
   uv_tcp_t listener{};
@@ -72,7 +72,7 @@ struct TcpHarness {
   bool eof = false;               ///< the server closed the connection
 
   explicit TcpHarness(TcpLimits limits = {}) {
-    store.publish(tcp_zones());
+    store.publish(Snapshot::standalone(tcp_zones()));
     REQUIRE(uv_loop_init(&loop) == 0);
     connections = std::make_unique<TcpConnections>(&loop, responder, limits, open_count);
     uv_tcp_init(&loop, &listener);

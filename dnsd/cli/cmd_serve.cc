@@ -77,9 +77,18 @@ enum Option : int {
   kControl, kControlToken, kControlTokenFile, kStateDir, kStatusFile
 };
 
-}  // namespace
+/// Everything `dnsd serve` was told on the command line.
+struct ServeOptions {
+  ServerConfig server;
+  bool watch = true;
+  bool control_enabled = true;
+  ControlOptions control;
+  HealthServiceOptions health;
+};
 
-int cmd_serve(int argc, char** argv) {
+/// Parses and checks the command line into `o`. Returns -1 to go on, or the
+/// exit code: 0 after --help, 2 after a usage error (already printed).
+int parse_serve_options(int argc, char** argv, ServeOptions& o) {
   static const option kOptions[] = {
       {"zones", required_argument, nullptr, kZones},
       {"listen", required_argument, nullptr, kListen},
@@ -96,10 +105,8 @@ int cmd_serve(int argc, char** argv) {
       {"help", no_argument, nullptr, kHelp},
       {nullptr, 0, nullptr, 0},
   };
-  ServerConfig config;
-  bool watch = true;
-  ControlOptions control;
-  HealthServiceOptions health_options;
+  ServerConfig& config = o.server;
+  ControlOptions& control = o.control;
   std::string control_text = kDefaultControlAddress;
   opterr = 0;
   optind = 1;
@@ -162,13 +169,13 @@ int cmd_serve(int argc, char** argv) {
         }
         break;
       case kStatusFile:
-        health_options.status_file = optarg;
+        o.health.status_file = optarg;
         break;
       case kStateDir:
         control.state_dir = optarg;
         break;
       case kNoWatch:
-        watch = false;
+        o.watch = false;
         break;
       case 'h':
       case kHelp:
@@ -195,8 +202,8 @@ int cmd_serve(int argc, char** argv) {
     config.listen.push_back(address);
   }
 
-  const bool control_enabled = control_text != "none";
-  if (control_enabled) {
+  o.control_enabled = control_text != "none";
+  if (o.control_enabled) {
     std::string error;
     if (!parse_listen_address(control_text, control.address, error)) {
       std::fprintf(stderr, "dnsd serve: --control: %s\n", error.c_str());
@@ -210,26 +217,39 @@ int cmd_serve(int argc, char** argv) {
     std::fprintf(stderr, "dnsd serve: --control-token and --state-dir need the control API (not --control none)\n");
     return 2;
   }
+  return -1;
+}
 
+/// Wires the health state, the control API, the prober and the watcher
+/// around a Server, and runs it until shutdown. Returns the exit code.
+int run_server(ServeOptions o) {
   // The health state pool members bind to: the control API drains through it.
   health::HealthRegistry registry;
 
   std::unique_ptr<ControlServer> control_server;
-  if (control_enabled) {
-    control_server = std::make_unique<ControlServer>(control, &registry);
+  if (o.control_enabled) {
+    control_server = std::make_unique<ControlServer>(o.control, &registry);
     std::string error;
     if (!control_server->restore_state(error)) {  // before the first load binds admin states
       log_error("--state-dir: %s", error.c_str());
       return 1;
     }
   }
-  Server server(std::move(config), registry);
+  Server server(std::move(o.server), registry);
   // The prober: a first round before the workers answer, then continuous probing.
-  server.add_service(std::make_unique<HealthService>(registry, health_options));
+  server.add_service(std::make_unique<HealthService>(registry, o.health));
   // Before run(): the watcher notes the files before the first load reads them.
-  if (watch) server.add_service(std::make_unique<ZoneWatcher>(server.config().zones_path));
+  if (o.watch) server.add_service(std::make_unique<ZoneWatcher>(server.config().zones_path));
   if (control_server) server.add_service(std::move(control_server));
   return server.run();
+}
+
+}  // namespace
+
+int cmd_serve(int argc, char** argv) {
+  ServeOptions options;
+  if (const int rc = parse_serve_options(argc, argv, options); rc >= 0) return rc;
+  return run_server(std::move(options));
 }
 
 }  // namespace dnsd

@@ -78,6 +78,8 @@ json reload_json(const ReloadReport& report, uint64_t at_ms, double duration_ms)
               {"files", report.files},
               {"loaded", report.loaded},
               {"unchanged", report.unchanged},
+              {"new_targets", report.new_targets},
+              {"new_unprobed", report.new_unprobed},
               {"failed", report.failed},
               {"zones", report.zones},
               {"kept", kept},

@@ -18,6 +18,11 @@
 #   SERVERS [dnsd knot nsd]
 #   DNSD_BIN [build-bench/dnsd/dnsd, else build/dnsd/dnsd]  use a release build!
 #   REQUIRE_DNSD [0]      1: fail (exit 1) when the dnsd binary is missing
+#   DNSD_BASE_BIN [none]  another dnsd binary (say, a build of the previous commit) run as
+#                         server "dnsd-base" in the same rounds: before/after in one run.
+#                         It is not counted as a peer in the best-peer ratios.
+#   DNSD_THREADS [1]      dnsd --threads (1 worker like every peer; 2 to measure how
+#                         workers share the rotation counters)
 #   DNSPERF_CLIENTS [4]   dnsperf -c (sockets)
 #   DNSPERF_OUTSTANDING [100]  dnsperf -q (queries in flight, all sockets together).
 #                         100 saturates dnsperf's core; 200+ overflows Knot's default
@@ -72,6 +77,9 @@ ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-2}
 SERVERS=${SERVERS:-"dnsd knot nsd"}
+DNSD_BASE_BIN=${DNSD_BASE_BIN:-}
+DNSD_THREADS=${DNSD_THREADS:-1}
+[[ -n $DNSD_BASE_BIN && " $SERVERS " != *" dnsd-base "* ]] && SERVERS="$SERVERS dnsd-base"
 REQUIRE_DNSD=${REQUIRE_DNSD:-0}
 DNSPERF_CLIENTS=${DNSPERF_CLIENTS:-4}
 DNSPERF_OUTSTANDING=${DNSPERF_OUTSTANDING:-100}
@@ -301,7 +309,14 @@ conf_dnsd() {  # conf_dnsd DIR PORT
   local dir=$1 port=$2
   mkdir -p "$dir/zones"
   write_zone_json "$dir/zones/$ZONE.json"
-  echo "$DNSD_BIN serve --zones $dir/zones --listen 127.0.0.1:$port --threads 1"
+  echo "$DNSD_BIN serve --zones $dir/zones --listen 127.0.0.1:$port --threads $DNSD_THREADS --control none"
+}
+
+conf_dnsd-base() {  # conf_dnsd-base DIR PORT: the same, with DNSD_BASE_BIN
+  local dir=$1 port=$2
+  mkdir -p "$dir/zones"
+  write_zone_json "$dir/zones/$ZONE.json"
+  echo "$DNSD_BASE_BIN serve --zones $dir/zones --listen 127.0.0.1:$port --threads $DNSD_THREADS --control none"
 }
 
 answers() {  # answers PORT NAME TYPE: sorted +short answer; empty if none

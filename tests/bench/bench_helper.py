@@ -281,7 +281,11 @@ def summary(path):
     elif worst > 10:
         print(f"WARNING: other load reached {worst:.0f}% of a core during some rounds: "
               "figures are disturbed; rerun on a quiet machine")
-    peers = [s for s in servers if s != "dnsd"]
+    peers = [s for s in servers if s not in ("dnsd", "dnsd-base")]
+    if "dnsd" in med and "dnsd-base" in med:
+        print()
+        print(f"dnsd/dnsd-base CPU us/query: {med['dnsd']['cpu'] / med['dnsd-base']['cpu']:.3f}  "
+              f"qps: {med['dnsd']['qps'] / med['dnsd-base']['qps']:.3f}  (this binary against DNSD_BASE_BIN)")
     if "dnsd" in med and peers:
         best_cpu_peer = min(peers, key=lambda s: med[s]["cpu"])
         best_qps_peer = max(peers, key=lambda s: med[s]["qps"])

@@ -1,5 +1,5 @@
 // Reads the "pools" section of a zone file into zones::Pool values (format:
-// zones/FORMAT.md, "Pools"), and ties validated pools to live health state.
+// zones/FORMAT.md, "Pools"); pools are configuration only.
 // Loader thread only.
 #pragma once
 

@@ -3,7 +3,7 @@
 // costs the parse of one. Files are compared by content, not by timestamps:
 // two writes within one filesystem clock tick, or a copy that keeps the
 // mtime, can never hide a change. Owned by the reloader; one thread at a time
-// (the reloader's mutex).
+// (the reload thread).
 #pragma once
 
 #include <map>

@@ -1,6 +1,7 @@
-// The set of zones a server answers for, as one immutable snapshot. A reload
-// builds a new ZoneSet (reusing unchanged Zone objects) and publishes it
-// through ZoneStore; queries in flight keep the snapshot they started with.
+// The set of zones a server answers for, immutable once built. A reload
+// builds a new ZoneSet (reusing unchanged Zone objects); the server publishes
+// it inside a Snapshot (dnsd/query/snapshot.h), and queries in flight keep the
+// snapshot they started with.
 #pragma once
 
 #include <cstdint>

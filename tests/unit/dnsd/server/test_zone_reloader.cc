@@ -27,14 +27,14 @@ std::string zone(const std::string& origin, unsigned serial) {
 }
 
 // Publishes what the reloader loads, as the server does (without health).
-struct ZoneStore {
+struct PublishedSet {
   std::shared_ptr<const dnsd::zones::ZoneSet> set = std::make_shared<dnsd::zones::ZoneSet>(
       std::vector<std::shared_ptr<const dnsd::zones::Zone>>{});
   std::shared_ptr<const dnsd::zones::ZoneSet> current() const { return set; }
 };
 
 struct Reloader {
-  Reloader(std::string path, ZoneStore& store) : reloader(std::move(path)), store(store) {}
+  Reloader(std::string path, PublishedSet& store) : reloader(std::move(path)), store(store) {}
   ReloadReport reload() {
     dnsd::ZoneLoad load = reloader.load();
     if (load.set) {
@@ -45,10 +45,10 @@ struct Reloader {
     return load.report;
   }
   ZoneReloader reloader;
-  ZoneStore& store;
+  PublishedSet& store;
 };
 
-uint32_t serial_of(const ZoneStore& store, const std::string& origin) {
+uint32_t serial_of(const PublishedSet& store, const std::string& origin) {
   auto set = store.current();
   for (size_t i = 0; i < set->size(); ++i)
     if (set->zone(uint32_t(i)).origin_text() == origin) return set->zone(uint32_t(i)).serial();
@@ -61,7 +61,7 @@ TEST_CASE("zone reloader: publishes what loads, keeps the last good version of a
   TempDir dir;
   dir.write("a.json", zone("a.test.", 1));
   dir.write("b.json", zone("b.test.", 1));
-  ZoneStore store;
+  PublishedSet store;
   Reloader reloader(dir.path.string(), store);
 
   ReloadReport first = reloader.reload();
@@ -100,7 +100,7 @@ TEST_CASE("zone reloader: publishes what loads, keeps the last good version of a
 TEST_CASE("zone reloader: a file that never loaded is not served") {
   TempDir dir;
   dir.write("bad.json", "[]");
-  ZoneStore store;
+  PublishedSet store;
   Reloader reloader(dir.path.string(), store);
   ReloadReport report = reloader.reload();
   CHECK(report.published);
@@ -112,7 +112,7 @@ TEST_CASE("zone reloader: a file that never loaded is not served") {
 TEST_CASE("zone reloader: an unreadable directory publishes nothing") {
   TempDir dir;
   dir.write("a.json", zone("a.test.", 7));
-  ZoneStore store;
+  PublishedSet store;
   Reloader reloader((dir.path / "missing").string(), store);
   ReloadReport report = reloader.reload();
   CHECK_FALSE(report.published);
@@ -123,7 +123,7 @@ TEST_CASE("zone reloader: an unreadable directory publishes nothing") {
 TEST_CASE("zone reloader: a single file path serves that file") {
   TempDir dir;
   dir.write("a.json", zone("a.test.", 7));
-  ZoneStore store;
+  PublishedSet store;
   Reloader reloader((dir.path / "a.json").string(), store);
   ReloadReport report = reloader.reload();
   CHECK(report.published);
@@ -136,7 +136,7 @@ TEST_CASE("zone reloader: unchanged files are not parsed again, changed ones alw
   dir.write("a.json", zone("a.test.", 1));
   dir.write("b.json", zone("b.test.", 1));
   dir.write("c.json", "{ broken");
-  ZoneStore store;
+  PublishedSet store;
   Reloader reloader(dir.path.string(), store);
   ReloadReport first = reloader.reload();
   CHECK(first.unchanged == 0);

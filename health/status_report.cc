@@ -1,4 +1,4 @@
-// Status file format, version 1:
+// Status file format, version 1 (the "check" object is health::check_json's):
 // {
 //   "version": 1,
 //   "now_ms": 1700000000000,            // Unix ms when written
@@ -24,6 +24,7 @@
 
 #include "health/atomic_file.h"
 #include "health/check.h"
+#include "health/check_json.h"
 #include "health/state_change.h"
 
 namespace dnsd::health {
@@ -56,17 +57,6 @@ namespace {
 
 const char* admin_name(AdminState s) { return s == AdminState::Drain ? "drain" : "auto"; }
 
-json check_to_json(const zones::CheckSpec& c) {
-  return json{{"type", check_type_name(c.type)}, {"port", c.port},
-              {"path", c.path},                  {"host", c.host},
-              {"expect", c.expect},              {"body", c.body},
-              {"tls_verify", c.tls_verify},      {"query_name", c.query_name},
-              {"query_type", c.query_type},      {"command", c.command},
-              {"interval_ms", c.interval_ms},    {"fast_interval_ms", c.fast_interval_ms},
-              {"timeout_ms", c.timeout_ms},      {"rise", c.rise},
-              {"fall", c.fall}};
-}
-
 json target_to_json(const TargetStatus& t) {
   const MemberStatus& s = t.status;
   json refs = json::array();
@@ -88,7 +78,7 @@ json target_to_json(const TargetStatus& t) {
   return json{{"id", t.id},
               {"label", check_label(t.check, t.address)},
               {"address", t.address},
-              {"check", check_to_json(t.check)},
+              {"check", check_json(t.check)},
               {"state", state_name(s.state)},
               {"since_ms", s.since_ms},
               {"next_probe_ms", s.next_probe_ms},

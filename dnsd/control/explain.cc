@@ -11,6 +11,7 @@
 #include "dnsd/query/lookup.h"
 #include "dnsd/query/query.h"
 #include "health/member_status.h"
+#include "zones/rcode.h"
 
 namespace dnsd {
 
@@ -198,16 +199,13 @@ bool explain_name(const zones::ZoneSet& zones, const HealthIndex& health, std::s
   std::unique_ptr<ldns_pkt, void (*)(ldns_pkt*)> pkt(raw, ldns_pkt_free);
   const std::vector<Record> answer = decode_section(ldns_pkt_answer(pkt.get()));
   const std::vector<Record> authority = decode_section(ldns_pkt_authority(pkt.get()));
-  char* rcode_str = ldns_pkt_rcode2str(ldns_pkt_get_rcode(pkt.get()));
-  const std::string rcode = rcode_str ? rcode_str : std::to_string(result.rcode);
-  free(rcode_str);
 
   const std::string qname = lower(name.text());
   out = json{{"name", qname},
              {"type", type_text(qtype)},
              {"zone", nullptr},
              {"file", nullptr},
-             {"rcode", rcode},
+             {"rcode", zones::rcode_name(result.rcode)},
              {"authoritative", bool(ldns_pkt_aa(pkt.get()))},
              {"chain", json::array()},
              {"owner", nullptr},

@@ -14,6 +14,7 @@
 #include "health/check.h"
 #include "health/health_registry.h"
 #include "health/status_report.h"
+#include "zones/name.h"
 
 namespace dnsd {
 
@@ -35,11 +36,6 @@ bool same_secret(const std::string& given, const std::string& secret) {
   for (size_t i = 0; i < n; ++i)
     diff |= uint8_t(i < given.size() ? given[i] : 0) ^ uint8_t(i < secret.size() ? secret[i] : 0);
   return diff == 0;
-}
-
-std::string lower(std::string s) {
-  for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 /// A JSON body's optional string field; false (with `error`) when present but not a string.
@@ -143,7 +139,7 @@ bool ControlServer::authorized(const HttpRequest& request) const {
   if (options_.token.empty()) return true;
   const std::string header = request.header("authorization");
   const size_t space = header.find(' ');
-  if (space == std::string::npos || lower(header.substr(0, space)) != "bearer") return false;
+  if (space == std::string::npos || zones::lower_text(header.substr(0, space)) != "bearer") return false;
   std::string value = header.substr(space + 1);
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(value.begin());
   while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();

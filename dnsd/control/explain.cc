@@ -11,6 +11,7 @@
 #include "dnsd/query/lookup.h"
 #include "dnsd/query/query.h"
 #include "health/member_status.h"
+#include "zones/name.h"
 #include "zones/rcode.h"
 
 namespace dnsd {
@@ -19,11 +20,6 @@ using nlohmann::json;
 namespace rr = zones::rrtype;
 
 namespace {
-
-std::string lower(std::string s) {
-  for (char& c : s) c = char(zones::lower_byte(uint8_t(c)));
-  return s;
-}
 
 /// ldns's text of one rdata field or name, freed properly.
 std::string rdf_text(const ldns_rdf* rdf) {
@@ -54,7 +50,7 @@ std::vector<Record> decode_section(const ldns_rr_list* list) {
   for (size_t i = 0; list && i < ldns_rr_list_rr_count(list); ++i) {
     const ldns_rr* r = ldns_rr_list_rr(list, i);
     Record rec;
-    rec.owner = lower(rdf_text(ldns_rr_owner(r)));
+    rec.owner = zones::lower_text(rdf_text(ldns_rr_owner(r)));
     rec.type = uint16_t(ldns_rr_get_type(r));
     rec.ttl = ldns_rr_ttl(r);
     for (size_t f = 0; f < ldns_rr_rd_count(r); ++f) {
@@ -200,7 +196,7 @@ bool explain_name(const zones::ZoneSet& zones, const HealthIndex& health, std::s
   const std::vector<Record> answer = decode_section(ldns_pkt_answer(pkt.get()));
   const std::vector<Record> authority = decode_section(ldns_pkt_authority(pkt.get()));
 
-  const std::string qname = lower(name.text());
+  const std::string qname = zones::lower_text(name.text());
   out = json{{"name", qname},
              {"type", type_text(qtype)},
              {"zone", nullptr},
@@ -218,7 +214,7 @@ bool explain_name(const zones::ZoneSet& zones, const HealthIndex& health, std::s
   json chain = json::array();
   for (const Record& r : answer) {
     if (r.type != rr::CNAME || r.owner != owner || qtype == rr::CNAME) continue;
-    const std::string target = lower(r.data);
+    const std::string target = zones::lower_text(r.data);
     chain.push_back({{"owner", r.owner}, {"target", target}, {"ttl", r.ttl}});
     owner = target;
   }
@@ -249,7 +245,7 @@ bool explain_name(const zones::ZoneSet& zones, const HealthIndex& health, std::s
 
   if (zone_index != zones::kNone) {
     const zones::Zone& zone = zones.zone(zone_index);
-    out["zone"] = lower(zone.origin_text());
+    out["zone"] = zones::lower_text(zone.origin_text());
     out["file"] = zones.source(zone_index).file;
     out["owner"] = owner;
     // Where the chain ends inside this zone: the RRset that answered (or would have).
@@ -263,7 +259,7 @@ bool explain_name(const zones::ZoneSet& zones, const HealthIndex& health, std::s
       if (found.kind == LookupKind::Found || found.kind == LookupKind::Wildcard) {
         const zones::Node& node = zone.node(found.node);
         if (found.kind == LookupKind::Wildcard)
-          out["wildcard"] = lower(zones::name_to_text(zone.node_name(node), node.name_length));
+          out["wildcard"] = zones::lower_text(zones::name_to_text(zone.node_name(node), node.name_length));
         const zones::RRset* set = qtype == rr::ANY ? nullptr : zone.find_rrset(node, qtype);
         if (set) {
           answer_json["rotates"] = set->rotation_slot != zones::kNone;

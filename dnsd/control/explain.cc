@@ -87,17 +87,6 @@ std::vector<uint8_t> make_query(const zones::Name& name, uint16_t qtype) {
   return q;
 }
 
-/// The zone process_query answers `name` from (mirrors its DS rule).
-uint32_t zone_for(const zones::ZoneSet& zones, const zones::LabeledName& name, uint16_t qtype) {
-  uint32_t index = zones.find_zone(name);
-  if (index != zones::kNone && qtype == rr::DS && name.label_count > 0 &&
-      name.length == zones.zone(index).origin_length()) {
-    const uint32_t parent = zones.find_zone(name, 1);
-    if (parent != zones::kNone) index = parent;
-  }
-  return index;
-}
-
 /// Why a member is or is not handed out, in one word (CONTROL_API.md).
 const char* member_why(const zones::PoolMember& m, const MemberReport& r, health::SelectionRule rule, bool in_answer) {
   if (r.serving) {
@@ -220,7 +209,7 @@ bool explain_name(const zones::ZoneSet& zones, const HealthIndex& health, std::s
   }
   out["chain"] = chain;
 
-  const uint32_t zone_index = zone_for(zones, labeled, qtype);
+  const uint32_t zone_index = answering_zone(zones, labeled, qtype);
   const bool has_answer = std::any_of(answer.begin(), answer.end(), [&](const Record& r) {
     return r.owner == owner && (r.type == qtype || qtype == rr::ANY);
   });

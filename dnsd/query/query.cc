@@ -284,13 +284,7 @@ QueryResult process_query(std::span<const uint8_t> query, std::span<uint8_t> res
     default: break;
   }
 
-  uint32_t zone_index = zones.find_zone(q.qname);
-  // DS lives in the parent zone: at a zone apex, prefer a parent zone we also serve.
-  if (zone_index != kNone && q.qtype == rr::DS && q.qname.label_count > 0 &&
-      q.qname.length == zones.zone(zone_index).origin_length()) {
-    const uint32_t parent = zones.find_zone(q.qname, 1);
-    if (parent != kNone) zone_index = parent;
-  }
+  const uint32_t zone_index = answering_zone(zones, q.qname, q.qtype);
   if (zone_index == kNone) return error_reply(w, q, rcode::kRefused);
 
   if (!w.start(q.id, response_flags1(q), response_flags2(q), q.question, q.question_length))

@@ -1,5 +1,5 @@
 // Loads the zones directory and publishes it as a snapshot, at start-up and on
-// every reload (SIGHUP now; file watching and `dnsd ctl reload` later). A file
+// every reload (SIGHUP, the zone watcher, `dnsd ctl reload`). A file
 // that fails to load never takes its zone away: the last good version of that
 // file keeps serving until the file is fixed, the way CoreDNS and Knot reload.
 #pragma once

@@ -193,65 +193,76 @@ HttpResponse ControlServer::post_reload(const HttpRequest&) {
   return json_response(status, reload_json(report, health::wall_clock_ms(), took));
 }
 
-HttpResponse ControlServer::post_admin(const HttpRequest& request, bool drain) {
+bool ControlServer::parse_admin_request(const HttpRequest& request, AdminRequest& out, std::string& error) {
   json body;
   try {
     body = json::parse(request.body.empty() ? "{}" : request.body);
   } catch (const std::exception& e) {
-    return HttpResponse::error(400, std::string("body is not JSON: ") + e.what());
+    error = std::string("body is not JSON: ") + e.what();
+    return false;
   }
-  if (!body.is_object()) return HttpResponse::error(400, "body must be a JSON object");
-  std::string pool, address, zone, error;
-  if (!string_field(body, "pool", pool, error) || !string_field(body, "address", address, error) ||
+  if (!body.is_object()) {
+    error = "body must be a JSON object";
+    return false;
+  }
+  std::string zone;
+  if (!string_field(body, "pool", out.pool, error) || !string_field(body, "address", out.address_text, error) ||
       !string_field(body, "zone", zone, error))
-    return HttpResponse::error(400, error);
-  if (pool.empty() || address.empty()) return HttpResponse::error(400, "'pool' and 'address' are required");
-  if (!registry_) return HttpResponse::error(503, "this server has no health table; drains are unavailable");
+    return false;
+  if (out.pool.empty() || out.address_text.empty()) {
+    error = "'pool' and 'address' are required";
+    return false;
+  }
+  out.zone = zone.empty() ? "" : health::normalized_zone(zone);
+  out.address = health::canonical_address(out.address_text);
+  return true;
+}
 
-  // The members the request names, in the published snapshot.
-  const auto zones = server_->zone_store().current();
-  const std::string want_zone = zone.empty() ? "" : health::normalized_zone(zone);
-  const std::string want_address = health::canonical_address(address);
+std::vector<ControlServer::MemberRef> ControlServer::find_members(const zones::ZoneSet& zones,
+                                                                  const AdminRequest& request) {
   std::vector<MemberRef> matches;
-  for (uint32_t z = 0; z < zones->size(); ++z) {
-    const zones::Zone& zn = zones->zone(z);
-    if (!want_zone.empty() && health::normalized_zone(zn.origin_text()) != want_zone) continue;
+  for (uint32_t z = 0; z < zones.size(); ++z) {
+    const zones::Zone& zn = zones.zone(z);
+    if (!request.zone.empty() && health::normalized_zone(zn.origin_text()) != request.zone) continue;
     for (uint32_t p = 0; p < zn.pools().size(); ++p) {
-      if (zn.pool(p).name != pool) continue;
+      if (zn.pool(p).name != request.pool) continue;
       const auto& members = zn.pool(p).members;
       for (uint32_t m = 0; m < members.size(); ++m)
-        if (health::canonical_address(members[m].address_text) == want_address) matches.push_back({z, p, m});
+        if (health::canonical_address(members[m].address_text) == request.address) matches.push_back({z, p, m});
     }
   }
-  if (matches.empty())
-    return HttpResponse::error(404, "no member " + address + " in pool " + pool +
-                                        (want_zone.empty() ? "" : " of zone " + want_zone));
+  return matches;
+}
 
-  const uint64_t now = health::wall_clock_ms();
+bool ControlServer::set_admin_state(const zones::ZoneSet& zones, const std::vector<MemberRef>& matches,
+                                    const AdminRequest& request, bool drain, uint64_t now_ms) {
   const auto target = drain ? zones::AdminState::Drain : zones::AdminState::Auto;
   bool changed = false;
   {
     std::lock_guard lock(drains_mutex_);
     for (const MemberRef& ref : matches) {
-      const zones::Zone& zn = zones->zone(ref.zone);
+      const zones::Zone& zn = zones.zone(ref.zone);
       const zones::PoolMember& m = zn.pool(ref.pool).members[ref.member];
       const auto before = m.admin ? zones::AdminState(m.admin->state.load()) : zones::AdminState::Auto;
       changed |= before != target;
-      const std::string key = drain_key(zn.origin_text(), pool, m.address_text);
-      if (drain) drain_since_.emplace(key, now);  // keeps the first drain time
+      const std::string key = drain_key(zn.origin_text(), request.pool, m.address_text);
+      if (drain) drain_since_.emplace(key, now_ms);  // keeps the first drain time
       else drain_since_.erase(key);
     }
   }
-  registry_->set_admin(want_zone, pool, want_address, target);  // the listener persists
+  registry_->set_admin(request.zone, request.pool, request.address, target);  // the listener persists
+  return changed;
+}
 
-  // What the query path does now.
+json ControlServer::admin_result(const zones::ZoneSet& zones, const std::vector<MemberRef>& matches,
+                                 const AdminRequest& request, bool drain, uint64_t now_ms) {
   json members = json::array();
   uint32_t max_ttl = 0;
   uint64_t since = UINT64_MAX;
   bool still_serving = false;
   const HealthIndex no_details;
   for (const MemberRef& ref : matches) {
-    const zones::Zone& zn = zones->zone(ref.zone);
+    const zones::Zone& zn = zones.zone(ref.zone);
     const zones::Pool& p = zn.pool(ref.pool);
     const PoolReport report = report_pool(p, no_details);
     const MemberReport& mr = report.members[ref.member];
@@ -264,14 +275,14 @@ HttpResponse ControlServer::post_admin(const HttpRequest& request, bool drain) {
     still_serving |= mr.serving;
     max_ttl = std::max(max_ttl, pool_max_ttl(zn, ref.pool));
     std::lock_guard lock(drains_mutex_);
-    auto it = drain_since_.find(drain_key(zn.origin_text(), pool, p.members[ref.member].address_text));
+    auto it = drain_since_.find(drain_key(zn.origin_text(), request.pool, p.members[ref.member].address_text));
     if (it != drain_since_.end()) since = std::min(since, it->second);
   }
-  json out{{"zone", want_zone.empty() ? json(nullptr) : json(want_zone)},
-           {"pool", pool},
-           {"address", want_address},
+  json out{{"zone", request.zone.empty() ? json(nullptr) : json(request.zone)},
+           {"pool", request.pool},
+           {"address", request.address},
            {"admin", drain ? "drain" : "auto"},
-           {"changed", changed},
+           {"changed", false},
            {"persisted", store_.has_value() && persist_ok_.load()},
            {"members", members},
            {"drained_since", nullptr},
@@ -282,23 +293,39 @@ HttpResponse ControlServer::post_admin(const HttpRequest& request, bool drain) {
            {"safe_in_s", nullptr},
            {"still_serving", drain && still_serving},
            {"warning", nullptr}};
-  if (drain) {
-    if (since == UINT64_MAX) since = now;
-    out["drained_since"] = iso_time(since);
-    out["drained_since_ms"] = since;
-    out["max_ttl_s"] = max_ttl;
-    if (still_serving) {
-      out["warning"] = want_address + " is still being served: no other member of pool " + pool +
-                       " is up, so the drained member answers rather than nothing. Not safe to stop it yet.";
-    } else {
-      const uint64_t safe = since + uint64_t(max_ttl) * 1000;
-      out["safe_after"] = iso_time(safe);
-      out["safe_after_ms"] = safe;
-      out["safe_in_s"] = double(safe > now ? safe - now : 0) / 1000.0;
-    }
+  if (!drain) return out;
+  if (since == UINT64_MAX) since = now_ms;
+  out["drained_since"] = iso_time(since);
+  out["drained_since_ms"] = since;
+  out["max_ttl_s"] = max_ttl;
+  if (still_serving) {
+    out["warning"] = request.address + " is still being served: no other member of pool " + request.pool +
+                     " is up, so the drained member answers rather than nothing. Not safe to stop it yet.";
+  } else {
+    const uint64_t safe = since + uint64_t(max_ttl) * 1000;
+    out["safe_after"] = iso_time(safe);
+    out["safe_after_ms"] = safe;
+    out["safe_in_s"] = double(safe > now_ms ? safe - now_ms : 0) / 1000.0;
   }
-  log_info("control: %s %s in pool %s%s%s", drain ? "drained" : "undrained", want_address.c_str(), pool.c_str(),
-           want_zone.empty() ? "" : " of ", want_zone.c_str());
+  return out;
+}
+
+HttpResponse ControlServer::post_admin(const HttpRequest& request, bool drain) {
+  AdminRequest admin;
+  std::string error;
+  if (!parse_admin_request(request, admin, error)) return HttpResponse::error(400, error);
+  if (!registry_) return HttpResponse::error(503, "this server has no health table; drains are unavailable");
+  const auto zones = server_->zone_store().current();
+  const std::vector<MemberRef> matches = find_members(*zones, admin);
+  if (matches.empty())
+    return HttpResponse::error(404, "no member " + admin.address_text + " in pool " + admin.pool +
+                                        (admin.zone.empty() ? "" : " of zone " + admin.zone));
+  const uint64_t now = health::wall_clock_ms();
+  const bool changed = set_admin_state(*zones, matches, admin, drain, now);
+  json out = admin_result(*zones, matches, admin, drain, now);
+  out["changed"] = changed;
+  log_info("control: %s %s in pool %s%s%s", drain ? "drained" : "undrained", admin.address.c_str(),
+           admin.pool.c_str(), admin.zone.empty() ? "" : " of ", admin.zone.c_str());
   return json_response(200, out);
 }
 

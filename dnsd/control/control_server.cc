@@ -38,6 +38,13 @@ bool same_secret(const std::string& given, const std::string& secret) {
   return diff == 0;
 }
 
+/// The 401 for a request without the right token, with the challenge RFC 6750 asks for.
+HttpResponse unauthorized() {
+  HttpResponse r = HttpResponse::error(401, "missing or wrong bearer token (Authorization: Bearer TOKEN)");
+  r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"dnsd\"");
+  return r;
+}
+
 /// A JSON body's optional string field; false (with `error`) when present but not a string.
 bool string_field(const json& body, const char* key, std::string& out, std::string& error) {
   auto it = body.find(key);
@@ -151,19 +158,13 @@ HttpResponse ControlServer::dispatch(const HttpRequest& request) {
   for (const Route& route : routes_) {
     if (route.path != request.path) continue;
     if (route.method == request.method) {
-      if (!route.is_public && !authorized(request)) {
-        HttpResponse r = HttpResponse::error(401, "missing or wrong bearer token (Authorization: Bearer TOKEN)");
-        r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"dnsd\"");
-        return r;
-      }
+      if (!route.is_public && !authorized(request)) return unauthorized();
       return route.handler(request);
     }
     allowed += (allowed.empty() ? "" : ", ") + route.method;
   }
   if (!authorized(request)) {  // say nothing about which paths exist
-    HttpResponse r = HttpResponse::error(401, "missing or wrong bearer token (Authorization: Bearer TOKEN)");
-    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"dnsd\"");
-    return r;
+    return unauthorized();
   }
   if (!allowed.empty()) {
     HttpResponse r = HttpResponse::error(405, request.method + " is not allowed on " + request.path);

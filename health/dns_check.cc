@@ -3,16 +3,11 @@
 #include <random>
 
 #include "zones/name.h"
+#include "zones/rcode.h"
 
 namespace dnsd::health {
 
 namespace {
-
-const char* rcode_name(unsigned rcode) {
-  static const char* const names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED",
-                                      "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE"};
-  return rcode < sizeof names / sizeof names[0] ? names[rcode] : nullptr;
-}
 
 class DnsProbe : public ProbeSession {
  public:
@@ -103,8 +98,7 @@ CheckResult judge_dns_reply(const uint8_t* reply, size_t length, uint16_t id) {
   if (!is_reply_to(reply, length, id)) return CheckResult::failed(FailureKind::Rcode, "malformed reply");
   const unsigned rcode = reply[3] & 0x0F;
   if (rcode == 0) return CheckResult::success("NOERROR");
-  const char* name = rcode_name(rcode);
-  return CheckResult::failed(FailureKind::Rcode, "rcode " + (name ? std::string(name) : std::to_string(rcode)));
+  return CheckResult::failed(FailureKind::Rcode, "rcode " + zones::rcode_name(uint16_t(rcode)));
 }
 
 void DnsCheck::start(const zones::CheckSpec& spec, const std::string& address, Done done) {

@@ -37,8 +37,8 @@ struct ProberOptions {
   /// moment after run_initial_round has returned.
   std::function<void(const StateChangeEvent&)> on_state_change;
   /// Receives every recorded probe result (not cancelled ones), on the prober
-  /// thread: the seam for issue 4's probe-latency histogram and failure
-  /// counters by FailureKind. Must be cheap.
+  /// thread. Must be cheap. The probe metrics need no hook: the registry
+  /// counts them as it records each result (probe_metrics.h).
   std::function<void(const Target&, const CheckResult&)> on_probe_result;
   /// Receives operational warnings (status file not writable), on the prober thread.
   std::function<void(const std::string&)> on_warning;

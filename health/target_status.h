@@ -1,6 +1,6 @@
 // What the health table knows about each checked target at one instant: the
-// data behind status output, the status file, state-change log lines and
-// (issue 4) the control API and metrics. Plain values; any thread.
+// data behind the status file, state-change log lines, the control API and
+// metrics. Plain values; any thread.
 #pragma once
 
 #include <cstdint>

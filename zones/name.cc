@@ -84,6 +84,12 @@ std::string name_to_text(const uint8_t* wire, size_t length) {
   return out;
 }
 
+std::string lower_text(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = char(lower_byte(uint8_t(c)));
+  return out;
+}
+
 Name Name::lowered() const {
   Name n = *this;
   for (auto& c : n.wire) c = char(lower_byte(uint8_t(c)));

@@ -18,6 +18,12 @@ inline constexpr size_t kMaxLabels = 127;
 /// (RFC 4343). Any thread.
 inline constexpr uint8_t lower_byte(uint8_t c) { return (c >= 'A' && c <= 'Z') ? uint8_t(c + 32) : c; }
 
+/// `text` with its ASCII letters lowercased, the way lower_byte folds names:
+/// for names in presentation form and for other protocol text that compares
+/// case-insensitively on ASCII only (HTTP header names, auth schemes). Never
+/// the hot path (allocates). Any thread.
+std::string lower_text(std::string_view text);
+
 /// Hash of the root name: the start of every suffix-hash chain.
 inline constexpr uint64_t kRootHash = 0x9E3779B97F4A7C15ull;
 

@@ -1,7 +1,7 @@
 #include "zones/rdata_parser.h"
 
 #include <arpa/inet.h>
-#include <ldns/ldns.h>
+#include "zones/ldns.h"
 
 #include <cctype>
 #include <memory>

@@ -13,7 +13,7 @@
 #include <vector>
 
 // After the standard headers: ldns's headers redefine bool, true and false.
-#include <ldns/ldns.h>
+#include "zones/ldns.h"
 
 #include "zones/name.h"
 #include "zones/zone_importer.h"

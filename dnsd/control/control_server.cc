@@ -14,6 +14,7 @@
 #include "health/check.h"
 #include "health/health_registry.h"
 #include "health/status_report.h"
+#include "zones/name.h"
 
 namespace dnsd {
 
@@ -37,9 +38,11 @@ bool same_secret(const std::string& given, const std::string& secret) {
   return diff == 0;
 }
 
-std::string lower(std::string s) {
-  for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return s;
+/// The 401 for a request without the right token, with the challenge RFC 6750 asks for.
+HttpResponse unauthorized() {
+  HttpResponse r = HttpResponse::error(401, "missing or wrong bearer token (Authorization: Bearer TOKEN)");
+  r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"dnsd\"");
+  return r;
 }
 
 /// A JSON body's optional string field; false (with `error`) when present but not a string.
@@ -143,7 +146,7 @@ bool ControlServer::authorized(const HttpRequest& request) const {
   if (options_.token.empty()) return true;
   const std::string header = request.header("authorization");
   const size_t space = header.find(' ');
-  if (space == std::string::npos || lower(header.substr(0, space)) != "bearer") return false;
+  if (space == std::string::npos || zones::lower_text(header.substr(0, space)) != "bearer") return false;
   std::string value = header.substr(space + 1);
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(value.begin());
   while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
@@ -155,19 +158,13 @@ HttpResponse ControlServer::dispatch(const HttpRequest& request) {
   for (const Route& route : routes_) {
     if (route.path != request.path) continue;
     if (route.method == request.method) {
-      if (!route.is_public && !authorized(request)) {
-        HttpResponse r = HttpResponse::error(401, "missing or wrong bearer token (Authorization: Bearer TOKEN)");
-        r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"dnsd\"");
-        return r;
-      }
+      if (!route.is_public && !authorized(request)) return unauthorized();
       return route.handler(request);
     }
     allowed += (allowed.empty() ? "" : ", ") + route.method;
   }
   if (!authorized(request)) {  // say nothing about which paths exist
-    HttpResponse r = HttpResponse::error(401, "missing or wrong bearer token (Authorization: Bearer TOKEN)");
-    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"dnsd\"");
-    return r;
+    return unauthorized();
   }
   if (!allowed.empty()) {
     HttpResponse r = HttpResponse::error(405, request.method + " is not allowed on " + request.path);
@@ -197,68 +194,80 @@ HttpResponse ControlServer::post_reload(const HttpRequest&) {
   return json_response(status, reload_json(report, health::wall_clock_ms(), took));
 }
 
-HttpResponse ControlServer::post_admin(const HttpRequest& request, bool drain) {
+bool ControlServer::parse_admin_request(const HttpRequest& request, AdminRequest& out, std::string& error) {
   json body;
   try {
     body = json::parse(request.body.empty() ? "{}" : request.body);
   } catch (const std::exception& e) {
-    return HttpResponse::error(400, std::string("body is not JSON: ") + e.what());
+    error = std::string("body is not JSON: ") + e.what();
+    return false;
   }
-  if (!body.is_object()) return HttpResponse::error(400, "body must be a JSON object");
-  std::string pool, address, zone, error;
-  if (!string_field(body, "pool", pool, error) || !string_field(body, "address", address, error) ||
+  if (!body.is_object()) {
+    error = "body must be a JSON object";
+    return false;
+  }
+  std::string zone;
+  if (!string_field(body, "pool", out.pool, error) || !string_field(body, "address", out.address_text, error) ||
       !string_field(body, "zone", zone, error))
-    return HttpResponse::error(400, error);
-  if (pool.empty() || address.empty()) return HttpResponse::error(400, "'pool' and 'address' are required");
-  if (!registry_) return HttpResponse::error(503, "this server has no health table; drains are unavailable");
+    return false;
+  if (out.pool.empty() || out.address_text.empty()) {
+    error = "'pool' and 'address' are required";
+    return false;
+  }
+  out.zone = zone.empty() ? "" : health::normalized_zone(zone);
+  out.address = health::canonical_address(out.address_text);
+  return true;
+}
 
-  // The members the request names, in the published snapshot.
-  const auto snapshot = server_->snapshots().current();
-  const zones::ZoneSet* zones = snapshot->zones.get();
-  const std::string want_zone = zone.empty() ? "" : health::normalized_zone(zone);
-  const std::string want_address = health::canonical_address(address);
+std::vector<ControlServer::MemberRef> ControlServer::find_members(const zones::ZoneSet& zones,
+                                                                  const AdminRequest& request) {
   std::vector<MemberRef> matches;
-  for (uint32_t z = 0; z < zones->size(); ++z) {
-    const zones::Zone& zn = zones->zone(z);
-    if (!want_zone.empty() && health::normalized_zone(zn.origin_text()) != want_zone) continue;
+  for (uint32_t z = 0; z < zones.size(); ++z) {
+    const zones::Zone& zn = zones.zone(z);
+    if (!request.zone.empty() && health::normalized_zone(zn.origin_text()) != request.zone) continue;
     for (uint32_t p = 0; p < zn.pools().size(); ++p) {
-      if (zn.pool(p).name != pool) continue;
+      if (zn.pool(p).name != request.pool) continue;
       const auto& members = zn.pool(p).members;
       for (uint32_t m = 0; m < members.size(); ++m)
-        if (health::canonical_address(members[m].address_text) == want_address) matches.push_back({z, p, m});
+        if (health::canonical_address(members[m].address_text) == request.address) matches.push_back({z, p, m});
     }
   }
-  if (matches.empty())
-    return HttpResponse::error(404, "no member " + address + " in pool " + pool +
-                                        (want_zone.empty() ? "" : " of zone " + want_zone));
+  return matches;
+}
 
-  const uint64_t now = health::wall_clock_ms();
+bool ControlServer::set_admin_state(const Snapshot& snapshot, const std::vector<MemberRef>& matches,
+                                    const AdminRequest& request, bool drain, uint64_t now_ms) {
+  const zones::ZoneSet& zones = *snapshot.zones;
   const auto target = drain ? health::AdminState::Drain : health::AdminState::Auto;
   bool changed = false;
   {
     std::lock_guard lock(drains_mutex_);
     for (const MemberRef& ref : matches) {
-      const zones::Zone& zn = zones->zone(ref.zone);
+      const zones::Zone& zn = zones.zone(ref.zone);
       const zones::PoolMember& m = zn.pool(ref.pool).members[ref.member];
-      const auto before = health::AdminState(snapshot->health->pool(ref.zone, ref.pool)[ref.member].admin->load());
+      const auto before = health::AdminState(snapshot.health->pool(ref.zone, ref.pool)[ref.member].admin->load());
       changed |= before != target;
-      const std::string key = drain_key(zn.origin_text(), pool, m.address_text);
-      if (drain) drain_since_.emplace(key, now);  // keeps the first drain time
+      const std::string key = drain_key(zn.origin_text(), request.pool, m.address_text);
+      if (drain) drain_since_.emplace(key, now_ms);  // keeps the first drain time
       else drain_since_.erase(key);
     }
   }
-  registry_->drains().set(want_zone, pool, want_address, target);  // the listener persists
+  registry_->drains().set(request.zone, request.pool, request.address, target);  // the listener persists
+  return changed;
+}
 
-  // What the query path does now.
+json ControlServer::admin_result(const Snapshot& snapshot, const std::vector<MemberRef>& matches,
+                                 const AdminRequest& request, bool drain, uint64_t now_ms) {
+  const zones::ZoneSet& zones = *snapshot.zones;
   json members = json::array();
   uint32_t max_ttl = 0;
   uint64_t since = UINT64_MAX;
   bool still_serving = false;
   const HealthIndex no_details;
   for (const MemberRef& ref : matches) {
-    const zones::Zone& zn = zones->zone(ref.zone);
+    const zones::Zone& zn = zones.zone(ref.zone);
     const zones::Pool& p = zn.pool(ref.pool);
-    const PoolReport report = report_pool(p, snapshot->health->pool(ref.zone, ref.pool), no_details);
+    const PoolReport report = report_pool(p, snapshot.health->pool(ref.zone, ref.pool), no_details);
     const MemberReport& mr = report.members[ref.member];
     members.push_back({{"zone", zn.origin_text()},
                        {"pool", p.name},
@@ -269,14 +278,14 @@ HttpResponse ControlServer::post_admin(const HttpRequest& request, bool drain) {
     still_serving |= mr.serving;
     max_ttl = std::max(max_ttl, pool_max_ttl(zn, ref.pool));
     std::lock_guard lock(drains_mutex_);
-    auto it = drain_since_.find(drain_key(zn.origin_text(), pool, p.members[ref.member].address_text));
+    auto it = drain_since_.find(drain_key(zn.origin_text(), request.pool, p.members[ref.member].address_text));
     if (it != drain_since_.end()) since = std::min(since, it->second);
   }
-  json out{{"zone", want_zone.empty() ? json(nullptr) : json(want_zone)},
-           {"pool", pool},
-           {"address", want_address},
+  json out{{"zone", request.zone.empty() ? json(nullptr) : json(request.zone)},
+           {"pool", request.pool},
+           {"address", request.address},
            {"admin", drain ? "drain" : "auto"},
-           {"changed", changed},
+           {"changed", false},
            {"persisted", store_.has_value() && persist_ok_.load()},
            {"members", members},
            {"drained_since", nullptr},
@@ -287,23 +296,39 @@ HttpResponse ControlServer::post_admin(const HttpRequest& request, bool drain) {
            {"safe_in_s", nullptr},
            {"still_serving", drain && still_serving},
            {"warning", nullptr}};
-  if (drain) {
-    if (since == UINT64_MAX) since = now;
-    out["drained_since"] = iso_time(since);
-    out["drained_since_ms"] = since;
-    out["max_ttl_s"] = max_ttl;
-    if (still_serving) {
-      out["warning"] = want_address + " is still being served: no other member of pool " + pool +
-                       " is up, so the drained member answers rather than nothing. Not safe to stop it yet.";
-    } else {
-      const uint64_t safe = since + uint64_t(max_ttl) * 1000;
-      out["safe_after"] = iso_time(safe);
-      out["safe_after_ms"] = safe;
-      out["safe_in_s"] = double(safe > now ? safe - now : 0) / 1000.0;
-    }
+  if (!drain) return out;
+  if (since == UINT64_MAX) since = now_ms;
+  out["drained_since"] = iso_time(since);
+  out["drained_since_ms"] = since;
+  out["max_ttl_s"] = max_ttl;
+  if (still_serving) {
+    out["warning"] = request.address + " is still being served: no other member of pool " + request.pool +
+                     " is up, so the drained member answers rather than nothing. Not safe to stop it yet.";
+  } else {
+    const uint64_t safe = since + uint64_t(max_ttl) * 1000;
+    out["safe_after"] = iso_time(safe);
+    out["safe_after_ms"] = safe;
+    out["safe_in_s"] = double(safe > now_ms ? safe - now_ms : 0) / 1000.0;
   }
-  log_info("control: %s %s in pool %s%s%s", drain ? "drained" : "undrained", want_address.c_str(), pool.c_str(),
-           want_zone.empty() ? "" : " of ", want_zone.c_str());
+  return out;
+}
+
+HttpResponse ControlServer::post_admin(const HttpRequest& request, bool drain) {
+  AdminRequest admin;
+  std::string error;
+  if (!parse_admin_request(request, admin, error)) return HttpResponse::error(400, error);
+  if (!registry_) return HttpResponse::error(503, "this server has no health table; drains are unavailable");
+  const auto snapshot = server_->snapshots().current();
+  const std::vector<MemberRef> matches = find_members(*snapshot->zones, admin);
+  if (matches.empty())
+    return HttpResponse::error(404, "no member " + admin.address_text + " in pool " + admin.pool +
+                                        (admin.zone.empty() ? "" : " of zone " + admin.zone));
+  const uint64_t now = health::wall_clock_ms();
+  const bool changed = set_admin_state(*snapshot, matches, admin, drain, now);
+  json out = admin_result(*snapshot, matches, admin, drain, now);
+  out["changed"] = changed;
+  log_info("control: %s %s in pool %s%s%s", drain ? "drained" : "undrained", admin.address.c_str(),
+           admin.pool.c_str(), admin.zone.empty() ? "" : " of ", admin.zone.c_str());
   return json_response(200, out);
 }
 

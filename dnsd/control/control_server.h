@@ -65,12 +65,36 @@ class ControlServer : public Service {
   struct MemberRef {
     uint32_t zone = 0, pool = 0, member = 0;
   };
+  /// A drain or undrain request's body, checked and normalised.
+  struct AdminRequest {
+    std::string pool;          ///< pool name, required
+    std::string address_text;  ///< the member's address as the request gave it
+    std::string address;       ///< the same, canonical (health::canonical_address)
+    std::string zone;          ///< normalised zone origin, or empty for every zone
+  };
 
   HttpResponse dispatch(const HttpRequest& request);
   bool authorized(const HttpRequest& request) const;
   HttpResponse get_status(const HttpRequest& request);
   HttpResponse post_reload(const HttpRequest& request);
+  /// POST /api/drain and /api/undrain, in the steps below. HTTP threads.
   HttpResponse post_admin(const HttpRequest& request, bool drain);
+  /// Reads pool, address and zone from the JSON body, so each later step
+  /// works on checked, normalised values. False with `error` (a 400).
+  static bool parse_admin_request(const HttpRequest& request, AdminRequest& out, std::string& error);
+  /// The members of the published snapshot the request names: a pool name
+  /// and address may recur across zones, and a drain applies to all of them.
+  static std::vector<MemberRef> find_members(const zones::ZoneSet& zones, const AdminRequest& request);
+  /// Records when each member was first drained (for "safe after") and sets
+  /// the admin state in the registry, which the query path reads and the
+  /// admin listener persists. Returns whether any member's state changed.
+  bool set_admin_state(const Snapshot& snapshot, const std::vector<MemberRef>& matches,
+                       const AdminRequest& request, bool drain, uint64_t now_ms);
+  /// The response body (CONTROL_API.md): what the query path does with the
+  /// members now and, for a drain, when stopping them is safe; "changed" is
+  /// left false for the caller to set.
+  nlohmann::json admin_result(const Snapshot& snapshot, const std::vector<MemberRef>& matches,
+                              const AdminRequest& request, bool drain, uint64_t now_ms);
   HttpResponse get_explain(const HttpRequest& request);
   HttpResponse get_metrics(const HttpRequest& request);
   /// The health table's status with times on the wall clock (empty without a registry).

@@ -1,4 +1,4 @@
-// The dashboard (issue 4): one self-contained HTML page (inline CSS and JS,
+// The dashboard: one self-contained HTML page (inline CSS and JS,
 // no external resources) that the control server serves at GET / and
 // GET /dashboard. The page itself holds no data: its script polls
 // GET /api/status every 1.5 s and posts to /api/drain and /api/undrain, so

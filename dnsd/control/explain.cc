@@ -1,10 +1,6 @@
 #include "dnsd/control/explain.h"
 
-#include <ldns/ldns.h>
-// ldns/common.h defines true and false as the ints 1 and 0 in C++, so a JSON
-// value built from them here would be a number where readers expect a boolean.
-#undef true
-#undef false
+#include "zones/ldns.h"
 
 #include <algorithm>
 #include <charconv>
@@ -15,6 +11,8 @@
 #include "dnsd/query/lookup.h"
 #include "dnsd/query/query.h"
 #include "health/member_status.h"
+#include "zones/name.h"
+#include "zones/rcode.h"
 
 namespace dnsd {
 
@@ -22,11 +20,6 @@ using nlohmann::json;
 namespace rr = zones::rrtype;
 
 namespace {
-
-std::string lower(std::string s) {
-  for (char& c : s) c = char(zones::lower_byte(uint8_t(c)));
-  return s;
-}
 
 /// ldns's text of one rdata field or name, freed properly.
 std::string rdf_text(const ldns_rdf* rdf) {
@@ -57,7 +50,7 @@ std::vector<Record> decode_section(const ldns_rr_list* list) {
   for (size_t i = 0; list && i < ldns_rr_list_rr_count(list); ++i) {
     const ldns_rr* r = ldns_rr_list_rr(list, i);
     Record rec;
-    rec.owner = lower(rdf_text(ldns_rr_owner(r)));
+    rec.owner = zones::lower_text(rdf_text(ldns_rr_owner(r)));
     rec.type = uint16_t(ldns_rr_get_type(r));
     rec.ttl = ldns_rr_ttl(r);
     for (size_t f = 0; f < ldns_rr_rd_count(r); ++f) {
@@ -92,17 +85,6 @@ std::vector<uint8_t> make_query(const zones::Name& name, uint16_t qtype) {
   tail[2] = 0;
   tail[3] = 1;  // class IN
   return q;
-}
-
-/// The zone process_query answers `name` from (mirrors its DS rule).
-uint32_t zone_for(const zones::ZoneSet& zones, const zones::LabeledName& name, uint16_t qtype) {
-  uint32_t index = zones.find_zone(name);
-  if (index != zones::kNone && qtype == rr::DS && name.label_count > 0 &&
-      name.length == zones.zone(index).origin_length()) {
-    const uint32_t parent = zones.find_zone(name, 1);
-    if (parent != zones::kNone) index = parent;
-  }
-  return index;
 }
 
 /// Why a member is or is not handed out, in one word (CONTROL_API.md).
@@ -147,6 +129,138 @@ json explain_pool(const zones::Zone& zone, uint32_t pool_index, std::span<const 
   return j;
 }
 
+/// The name to explain in wire form; a missing trailing dot is implied, as
+/// operators type names without it.
+bool parse_name(std::string_view name_text, zones::Name& name, std::string& error) {
+  std::string text(name_text);
+  if (text.empty()) {
+    error = "name is empty";
+    return false;
+  }
+  if (text.back() != '.') text += '.';
+  if (!zones::name_from_text(text, zones::root_name(), name, error)) {
+    error = "bad name '" + std::string(name_text) + "': " + error;
+    return false;
+  }
+  return true;
+}
+
+/// A response of the query path, decoded.
+struct Response {
+  QueryResult result;
+  bool authoritative = false;     ///< AA
+  std::vector<Record> answer;     ///< the answer section, in wire order
+  std::vector<Record> authority;  ///< the authority section
+};
+
+/// Asks process_query itself, on the live snapshot, so the answer explained is
+/// the one a worker would send now; private rotation counters (starting at 0)
+/// keep explain from moving the order real clients see.
+bool ask_query_path(const Snapshot& snapshot, const zones::Name& name, uint16_t qtype, Response& out,
+                    std::string& error) {
+  RotationState rotation;
+  rotation.resize(snapshot.zones->rotation_slots());
+  const std::vector<uint8_t> query = make_query(name, qtype);
+  std::vector<uint8_t> response(kMaxMessage);
+  out.result = process_query(query, response, Transport::Tcp, snapshot, rotation);
+  ldns_pkt* raw = nullptr;
+  if (out.result.action != QueryAction::Respond ||
+      ldns_wire2pkt(&raw, response.data(), out.result.length) != LDNS_STATUS_OK) {
+    error = "the query path gave no answer to decode";
+    return false;
+  }
+  std::unique_ptr<ldns_pkt, void (*)(ldns_pkt*)> pkt(raw, ldns_pkt_free);
+  out.authoritative = ldns_pkt_aa(pkt.get());
+  out.answer = decode_section(ldns_pkt_answer(pkt.get()));
+  out.authority = decode_section(ldns_pkt_authority(pkt.get()));
+  return true;
+}
+
+/// The CNAMEs the answer carries, in order from `owner` (the query name);
+/// `owner` becomes the name the chain ends at, whose RRset the rest explains.
+json cname_chain(const std::vector<Record>& answer, uint16_t qtype, std::string& owner) {
+  json chain = json::array();
+  for (const Record& r : answer) {
+    if (r.type != rr::CNAME || r.owner != owner || qtype == rr::CNAME) continue;
+    const std::string target = zones::lower_text(r.data);
+    chain.push_back({{"owner", r.owner}, {"target", target}, {"ttl", r.ttl}});
+    owner = target;
+  }
+  return chain;
+}
+
+/// One word for what the response is (CONTROL_API.md, "outcome"), so a reader
+/// need not interpret rcode, AA and sections together.
+const char* outcome_of(const Response& r, uint32_t zone_index, uint16_t qtype, const std::string& owner,
+                       bool followed_cname) {
+  const bool has_answer = std::any_of(r.answer.begin(), r.answer.end(), [&](const Record& a) {
+    return a.owner == owner && (a.type == qtype || qtype == rr::ANY);
+  });
+  if (zone_index == zones::kNone) return "refused";
+  if (r.result.rcode == 3) return "nxdomain";
+  if (r.result.rcode != 0) return "error";
+  if (!r.authoritative) return "referral";
+  if (has_answer) return "answer";
+  if (followed_cname && !std::any_of(r.authority.begin(), r.authority.end(),
+                                     [](const Record& a) { return a.type == rr::SOA; }))
+    return "cname";  // the chain leaves the zone; a resolver follows it elsewhere
+  return "nodata";
+}
+
+/// The records served and the shortest TTL among them: how long resolvers may
+/// keep this answer. "rotates" is filled in once the answering RRset is known.
+json answer_json(const Response& r) {
+  uint32_t min_ttl = UINT32_MAX;
+  for (const Record& a : r.answer) min_ttl = std::min(min_ttl, a.ttl);
+  return json{{"ttl", r.answer.empty() ? json(nullptr) : json(min_ttl)},
+              {"records", records_json(r.answer)},
+              {"authority", records_json(r.authority)},
+              {"rotates", false}};
+}
+
+/// How long a dead member of a probed pool may still be handed out: detection
+/// plus the TTL resolvers cache it for (CONTROL_API.md, "failover").
+json failover_json(const zones::CheckSpec& check, uint32_t ttl) {
+  const uint64_t detection = worst_case_detection_ms(check);
+  return json{{"interval_ms", check.interval_ms},
+              {"fast_interval_ms", check.fast_interval_ms},
+              {"timeout_ms", check.timeout_ms},
+              {"fall", std::max<uint32_t>(check.fall, 1)},
+              {"detection_ms", detection},
+              {"ttl_s", ttl},
+              {"worst_case_s", double(detection) / 1000.0 + ttl},
+              {"formula", "detection (interval + (fall-1) x fast_interval, +10% jitter, + fall x timeout) + TTL"}};
+}
+
+/// Where the chain ends inside `zone`: the RRset that answered (or would
+/// have), found with the query path's own lookup_name. Fills "wildcard",
+/// "pool" and "failover" of `out`, and "rotates" of `answer`. `health_view`
+/// gives the members' live state of zone `zone_index` of the snapshot.
+void explain_owner(const zones::Zone& zone, uint32_t zone_index, const health::HealthView& health_view,
+                   const std::string& owner, uint16_t qtype, const Response& response, const HealthIndex& health,
+                   uint64_t now_ms, json& out, json& answer) {
+  zones::Name owner_name;
+  std::string ignored;
+  zones::LabeledName owner_labeled;
+  if (!zones::name_from_text(owner, zones::root_name(), owner_name, ignored) ||
+      owner_labeled.parse(owner_name.data(), owner_name.size()) == 0 ||
+      !zones::name_is_subdomain(owner_labeled.wire, owner_labeled.length, zone.origin(), zone.origin_length()))
+    return;  // the chain left the zone
+  const Lookup found = lookup_name(zone, owner_labeled, qtype);
+  if (found.kind != LookupKind::Found && found.kind != LookupKind::Wildcard) return;
+  const zones::Node& node = zone.node(found.node);
+  if (found.kind == LookupKind::Wildcard)
+    out["wildcard"] = zones::lower_text(zones::name_to_text(zone.node_name(node), node.name_length));
+  const zones::RRset* set = qtype == rr::ANY ? nullptr : zone.find_rrset(node, qtype);
+  if (!set) return;
+  answer["rotates"] = set->rotation_slot != zones::kNone;
+  if (set->pool == zones::kNone) return;
+  const zones::Pool& pool = zone.pool(set->pool);
+  out["pool"] = explain_pool(zone, set->pool, health_view.pool(zone_index, set->pool), qtype, response.answer, owner,
+                             health, now_ms);
+  if (pool.check.type != zones::CheckType::None) out["failover"] = failover_json(pool.check, set->ttl);
+}
+
 }  // namespace
 
 bool parse_rrtype(std::string_view text, uint16_t& out) {
@@ -176,127 +290,38 @@ uint64_t worst_case_detection_ms(const zones::CheckSpec& check) {
 bool explain_name(const Snapshot& snapshot, const HealthIndex& health, std::string_view name_text, uint16_t qtype,
                   uint64_t now_ms, json& out, std::string& error) {
   const zones::ZoneSet& zones = *snapshot.zones;
-  std::string text(name_text);
-  if (text.empty()) {
-    error = "name is empty";
-    return false;
-  }
-  if (text.back() != '.') text += '.';
   zones::Name name;
-  if (!zones::name_from_text(text, zones::root_name(), name, error)) {
-    error = "bad name '" + std::string(name_text) + "': " + error;
-    return false;
-  }
-  zones::LabeledName labeled;
-  labeled.parse(name.data(), name.size());
+  if (!parse_name(name_text, name, error)) return false;
+  Response response;
+  if (!ask_query_path(snapshot, name, qtype, response, error)) return false;
 
-  // The real answer, as a worker would give it now (rotation at its start).
-  RotationState rotation;
-  rotation.resize(zones.rotation_slots());
-  const std::vector<uint8_t> query = make_query(name, qtype);
-  std::vector<uint8_t> response(kMaxMessage);
-  const QueryResult result = process_query(query, response, Transport::Tcp, snapshot, rotation);
-  ldns_pkt* raw = nullptr;
-  if (result.action != QueryAction::Respond || ldns_wire2pkt(&raw, response.data(), result.length) != LDNS_STATUS_OK) {
-    error = "the query path gave no answer to decode";
-    return false;
-  }
-  std::unique_ptr<ldns_pkt, void (*)(ldns_pkt*)> pkt(raw, ldns_pkt_free);
-  const std::vector<Record> answer = decode_section(ldns_pkt_answer(pkt.get()));
-  const std::vector<Record> authority = decode_section(ldns_pkt_authority(pkt.get()));
-  char* rcode_str = ldns_pkt_rcode2str(ldns_pkt_get_rcode(pkt.get()));
-  const std::string rcode = rcode_str ? rcode_str : std::to_string(result.rcode);
-  free(rcode_str);
-
-  const std::string qname = lower(name.text());
+  const std::string qname = zones::lower_text(name.text());
   out = json{{"name", qname},
              {"type", type_text(qtype)},
              {"zone", nullptr},
              {"file", nullptr},
-             {"rcode", rcode},
-             {"authoritative", bool(ldns_pkt_aa(pkt.get()))},
+             {"rcode", zones::rcode_name(response.result.rcode)},
+             {"authoritative", response.authoritative},
              {"chain", json::array()},
              {"owner", nullptr},
              {"wildcard", nullptr},
              {"pool", nullptr},
              {"failover", nullptr}};
-
-  // Follow the CNAMEs the answer carries, in order.
   std::string owner = qname;
-  json chain = json::array();
-  for (const Record& r : answer) {
-    if (r.type != rr::CNAME || r.owner != owner || qtype == rr::CNAME) continue;
-    const std::string target = lower(r.data);
-    chain.push_back({{"owner", r.owner}, {"target", target}, {"ttl", r.ttl}});
-    owner = target;
-  }
-  out["chain"] = chain;
-
-  const uint32_t zone_index = zone_for(zones, labeled, qtype);
-  const bool has_answer = std::any_of(answer.begin(), answer.end(), [&](const Record& r) {
-    return r.owner == owner && (r.type == qtype || qtype == rr::ANY);
-  });
-  std::string outcome;
-  if (zone_index == zones::kNone) outcome = "refused";
-  else if (result.rcode == 3) outcome = "nxdomain";
-  else if (result.rcode != 0) outcome = "error";
-  else if (!ldns_pkt_aa(pkt.get())) outcome = "referral";
-  else if (has_answer) outcome = "answer";
-  else if (!chain.empty() && !std::any_of(authority.begin(), authority.end(),
-                                          [](const Record& r) { return r.type == rr::SOA; }))
-    outcome = "cname";  // the chain leaves the zone; a resolver follows it elsewhere
-  else outcome = "nodata";
-  out["outcome"] = outcome;
-
-  uint32_t min_ttl = UINT32_MAX;
-  for (const Record& r : answer) min_ttl = std::min(min_ttl, r.ttl);
-  json answer_json{{"ttl", answer.empty() ? json(nullptr) : json(min_ttl)},
-                   {"records", records_json(answer)},
-                   {"authority", records_json(authority)},
-                   {"rotates", false}};
-
+  out["chain"] = cname_chain(response.answer, qtype, owner);
+  zones::LabeledName labeled;
+  labeled.parse(name.data(), name.size());
+  const uint32_t zone_index = answering_zone(zones, labeled, qtype);
+  out["outcome"] = outcome_of(response, zone_index, qtype, owner, !out["chain"].empty());
+  json answer = answer_json(response);
   if (zone_index != zones::kNone) {
     const zones::Zone& zone = zones.zone(zone_index);
-    out["zone"] = lower(zone.origin_text());
+    out["zone"] = zones::lower_text(zone.origin_text());
     out["file"] = zones.source(zone_index).file;
     out["owner"] = owner;
-    // Where the chain ends inside this zone: the RRset that answered (or would have).
-    zones::Name owner_name;
-    std::string ignored;
-    zones::LabeledName owner_labeled;
-    if (zones::name_from_text(owner, zones::root_name(), owner_name, ignored) &&
-        owner_labeled.parse(owner_name.data(), owner_name.size()) != 0 &&
-        zones::name_is_subdomain(owner_labeled.wire, owner_labeled.length, zone.origin(), zone.origin_length())) {
-      const Lookup found = lookup_name(zone, owner_labeled, qtype);
-      if (found.kind == LookupKind::Found || found.kind == LookupKind::Wildcard) {
-        const zones::Node& node = zone.node(found.node);
-        if (found.kind == LookupKind::Wildcard)
-          out["wildcard"] = lower(zones::name_to_text(zone.node_name(node), node.name_length));
-        const zones::RRset* set = qtype == rr::ANY ? nullptr : zone.find_rrset(node, qtype);
-        if (set) {
-          answer_json["rotates"] = set->rotation_slot != zones::kNone;
-          if (set->pool != zones::kNone) {
-            const zones::Pool& pool = zone.pool(set->pool);
-            out["pool"] = explain_pool(zone, set->pool, snapshot.health->pool(zone_index, set->pool), qtype, answer,
-                                       owner, health, now_ms);
-            if (pool.check.type != zones::CheckType::None) {
-              const uint64_t detection = worst_case_detection_ms(pool.check);
-              out["failover"] = {
-                  {"interval_ms", pool.check.interval_ms},
-                  {"fast_interval_ms", pool.check.fast_interval_ms},
-                  {"timeout_ms", pool.check.timeout_ms},
-                  {"fall", std::max<uint32_t>(pool.check.fall, 1)},
-                  {"detection_ms", detection},
-                  {"ttl_s", set->ttl},
-                  {"worst_case_s", double(detection) / 1000.0 + set->ttl},
-                  {"formula", "detection (interval + (fall-1) x fast_interval, +10% jitter, + fall x timeout) + TTL"}};
-            }
-          }
-        }
-      }
-    }
+    explain_owner(zone, zone_index, *snapshot.health, owner, qtype, response, health, now_ms, out, answer);
   }
-  out["answer"] = answer_json;
+  out["answer"] = answer;
   return true;
 }
 

@@ -1,7 +1,8 @@
 // GET /api/explain and `dnsd ctl explain NAME [TYPE]`: why a name answers what
 // it does. The answer comes from process_query on the live snapshot (with a
-// private rotation table, so no worker's rotation moves), the rule from the
-// select_members the workers call, the member details from the health table:
+// private rotation table, so no worker's rotation moves), the zone from the
+// answering_zone it calls, the rule from the select_members the workers call,
+// the member details from the health table:
 // explain cannot drift from the query path because it is the query path.
 // Control threads only.
 #pragma once

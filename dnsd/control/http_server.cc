@@ -4,12 +4,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "dnsd/server/log.h"
+#include "zones/name.h"
 
 namespace dnsd {
 namespace {
@@ -25,18 +25,13 @@ struct Call {
   bool too_large = false;
 };
 
-std::string lower(std::string s) {
-  for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 MHD_Result collect_query(void* cls, MHD_ValueKind, const char* key, const char* value) {
   static_cast<HttpRequest*>(cls)->query[key] = value ? value : "";
   return MHD_YES;
 }
 
 MHD_Result collect_header(void* cls, MHD_ValueKind, const char* key, const char* value) {
-  static_cast<HttpRequest*>(cls)->headers[lower(key)] = value ? value : "";
+  static_cast<HttpRequest*>(cls)->headers[zones::lower_text(key)] = value ? value : "";
   return MHD_YES;
 }
 

@@ -1,12 +1,13 @@
 #include "dnsd/control/metrics.h"
 
-#include <ldns/ldns.h>
+#include "zones/ldns.h"
 
 #include <cstdio>
 #include <set>
 
 #include "health/check.h"
 #include "health/member_status.h"
+#include "zones/rcode.h"
 
 namespace dnsd {
 namespace {
@@ -66,7 +67,7 @@ void query_metrics(Exposition& e, const QueryTotals& q) {
     for (size_t i = 0; i < kRcodeBuckets; ++i)
       if (q.by_rcode[t][i])
         e.sample("dnsd_responses_total",
-                 label("proto", kProto[t]) + "," + label("rcode", i == kRcodeBuckets - 1 ? "other" : rcode_name(uint16_t(i))),
+                 label("proto", kProto[t]) + "," + label("rcode", i == kRcodeBuckets - 1 ? "other" : zones::rcode_name(uint16_t(i))),
                  double(q.by_rcode[t][i]));
   e.family("dnsd_dropped_total", "counter", "Packets not answered (malformed, or a response).");
   for (size_t t = 0; t < kTransportCount; ++t) e.sample("dnsd_dropped_total", label("proto", kProto[t]), double(q.dropped[t]));
@@ -198,14 +199,6 @@ std::string escape_label_value(const std::string& value) {
     else out += c;
   }
   return out;
-}
-
-std::string rcode_name(uint16_t rcode) {
-  static const char* const kNames[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED",
-                                       "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE"};
-  if (rcode < std::size(kNames)) return kNames[rcode];
-  if (rcode == 16) return "BADVERS";
-  return "RCODE" + std::to_string(rcode);
 }
 
 std::string render_metrics(const MetricsInputs& in) {

@@ -30,7 +30,4 @@ std::string render_metrics(const MetricsInputs& in);
 /// Escapes a label value: backslash, double quote and newline. Pure.
 std::string escape_label_value(const std::string& value);
 
-/// "NOERROR", "NXDOMAIN", ..., "BADVERS", or "RCODE<n>". Pure.
-std::string rcode_name(uint16_t rcode);
-
 }  // namespace dnsd

@@ -4,6 +4,7 @@
 
 #include "dnsd/control/iso_time.h"
 #include "health/check.h"
+#include "health/check_json.h"
 #include "health/member_status.h"
 #include "health/state_change.h"
 
@@ -111,24 +112,6 @@ const char* rule_text(health::SelectionRule rule) {
   return "";
 }
 
-json check_json(const zones::CheckSpec& check) {
-  const zones::CheckSpec c = health::normalized_spec(check);
-  return json{{"type", health::check_type_name(c.type)},
-              {"port", health::effective_port(c)},
-              {"path", c.path},
-              {"host", c.host},
-              {"expect", c.expect},
-              {"body", c.body},
-              {"query_name", c.query_name},
-              {"query_type", c.query_type},
-              {"command", c.command},
-              {"interval_ms", c.interval_ms},
-              {"fast_interval_ms", c.fast_interval_ms},
-              {"timeout_ms", c.timeout_ms},
-              {"rise", c.rise},
-              {"fall", c.fall}};
-}
-
 json pool_config_json(const std::string& zone, const zones::Pool& pool) {
   return json{{"zone", zone},
               {"name", pool.name},
@@ -136,7 +119,7 @@ json pool_config_json(const std::string& zone, const zones::Pool& pool) {
               {"policy", policy_name(pool.policy)},
               {"max_answers", pool.max_answers},
               {"when_all_down", when_all_down_name(pool.when_all_down)},
-              {"check", check_json(pool.check)}};
+              {"check", health::check_json(pool.check)}};
 }
 
 json last_result_json(const health::MemberStatus& s) {

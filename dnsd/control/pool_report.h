@@ -84,9 +84,8 @@ const char* family_rrtype(uint8_t family);
 /// One sentence on what `rule` means, for explain.
 const char* rule_text(health::SelectionRule rule);
 
-/// The check as JSON (see CONTROL_API.md, "check").
-nlohmann::json check_json(const zones::CheckSpec& check);
-/// A pool's configuration: zone, name, ttl, policy, max_answers, when_all_down, check.
+/// A pool's configuration: zone, name, ttl, policy, max_answers, when_all_down,
+/// check (health::check_json).
 nlohmann::json pool_config_json(const std::string& zone, const zones::Pool& pool);
 /// One member as /api/status shows it; `now_ms` is the wall clock.
 nlohmann::json member_json(const zones::Pool& pool, size_t index, const MemberReport& report, uint64_t now_ms);

@@ -2,6 +2,15 @@
 
 namespace dnsd {
 
+uint32_t answering_zone(const zones::ZoneSet& zones, const zones::LabeledName& name, uint16_t qtype) {
+  const uint32_t index = zones.find_zone(name);
+  const bool at_apex = index != zones::kNone && name.label_count > 0 &&
+                       name.length == zones.zone(index).origin_length();
+  if (!at_apex || qtype != zones::rrtype::DS) return index;
+  const uint32_t parent = zones.find_zone(name, 1);  // skip the apex label
+  return parent != zones::kNone ? parent : index;
+}
+
 Lookup lookup_name(const zones::Zone& zone, const zones::LabeledName& name, uint16_t qtype) {
   using zones::kNone;
   const size_t below_apex = name.label_count - zone.origin_labels();  // labels under the origin

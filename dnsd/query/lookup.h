@@ -7,6 +7,7 @@
 
 #include "zones/name.h"
 #include "zones/zone.h"
+#include "zones/zone_set.h"
 
 namespace dnsd {
 
@@ -23,6 +24,13 @@ struct Lookup {
   LookupKind kind = LookupKind::NoName;
   uint32_t node = zones::kNone;  ///< exact node, wildcard node, cut node, or closest encloser for NoName
 };
+
+/// The zone of `zones` that answers `name` for `qtype`, or kNone (REFUSED): the
+/// closest enclosing zone, except that DS at a zone apex is answered by a
+/// parent zone when dnsd serves one, since DS lives on the parent side of a cut
+/// (RFC 4035 3.1.4.1). The query path and explain both call this, so explain
+/// names the zone that really answers. Any thread; no allocation, no lock.
+uint32_t answering_zone(const zones::ZoneSet& zones, const zones::LabeledName& name, uint16_t qtype);
 
 /// Looks `name` up in `zone`, which must contain it. A DS query at a cut is
 /// answered from the parent side (RFC 4035 3.1.4.1), so the cut node is Found.

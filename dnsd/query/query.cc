@@ -21,10 +21,10 @@ constexpr int kMaxCnameChain = 12;
 /// Distinct targets whose addresses one response adds to the additional section.
 constexpr size_t kMaxAdditionalTargets = 16;
 
-/// State of building one response. Lives on the worker's stack.
-class Responder {
+/// Fills the answer, authority and additional sections of one response. Lives on the worker's stack.
+class AnswerBuilder {
  public:
-  Responder(const ParsedQuery& q, const Snapshot& snapshot, RotationState& rotation, PacketWriter& writer)
+  AnswerBuilder(const ParsedQuery& q, const Snapshot& snapshot, RotationState& rotation, PacketWriter& writer)
       : q_(q), zones_(*snapshot.zones), health_(*snapshot.health), rotation_(rotation), w_(writer) {}
 
   /// Fills the sections for a query that found its zone. Returns the rcode.
@@ -62,8 +62,8 @@ class Responder {
   size_t additional_count_ = 0;
 };
 
-Responder::Put Responder::put_rrset(Section section, const uint8_t* owner, size_t owner_length,
-                                    const zones::RRset& set) {
+AnswerBuilder::Put AnswerBuilder::put_rrset(Section section, const uint8_t* owner, size_t owner_length,
+                                            const zones::RRset& set) {
   if (set.pool != kNone) return put_pool(section, owner, owner_length, set);
   const auto records = zone_->records(set);
   if (records.empty()) return Put::Empty;
@@ -82,8 +82,8 @@ Responder::Put Responder::put_rrset(Section section, const uint8_t* owner, size_
   return Put::Written;
 }
 
-Responder::Put Responder::put_pool(Section section, const uint8_t* owner, size_t owner_length,
-                                   const zones::RRset& set) {
+AnswerBuilder::Put AnswerBuilder::put_pool(Section section, const uint8_t* owner, size_t owner_length,
+                                           const zones::RRset& set) {
   const zones::Pool& pool = zone_->pool(set.pool);
   health::MemberView views[health::kMaxPoolMembers];
   const size_t n = std::min(pool.members.size(), health::kMaxPoolMembers);
@@ -110,7 +110,7 @@ Responder::Put Responder::put_pool(Section section, const uint8_t* owner, size_t
 
 // RFC 2308 section 3: the SOA goes in the authority section with TTL =
 // min(SOA TTL, SOA minimum).
-bool Responder::put_negative_soa() {
+bool AnswerBuilder::put_negative_soa() {
   const zones::RRset& soa = zone_->soa();
   const zones::Record& r = zone_->records(soa)[0];
   if (w_.add_record(Section::Authority, zone_->origin(), zone_->origin_length(), rr::SOA, kClassIn,
@@ -122,7 +122,7 @@ bool Responder::put_negative_soa() {
 
 // Adds A and AAAA of an in-zone target once per response. `required` marks
 // glue below a cut: if it does not fit, the referral is truncated (RFC 9471).
-bool Responder::add_target_addresses(uint32_t node_index, bool required) {
+bool AnswerBuilder::add_target_addresses(uint32_t node_index, bool required) {
   for (size_t i = 0; i < additional_count_; ++i)
     if (additional_done_[i] == node_index) return true;
   if (additional_count_ == kMaxAdditionalTargets) return true;
@@ -142,14 +142,14 @@ bool Responder::add_target_addresses(uint32_t node_index, bool required) {
   return true;
 }
 
-void Responder::put_additional_for(const zones::RRset& set) {
+void AnswerBuilder::put_additional_for(const zones::RRset& set) {
   if (set.type != rr::NS && set.type != rr::MX && set.type != rr::SRV) return;
   for (const zones::Record& r : zone_->records(set))
     if (r.target_node != kNone && !add_target_addresses(r.target_node, false)) return;
 }
 
 // A referral: not authoritative, the cut's NS in authority, glue in additional.
-void Responder::put_referral(const zones::Node& cut) {
+void AnswerBuilder::put_referral(const zones::Node& cut) {
   const zones::RRset* ns = zone_->find_rrset(cut, rr::NS);
   if (put_rrset(Section::Authority, zone_->node_name(cut), cut.name_length, *ns) == Put::NoRoom) {
     truncated_ = true;
@@ -162,7 +162,7 @@ void Responder::put_referral(const zones::Node& cut) {
   }
 }
 
-uint16_t Responder::answer(uint32_t zone_index) {
+uint16_t AnswerBuilder::answer(uint32_t zone_index) {
   zone_index_ = zone_index;
   zone_ = &zones_.zone(zone_index);
   const zones::LabeledName* name = &q_.qname;
@@ -289,22 +289,16 @@ QueryResult process_query(std::span<const uint8_t> query, std::span<uint8_t> res
     default: break;
   }
 
-  uint32_t zone_index = zones.find_zone(q.qname);
-  // DS lives in the parent zone: at a zone apex, prefer a parent zone we also serve.
-  if (zone_index != kNone && q.qtype == rr::DS && q.qname.label_count > 0 &&
-      q.qname.length == zones.zone(zone_index).origin_length()) {
-    const uint32_t parent = zones.find_zone(q.qname, 1);
-    if (parent != kNone) zone_index = parent;
-  }
+  const uint32_t zone_index = answering_zone(zones, q.qname, q.qtype);
   if (zone_index == kNone) return error_reply(w, q, rcode::kRefused);
 
   if (!w.start(q.id, response_flags1(q), response_flags2(q), q.question, q.question_length))
     return error_reply(w, q, rcode::kServFail);
-  Responder responder(q, snapshot, rotation, w);
-  const uint16_t rc = responder.answer(zone_index);
-  if (responder.authoritative()) response[2] |= 0x04;  // AA
-  QueryResult result = finish(w, q, rc, responder.truncated());
-  result.all_down = responder.all_down();
+  AnswerBuilder builder(q, snapshot, rotation, w);
+  const uint16_t rc = builder.answer(zone_index);
+  if (builder.authoritative()) response[2] |= 0x04;  // AA
+  QueryResult result = finish(w, q, rc, builder.truncated());
+  result.all_down = builder.all_down();
   return result;
 }
 

@@ -1,6 +1,6 @@
 // Query counters for metrics. Each worker owns one QueryStats and is its only
 // writer, so counting costs a plain load, add and store (relaxed atomics, no
-// lock prefix). Readers on other threads (a later /metrics endpoint) sum the
+// lock prefix). Readers on other threads (the control API's /metrics) sum the
 // workers' counters with QueryStats::sum(); a sum may be a few queries behind.
 #pragma once
 

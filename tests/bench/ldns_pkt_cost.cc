@@ -6,7 +6,7 @@
 // a malloc wrapper in this program only).
 //
 //   build/tests/bench/ldns_pkt_cost [ITERATIONS]      (default 200000 per query)
-#include <ldns/ldns.h>
+#include "zones/ldns.h"
 
 #include <chrono>
 #include <cstdio>

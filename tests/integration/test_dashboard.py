@@ -1,4 +1,4 @@
-"""The dashboard (issue 4) in a real headless browser: Debian's chromium driven
+"""The dashboard in a real headless browser: Debian's chromium driven
 by chromedriver through selenium. dnsd probes three HTTP backends on
 127.0.1.x; the page must show them up, show a killed one down, and drain and
 undrain a member with its buttons (checked against GET /api/status too).

@@ -1,4 +1,4 @@
-"""Live reload (issue 4): zone files edited in place, saved by rename (by a
+"""Live reload: zone files edited in place, saved by rename (by a
 script and by real vim), saved by delete+create, added, removed, broken and
 fixed, the zones directory replaced, and SIGHUP, all while a query loop runs.
 

@@ -2,7 +2,7 @@
 // tests state records the way operators read them.
 #pragma once
 
-#include <ldns/ldns.h>
+#include "zones/ldns.h"
 
 #include <memory>
 #include <string>

@@ -63,6 +63,8 @@ TEST_CASE("dns: query building and reply judging") {
   CHECK(dnsd::health::build_dns_query(1, "bad..name", 1).empty());
   const uint8_t reply[12] = {0x12, 0x34, 0x80, 0x03};
   CHECK(dnsd::health::judge_dns_reply(reply, 12, 0x1234).detail == "rcode NXDOMAIN");
+  const uint8_t unassigned[12] = {0x12, 0x34, 0x80, 0x0C};
+  CHECK(dnsd::health::judge_dns_reply(unassigned, 12, 0x1234).detail == "rcode RCODE12");  // as /metrics names it
   CHECK_FALSE(dnsd::health::is_reply_to(reply, 12, 0x1235));
   CHECK_FALSE(dnsd::health::is_reply_to(reply, 11, 0x1234));
 }

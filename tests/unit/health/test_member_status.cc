@@ -213,7 +213,7 @@ uint64_t simulate_detection(const CheckSpec& s, uint64_t death, std::mt19937_64&
 }  // namespace
 
 TEST_CASE("fast re-check: detection takes about (fall-1) x fast_interval after the first failed probe") {
-  // HAProxy-style timing from issue 3's benchmark: interval 1 s, fast 0.25 s, fall 2.
+  // HAProxy-style timing (the bench_failover.py settings): interval 1 s, fast 0.25 s, fall 2.
   const CheckSpec s = spec(2, 2, 1000, 250);
   std::mt19937_64 rng(42);
   std::vector<uint64_t> delays;
@@ -224,7 +224,7 @@ TEST_CASE("fast re-check: detection takes about (fall-1) x fast_interval after t
   std::sort(delays.begin(), delays.end());
   // Worst case: a full (jittered) interval until the first failed probe, plus one fast re-check.
   CHECK(delays.back() <= 1100 + 275);
-  // Median well under a second, the issue's target (probe latency excluded).
+  // Median well under a second, what fast re-checks are for (probe latency excluded).
   CHECK(delays[delays.size() / 2] < 1000);
 
   // Without the fast re-check it would take (fall-1) more full intervals.

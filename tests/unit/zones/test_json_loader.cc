@@ -1,7 +1,7 @@
 // The JSON zone loader: every record type's wire form, names, TXT splitting,
 // pools and their defaults, and every class of error with its exact pointer.
 #include <doctest.h>
-#include <ldns/ldns.h>
+#include "zones/ldns.h"
 
 #include <string>
 #include <vector>
@@ -102,7 +102,7 @@ std::shared_ptr<const Zone> must_load(const std::string& text, const LoadOptions
 
 }  // namespace
 
-TEST_CASE("the issue's example zone loads, with SOA, defaults and relative names completed") {
+TEST_CASE("a complete example zone loads, with SOA, defaults and relative names completed") {
   auto zone = must_load(R"({
     "origin": "example.test.",
     "ttl": 300,
@@ -438,7 +438,7 @@ TEST_CASE("load_zone_file reports a missing file at pointer \"\"") {
 
 // ---- pools -----------------------------------------------------------------
 
-TEST_CASE("pools: the issue's example parses into Pool and CheckSpec") {
+TEST_CASE("pools: a complete pool parses into Pool and CheckSpec") {
   auto zone = must_load(zone_with(R"("www": {"A": {"pool": "web"}}, "v6": {"AAAA": {"pool": "web", "ttl": 7}})",
                                   R"("pools": {"web": {
       "ttl": 20,

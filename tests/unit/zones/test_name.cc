@@ -55,3 +55,9 @@ TEST_CASE("subdomain and equality ignore case") {
   CHECK_FALSE(b.is_subdomain_of(a));
   CHECK(name_equal(b.data(), b.size(), N("EXAMPLE.test.").data(), b.size()));
 }
+
+TEST_CASE("lower_text folds ASCII letters only") {
+  CHECK(dnsd::zones::lower_text("WWW.Example.TEST.") == "www.example.test.");
+  CHECK(dnsd::zones::lower_text("Bearer") == "bearer");
+  CHECK(dnsd::zones::lower_text("\xC3\x89t\xC3\xA9-1_Z") == "\xC3\x89t\xC3\xA9-1_z");
+}

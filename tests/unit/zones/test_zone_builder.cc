@@ -3,7 +3,7 @@
 // wildcard and target links, duplicate and TTL handling, rotation slots, and
 // the hash table behind Zone::find().
 #include <doctest.h>
-#include <ldns/ldns.h>
+#include "zones/ldns.h"
 
 #include <algorithm>
 #include <set>

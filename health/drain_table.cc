@@ -1,15 +1,14 @@
 #include "health/drain_table.h"
 
 #include <algorithm>
-#include <cctype>
 
 #include "health/check.h"
+#include "zones/name.h"
 
 namespace dnsd::health {
 
 std::string normalized_zone(std::string_view zone) {
-  std::string out(zone);
-  for (char& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
+  std::string out = zones::lower_text(zone);
   if (out.empty() || out.back() != '.') out += '.';
   return out;
 }

@@ -5,6 +5,7 @@
 #include "zones/ldns.h"
 
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,23 @@
 
 namespace dnsd::test {
 
+/// Adds one RFC 1035 line ("www 300 IN A 192.0.2.1"), relative to `origin`,
+/// to `builder`. Throws on a line ldns cannot parse.
+inline void add_line(zones::ZoneBuilder& builder, const std::string& line, const std::string& origin) {
+  ldns_rr* rr = nullptr;
+  ldns_rdf* origin_rdf = ldns_dname_new_frm_str(origin.c_str());
+  const ldns_status s = ldns_rr_new_frm_str(&rr, line.c_str(), 3600, origin_rdf, nullptr);
+  ldns_rdf_deep_free(origin_rdf);
+  if (s != LDNS_STATUS_OK) throw std::runtime_error("bad test RR '" + line + "': " + ldns_get_errorstr_by_id(s));
+  zones::Name owner;
+  owner.wire.assign(reinterpret_cast<const char*>(ldns_rdf_data(ldns_rr_owner(rr))), ldns_rdf_size(ldns_rr_owner(rr)));
+  std::string rdata;
+  for (size_t i = 0; i < ldns_rr_rd_count(rr); ++i)
+    rdata.append(reinterpret_cast<const char*>(ldns_rdf_data(ldns_rr_rdf(rr, i))), ldns_rdf_size(ldns_rr_rdf(rr, i)));
+  builder.add_record(owner, ldns_rr_get_type(rr), ldns_rr_ttl(rr), rdata);
+  ldns_rr_free(rr);
+}
+
 /// Zone from RFC 1035 lines ("www 300 IN A 192.0.2.1"), relative to `origin`.
 inline std::shared_ptr<const zones::Zone> zone_from_lines(const std::string& origin,
                                                            const std::vector<std::string>& lines) {
@@ -20,22 +38,7 @@ inline std::shared_ptr<const zones::Zone> zone_from_lines(const std::string& ori
   std::string error;
   zones::name_from_text(origin, zones::root_name(), origin_name, error);
   zones::ZoneBuilder builder(origin_name);
-  ldns_rdf* origin_rdf = ldns_dname_new_frm_str(origin.c_str());
-  for (const auto& line : lines) {
-    ldns_rr* rr = nullptr;
-    ldns_rdf* origin_copy = ldns_rdf_clone(origin_rdf);
-    ldns_status s = ldns_rr_new_frm_str(&rr, line.c_str(), 3600, origin_copy, nullptr);
-    ldns_rdf_deep_free(origin_copy);
-    if (s != LDNS_STATUS_OK) throw std::runtime_error("bad test RR '" + line + "': " + ldns_get_errorstr_by_id(s));
-    zones::Name owner;
-    owner.wire.assign(reinterpret_cast<const char*>(ldns_rdf_data(ldns_rr_owner(rr))), ldns_rdf_size(ldns_rr_owner(rr)));
-    std::string rdata;
-    for (size_t i = 0; i < ldns_rr_rd_count(rr); ++i)
-      rdata.append(reinterpret_cast<const char*>(ldns_rdf_data(ldns_rr_rdf(rr, i))), ldns_rdf_size(ldns_rr_rdf(rr, i)));
-    builder.add_record(owner, ldns_rr_get_type(rr), ldns_rr_ttl(rr), rdata);
-    ldns_rr_free(rr);
-  }
-  ldns_rdf_deep_free(origin_rdf);
+  for (const auto& line : lines) add_line(builder, line, origin);
   auto zone = builder.build(error);
   if (!zone) throw std::runtime_error(error);
   return zone;

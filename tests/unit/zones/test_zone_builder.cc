@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/unit/zone_fixture.h"
 #include "zones/zone_builder.h"
 
 using namespace dnsd::zones;
@@ -26,18 +27,7 @@ Name N(const std::string& text) {
 // Adds one RFC 1035 line ("www 300 IN A 192.0.2.1", relative to example.test.)
 // with ldns doing the parsing, so the rdata is an independent reference.
 void add(ZoneBuilder& builder, const std::string& line, const std::string& origin = "example.test.") {
-  ldns_rr* rr = nullptr;
-  ldns_rdf* origin_rdf = ldns_dname_new_frm_str(origin.c_str());
-  ldns_status s = ldns_rr_new_frm_str(&rr, line.c_str(), 3600, origin_rdf, nullptr);
-  ldns_rdf_deep_free(origin_rdf);
-  REQUIRE_MESSAGE(s == LDNS_STATUS_OK, line);
-  Name owner;
-  owner.wire.assign(reinterpret_cast<const char*>(ldns_rdf_data(ldns_rr_owner(rr))), ldns_rdf_size(ldns_rr_owner(rr)));
-  std::string rdata;
-  for (size_t i = 0; i < ldns_rr_rd_count(rr); ++i)
-    rdata.append(reinterpret_cast<const char*>(ldns_rdf_data(ldns_rr_rdf(rr, i))), ldns_rdf_size(ldns_rr_rdf(rr, i)));
-  builder.add_record(owner, ldns_rr_get_type(rr), ldns_rr_ttl(rr), rdata);
-  ldns_rr_free(rr);
+  REQUIRE_NOTHROW(dnsd::test::add_line(builder, line, origin));
 }
 
 const char* kSoa = "@ 3600 IN SOA ns1 hostmaster 2024010101 7200 900 1209600 300";

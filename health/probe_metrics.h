@@ -1,8 +1,8 @@
 // Counters behind the prober's Prometheus metrics: probe latency as a
 // histogram and failures by reason, per check type, and state transitions.
-// HealthRegistry::record_result updates them under the registry lock it
-// already holds, so they cost the prober a few additions and no extra lock;
-// the control API copies them out with HealthRegistry::probe_metrics().
+// TargetTable::record_result updates them under the table lock it already
+// holds, so they cost the prober a few additions and no extra lock; the
+// control API copies them out with TargetTable::metrics().
 #pragma once
 
 #include <array>
@@ -29,7 +29,7 @@ inline constexpr size_t kFailureKindCount = 11;
 /// Number of HealthState values (Unknown, Up, Down).
 inline constexpr size_t kHealthStateCount = 3;
 
-/// Plain counters; a value type. Written under the registry lock, copied out whole.
+/// Plain counters; a value type. Written under the target table lock, copied out whole.
 struct ProbeMetrics {
   /// One check type's probes.
   struct PerCheck {

@@ -9,7 +9,7 @@
 // burst. At most max_in_flight probes run at once; due targets beyond that
 // wait in FIFO order.
 //
-// Threads: construct, start, run_initial_round, wait_until_probed, stop and
+// Threads: construct, start, run_initial_round, wait_for_first_results, stop and
 // status from any one controlling thread (main); the sinks run on the prober thread.
 #pragma once
 

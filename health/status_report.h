@@ -20,7 +20,7 @@ HealthSnapshot to_wall_clock(const HealthSnapshot& snapshot, uint64_t wall_now_m
 /// The snapshot as JSON text (format version 1; see status_report.cc). Pure.
 std::string status_to_json(const HealthSnapshot& snapshot);
 
-/// Writes a monotonic-clock snapshot (as HealthRegistry::status returns it) to
+/// Writes a monotonic-clock snapshot (as TargetTable::status returns it) to
 /// `path` in wall-clock time, atomically: a temporary file beside it, then
 /// rename, so readers never see half a file. False with `error` on failure.
 /// Blocking file I/O; the prober thread or a control thread.

@@ -3,7 +3,7 @@
 // /api/status, /api/reload, /api/drain, /api/undrain, /api/explain and
 // /metrics. It reads the zone snapshot, the health table and the query
 // counters, never anything a worker writes under a lock. Drains go through
-// HealthRegistry::set_admin, so the query path sees them in its next answer,
+// the drain table (HealthRegistry::drains), so the query path sees them in its next answer,
 // and are persisted to --state-dir on every change.
 //
 // Threads: construct, restore_state, add_route, start and stop on the main

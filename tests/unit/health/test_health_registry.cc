@@ -154,7 +154,7 @@ TEST_CASE("record_result runs the state machine and sets the atomic workers read
   CHECK_FALSE(r.targets().record_result(id + 100, CheckResult::success("x"), 4000, 0));  // unknown id: stop probing it
 }
 
-TEST_CASE("wait_until_probed returns once every target has a result, or at the deadline") {
+TEST_CASE("the barrier opens once every target has a result, or at the deadline") {
   HealthRegistry r;
   r.targets().bind(http_check(), "192.0.2.1");
   const uint64_t id = r.targets().list().at(0)->id;

@@ -158,7 +158,7 @@ void ZoneWatcher::reload_now() {
   more_changed_ = false;
   log_info("zone files changed (%s); reloading", what.c_str());
   check_directory();
-  if (server_) server_->reload();  // parses here on the main thread; workers keep serving
+  if (server_) server_->request_reload();  // the reload thread parses; the main loop and workers go on
 }
 
 }  // namespace dnsd

@@ -3,9 +3,10 @@
 // place, by rename over the old file (vim, most editors, atomic deploy tools),
 // or by delete and create. inotify, through libuv's uv_fs_event on the
 // server's main loop, reports the events; ReloadDebounce turns each save's
-// burst of events into one reload; Server::reload() then parses and validates
-// on the main thread and publishes a new snapshot, so workers never wait and
-// never see half a zone, and a broken file keeps its last good version.
+// burst of events into one reload; Server::request_reload() hands it to the
+// reload thread, which parses, validates and publishes a new snapshot, so the
+// main loop and the workers never wait, workers never see half a zone, and a
+// broken file keeps its last good version.
 //
 // A single zone file (--zones FILE) is watched through its directory, filtered
 // by name (watch_target.h). If the directory itself is moved or deleted, or
@@ -30,7 +31,7 @@
 
 namespace dnsd {
 
-/// Watches the zones path and calls Server::reload() on changes.
+/// Watches the zones path and calls Server::request_reload() on changes.
 class ZoneWatcher : public Service {
  public:
   /// Construct before Server::run() (its first load): the watcher notes the

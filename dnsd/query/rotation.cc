@@ -1,11 +1,18 @@
 #include "dnsd/query/rotation.h"
 
+#include <memory>
+#include <new>
 #include <unordered_map>
 
 namespace dnsd {
 
 namespace {
-constexpr size_t kCountersPerLine = 64 / sizeof(std::atomic<uint32_t>);
+constexpr size_t kLineBytes = 64;
+constexpr size_t kCountersPerLine = kLineBytes / sizeof(std::atomic<uint32_t>);
+}
+
+void RotationCounters::AlignedDelete::operator()(std::atomic<uint32_t>* p) const {
+  ::operator delete[](p, std::align_val_t(kLineBytes));
 }
 
 RotationCounters::RotationCounters(const zones::ZoneSet& set, unsigned rows, const RotationCounters* previous,
@@ -13,7 +20,13 @@ RotationCounters::RotationCounters(const zones::ZoneSet& set, unsigned rows, con
     : rows_(rows == 0 ? 1 : rows), slots_(set.rotation_slots()) {
   stride_ = (size_t(slots_) + kCountersPerLine - 1) / kCountersPerLine * kCountersPerLine;
   if (stride_ == 0) stride_ = kCountersPerLine;
-  counters_ = std::make_unique<std::atomic<uint32_t>[]>(stride_ * rows_);
+  // On a line boundary, or the first and last line of each row would be shared
+  // with its neighbours (new[] aligns to 16 bytes only).
+  const size_t count = stride_ * rows_;
+  auto* counters = static_cast<std::atomic<uint32_t>*>(
+      ::operator new[](count * sizeof(std::atomic<uint32_t>), std::align_val_t(kLineBytes)));
+  std::uninitialized_value_construct_n(counters, count);
+  counters_.reset(counters);
   for (unsigned r = 0; r < rows_; ++r)
     for (uint32_t s = 0; s < slots_; ++s) row(r)[s].store(r, std::memory_order_relaxed);
   if (!previous || !previous_set) return;

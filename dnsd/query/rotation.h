@@ -33,7 +33,11 @@ class RotationCounters {
   uint32_t slots() const { return slots_; }
 
  private:
-  std::unique_ptr<std::atomic<uint32_t>[]> counters_;
+  /// Frees counters allocated on a cache-line boundary (rotation.cc).
+  struct AlignedDelete {
+    void operator()(std::atomic<uint32_t>* p) const;
+  };
+  std::unique_ptr<std::atomic<uint32_t>[], AlignedDelete> counters_;  ///< starts on a cache line
   size_t stride_ = 0;  ///< slots rounded up to a whole number of cache lines
   unsigned rows_ = 0;
   uint32_t slots_ = 0;

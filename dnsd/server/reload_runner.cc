@@ -1,8 +1,17 @@
 #include "dnsd/server/reload_runner.h"
 
 #include <pthread.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 namespace dnsd {
+
+namespace {
+/// The reload thread's nice value: below the workers (0), so they get the CPU first.
+constexpr int kReloadNice = 10;
+}  // namespace
 
 ReloadRunner::ReloadRunner(std::function<ReloadReport()> work) : work_(std::move(work)) {}
 
@@ -11,6 +20,12 @@ ReloadRunner::~ReloadRunner() { stop(); }
 void ReloadRunner::start() {
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "dnsd-reload");
+    // A reload is batch work: when it and a worker want the same CPU, the
+    // worker should win, so parsing a large zone does not delay answers.
+    // SCHED_BATCH also tells the scheduler not to preempt for it.
+    sched_param param{};
+    pthread_setschedparam(pthread_self(), SCHED_BATCH, &param);
+    setpriority(PRIO_PROCESS, pid_t(syscall(SYS_gettid)), kReloadNice);
     run();
   });
 }

@@ -160,6 +160,10 @@ ReloadReport Server::load_and_publish(bool initial) {
     health_.sync(*load.set);
     reloader_.published(load.set);
     report.published = true;
+    // Workers move to the new snapshot within one loop iteration, so the old
+    // one can usually be freed here, at this thread's low priority; the main
+    // loop's timer frees whatever a busy worker still held.
+    store_.reclaim();
     // Parsing JSON leaves many freed blocks behind; hand them back to the system
     // instead of keeping the peak of every reload resident (Knot does the same).
     ::malloc_trim(0);

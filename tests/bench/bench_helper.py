@@ -200,10 +200,10 @@ def record(out, server, rnd, before, after, dnsperf_out):
     other0 = 100.0 * (jiffies(scpu, 0) * tick_s - (du + ds) / 1e6 - spin[0]) / (jiffies(scpu, 1) * tick_s)
     other1 = 100.0 * (jiffies(ccpu, 0) * tick_s - (pu + ps) - spin[1]) / (jiffies(ccpu, 1) * tick_s)
     def ipis(cpu):
-        i = int(cpu[3:])
-        try:
+        try:  # a single CPU; a list such as 0-1 (SERVER_CPU=0-1) has no one figure
+            i = int(cpu[3:])
             return (a["ipis"][i] - b["ipis"][i]) / n
-        except (KeyError, IndexError):
+        except (KeyError, IndexError, ValueError):
             return float("nan")
     row = {
         "server": server, "round": rnd, "qps": f"{d['qps'] or 0:.0f}",
@@ -217,7 +217,7 @@ def record(out, server, rnd, before, after, dnsperf_out):
         "srvcpu_other_pct": f"{max(other0, 0.0):.1f}", "clicpu_other_pct": f"{max(other1, 0.0):.1f}",
         "srvcpu_busy_pct": f"{busy(scpu):.1f}", "clicpu_busy_pct": f"{busy(ccpu):.1f}",
         "srvcpu_irq_pct": f"{busy(scpu, 2):.1f}",
-        "steal_pct": f"{max(busy(scpu, 3), busy(ccpu, 3)) if len(a['cpus'][scpu]) > 3 else 0:.1f}",
+        "steal_pct": f"{max(busy(scpu, 3), busy(ccpu, 3)) if len(a['cpus'].get(scpu, [])) > 3 else 0:.1f}",
         "avg_latency_ms": f"{d['avg_latency_ms']:.3f}",
         "rcodes": d["rcodes"].replace("\t", " "),
     }

@@ -148,39 +148,42 @@ ReloadReport Server::load_and_publish(bool initial) {
   zones::LoadOptions options;
   options.cancel = &cancel_loads_;
   ZoneLoad load = reloader_.load(options);
-  ReloadReport& report = load.report;
   const bool cancelled = cancel_loads_.load(std::memory_order_relaxed);
-  if (load.set && !cancelled) {
-    health::Binding binding = health_.bind(*load.set);
-    report.new_targets = binding.new_targets.size();
-    for (size_t i = 0; i < services_started_; ++i) services_[i]->before_publish(*load.set, binding.new_targets);
-    report.new_unprobed = health_.barrier().wait(binding.new_targets, std::chrono::steady_clock::now());
-    const std::shared_ptr<const Snapshot> previous = store_.current();
-    store_.publish(std::make_shared<const Snapshot>(load.set, std::move(binding.view), config_.threads, previous.get()));
-    health_.sync(*load.set);
-    reloader_.published(load.set);
-    report.published = true;
-    // Workers move to the new snapshot within one loop iteration, so the old
-    // one can usually be freed here, at this thread's low priority; the main
-    // loop's timer frees whatever a busy worker still held.
-    store_.reclaim();
-    // Parsing JSON leaves many freed blocks behind; hand them back to the system
-    // instead of keeping the peak of every reload resident (Knot does the same).
-    ::malloc_trim(0);
-  }
-  const double took = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin).count();
-  {
-    std::lock_guard lock(history_mutex_);
-    ++(report.published && report.failed == 0 ? history_.ok : history_.failed);
-    history_.last = report;
-    history_.last_at_ms = wall_ms();
-    history_.last_duration_ms = took;
-  }
-  if (cancelled) return report;
-  log_report(report, initial);
-  if (report.published && !initial)
-    for (size_t i = 0; i < services_started_; ++i) services_[i]->on_reload(report);
-  return report;
+  if (load.set && !cancelled) publish(load);
+  record(load.report, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin).count());
+  if (cancelled) return load.report;  // shutting down: nothing to log or tell
+  log_report(load.report, initial);
+  if (load.report.published && !initial)
+    for (size_t i = 0; i < services_started_; ++i) services_[i]->on_reload(load.report);
+  return load.report;
+}
+
+void Server::publish(ZoneLoad& load) {
+  ReloadReport& report = load.report;
+  health::Binding binding = health_.bind(*load.set);
+  report.new_targets = binding.new_targets.size();
+  for (size_t i = 0; i < services_started_; ++i) services_[i]->before_publish(*load.set, binding.new_targets);
+  report.new_unprobed = health_.barrier().wait(binding.new_targets, std::chrono::steady_clock::now());
+  const std::shared_ptr<const Snapshot> previous = store_.current();
+  store_.publish(std::make_shared<const Snapshot>(load.set, std::move(binding.view), config_.threads, previous.get()));
+  health_.sync(*load.set);
+  reloader_.published(load.set);
+  report.published = true;
+  // Workers move to the new snapshot within one loop iteration, so the old
+  // one can usually be freed here, at this thread's low priority; the main
+  // loop's timer frees whatever a busy worker still held.
+  store_.reclaim();
+  // Parsing JSON leaves many freed blocks behind; hand them back to the system
+  // instead of keeping the peak of every reload resident (Knot does the same).
+  ::malloc_trim(0);
+}
+
+void Server::record(const ReloadReport& report, double duration_ms) {
+  std::lock_guard lock(history_mutex_);
+  ++(report.published && report.failed == 0 ? history_.ok : history_.failed);
+  history_.last = report;
+  history_.last_at_ms = wall_ms();
+  history_.last_duration_ms = duration_ms;
 }
 
 ReloadHistory Server::reload_history() const {

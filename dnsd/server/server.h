@@ -107,6 +107,12 @@ class Server {
   /// publish, sync health, record and log. The main thread for the first
   /// load, the reload thread afterwards; never two at once.
   ReloadReport load_and_publish(bool initial);
+  /// Binds the loaded set's members, lets started services prepare (the
+  /// prober probes new members), publishes the Snapshot, syncs health and
+  /// frees what nobody uses. Same thread as load_and_publish.
+  void publish(ZoneLoad& load);
+  /// Counts `report` in the history. Any thread.
+  void record(const ReloadReport& report, double duration_ms);
 
   ServerConfig config_;
   health::HealthRegistry& health_;

@@ -12,7 +12,7 @@ namespace {
 // rescans the parent object at every object end: quadratic in a zone's size.)
 class KeyTracker : public nlohmann::json_sax<Json> {
  public:
-  explicit KeyTracker(LoadContext& ctx) : ctx_(ctx) {}
+  KeyTracker(LoadContext& ctx, const std::atomic<bool>* cancel) : ctx_(ctx), cancel_(cancel) {}
 
   bool null() override { return begin_element(); }
   bool boolean(bool) override { return begin_element(); }
@@ -26,6 +26,7 @@ class KeyTracker : public nlohmann::json_sax<Json> {
   bool end_object() override { return end_container(); }
   bool end_array() override { return end_container(); }
   bool key(string_t& key) override {
+    if (cancel_ && cancel_->load(std::memory_order_relaxed)) return false;  // stops the parse
     if (frames_.empty()) return true;
     Frame& f = frames_.back();
     f.key = key;
@@ -79,10 +80,26 @@ class KeyTracker : public nlohmann::json_sax<Json> {
   }
 
   LoadContext& ctx_;
+  const std::atomic<bool>* cancel_;
   std::vector<Frame> frames_;
   bool failed_ = false;
   std::string message_;
   size_t byte_ = 0;
+};
+
+// nlohmann's own DOM builder, stopping at the next object key once `cancel`
+// is set, so a server shutting down need not wait for a large zone's parse.
+class CancellableDomBuilder : public nlohmann::detail::json_sax_dom_parser<Json> {
+ public:
+  CancellableDomBuilder(Json& out, const std::atomic<bool>* cancel)
+      : json_sax_dom_parser<Json>(out, true), cancel_(cancel) {}
+  bool key(string_t& key) {
+    if (cancel_ && cancel_->load(std::memory_order_relaxed)) return false;
+    return json_sax_dom_parser<Json>::key(key);
+  }
+
+ private:
+  const std::atomic<bool>* cancel_;
 };
 
 // nlohmann's message without its "[json.exception...] parse error at line L, column C: " prefix.
@@ -108,12 +125,14 @@ void line_and_column(std::string_view text, size_t offset, size_t& line, size_t&
   }
 }
 
-bool parse_json_document(std::string_view text, Json& out, LoadContext& ctx) {
+bool parse_json_document(std::string_view text, Json& out, LoadContext& ctx, const std::atomic<bool>* cancel) {
   size_t errors_before = ctx.error_count();
+  const auto cancelled = [cancel] { return cancel && cancel->load(std::memory_order_relaxed); };
   try {
     // Pass 1 finds syntax errors and repeated keys; pass 2 builds the document.
-    KeyTracker tracker(ctx);
+    KeyTracker tracker(ctx, cancel);
     Json::sax_parse(text.begin(), text.end(), &tracker);
+    if (cancelled()) return false;
     if (tracker.failed()) {
       // Repeated-key reports from a document that does not parse are noise.
       ctx.errors.resize(errors_before);
@@ -124,8 +143,9 @@ bool parse_json_document(std::string_view text, Json& out, LoadContext& ctx) {
                         plain_parse_message(tracker.message()));
       return false;
     }
-    out = Json::parse(text.begin(), text.end());
-    return true;
+    CancellableDomBuilder builder(out, cancel);
+    Json::sax_parse(text.begin(), text.end(), &builder);
+    return !cancelled();
   } catch (const std::exception& e) {
     ctx.errors.resize(errors_before);
     ctx.error("", std::string("invalid JSON: ") + e.what());

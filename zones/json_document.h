@@ -3,6 +3,7 @@
 // JSON parser silently resolves by dropping one of the values. Loader thread.
 #pragma once
 
+#include <atomic>
 #include <string_view>
 
 #include "zones/json_fields.h"
@@ -11,8 +12,11 @@ namespace dnsd::zones {
 
 /// Parses `text` into `out`. On a syntax error reports it at pointer "" and
 /// returns false. Repeated keys are reported at their pointer, and parsing
-/// still succeeds so later checks can run. Never throws.
-bool parse_json_document(std::string_view text, Json& out, LoadContext& ctx);
+/// still succeeds so later checks can run. When `cancel` becomes true the
+/// parse stops at the next object key and returns false, reporting nothing
+/// (the caller says why). Never throws.
+bool parse_json_document(std::string_view text, Json& out, LoadContext& ctx,
+                         const std::atomic<bool>* cancel = nullptr);
 
 /// 1-based line and column of byte `offset` in `text`, for error messages.
 void line_and_column(std::string_view text, size_t offset, size_t& line, size_t& column);

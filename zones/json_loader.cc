@@ -48,7 +48,7 @@ class ZoneFileLoader {
   LoadResult load(std::string_view text) {
     LoadResult result;
     Json doc;
-    if (parse_json_document(text, doc, ctx_)) read_document(doc);
+    if (parse_json_document(text, doc, ctx_, options_.cancel)) read_document(doc);
     if (options_.cancel && options_.cancel->load(std::memory_order_relaxed)) {
       ctx_.errors.clear();  // whatever a cut-short read found says nothing about the file
       ctx_.error("", kLoadCancelled);

@@ -169,10 +169,7 @@ void Server::publish(ZoneLoad& load) {
   health_.sync(*load.set);
   reloader_.published(load.set);
   report.published = true;
-  // Workers move to the new snapshot within one loop iteration, so the old
-  // one can usually be freed here, at this thread's low priority; the main
-  // loop's timer frees whatever a busy worker still held.
-  store_.reclaim();
+  // The old snapshot is freed by the main loop's timer once no worker holds it.
   // Parsing JSON leaves many freed blocks behind; hand them back to the system
   // instead of keeping the peak of every reload resident (Knot does the same).
   ::malloc_trim(0);

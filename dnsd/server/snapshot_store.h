@@ -7,8 +7,8 @@
 // while it answers (a hazard pointer). It announces on its first packet of a
 // loop iteration and clears the slot before its loop sleeps, so an idle worker
 // pins nothing. publish() swaps the current pointer and puts the old snapshot
-// on a retired list; reclaim(), run by the reload thread after it publishes
-// and by a main-loop timer, frees every retired snapshot that no slot names.
+// on a retired list; reclaim(), run by a main-loop timer, frees every retired
+// snapshot that no slot names.
 #pragma once
 
 #include <atomic>
@@ -39,7 +39,7 @@ class SnapshotStore {
 
   /// Frees every retired snapshot that no reader is using. Returns how many
   /// stay retired (a busy reader still uses them; try again later). Any
-  /// non-worker thread: the reload thread after a publish, the main loop on a timer.
+  /// non-worker thread; the main loop calls it on a timer.
   size_t reclaim();
 
   /// Retired snapshots not yet freed. Any thread.

@@ -65,3 +65,10 @@ def zone_dir(tmp_path):
         return d
 
     return write
+
+
+@pytest.fixture
+def ctl_server(start_dnsd, zone_dir):
+    """dnsd serving control_support.ZONE, for the control API tests."""
+    from control_support import ZONE
+    return start_dnsd(zones=zone_dir({"ctl.test.json": ZONE}), threads=1)

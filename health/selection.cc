@@ -1,6 +1,7 @@
 #include "health/selection.h"
 
 #include <algorithm>
+#include <vector>
 
 namespace dnsd::health {
 
@@ -56,11 +57,18 @@ void order_into(const zones::Pool& pool, const uint16_t* candidates, size_t n, u
 
 }  // namespace
 
-Selection select_members(const zones::Pool& pool, std::span<const MemberView> views, uint8_t family,
-                         uint32_t rotation) {
-  Selection out;
+namespace {
+
+/// The members one rule picks, in member order, before rotation and the cut.
+struct Candidates {
   uint16_t primaries[kMaxPoolMembers], backups[kMaxPoolMembers], drained_up[kMaxPoolMembers],
       all_primaries[kMaxPoolMembers], undrained_primaries[kMaxPoolMembers];
+  const uint16_t* chosen = nullptr;
+  size_t count = 0;
+  SelectionRule rule = SelectionRule::NoMembers;
+};
+
+void choose(const zones::Pool& pool, std::span<const MemberView> views, uint8_t family, Candidates& c) {
   size_t np = 0, nb = 0, nd = 0, na = 0, nu = 0, nk = 0;
   const size_t n = std::min({pool.members.size(), views.size(), kMaxPoolMembers});
   for (size_t i = 0; i < n; ++i) {
@@ -69,44 +77,63 @@ Selection select_members(const zones::Pool& pool, std::span<const MemberView> vi
     const MemberView& v = views[i];
     const bool up = v.health == health::HealthState::Up;
     if (!m.backup) {
-      all_primaries[na++] = uint16_t(i);
-      if (!v.drained) undrained_primaries[nu++] = uint16_t(i);
+      c.all_primaries[na++] = uint16_t(i);
+      if (!v.drained) c.undrained_primaries[nu++] = uint16_t(i);
     } else {
       ++nk;
     }
-    if (up && v.drained) drained_up[nd++] = uint16_t(i);
-    else if (up && m.backup) backups[nb++] = uint16_t(i);
-    else if (up) primaries[np++] = uint16_t(i);
+    if (up && v.drained) c.drained_up[nd++] = uint16_t(i);
+    else if (up && m.backup) c.backups[nb++] = uint16_t(i);
+    else if (up) c.primaries[np++] = uint16_t(i);
   }
   if (np) {
-    out.rule = SelectionRule::HealthyPrimaries;
-    order_into(pool, primaries, np, rotation, out);
+    c.rule = SelectionRule::HealthyPrimaries;
+    c.chosen = c.primaries, c.count = np;
   } else if (nb) {
-    out.rule = SelectionRule::HealthyBackups;
-    order_into(pool, backups, nb, rotation, out);
+    c.rule = SelectionRule::HealthyBackups;
+    c.chosen = c.backups, c.count = nb;
   } else if (nd) {
-    out.rule = SelectionRule::DrainedLastResort;
-    order_into(pool, drained_up, nd, rotation, out);
+    c.rule = SelectionRule::DrainedLastResort;
+    c.chosen = c.drained_up, c.count = nd;
   } else if (na == 0 && nk == 0) {
-    out.rule = SelectionRule::NoMembers;
+    c.rule = SelectionRule::NoMembers;
   } else if (pool.when_all_down == zones::WhenAllDown::ServeNone) {
-    out.rule = SelectionRule::AllDownServeNone;
+    c.rule = SelectionRule::AllDownServeNone;
   } else {
-    out.rule = SelectionRule::AllDownServeAll;
+    c.rule = SelectionRule::AllDownServeAll;
     // Fail open with the primaries the operator has not drained; if all are drained, with all of them.
     // A family whose members are all backups has no primary to fall back on: its backups take the
     // primaries' place, by the same drain rule (the arrays are reused; they are empty here).
     if (na == 0) {
       for (size_t i = 0; i < n; ++i) {
         if (pool.members[i].family != family) continue;
-        all_primaries[na++] = uint16_t(i);
-        if (!views[i].drained) undrained_primaries[nu++] = uint16_t(i);
+        c.all_primaries[na++] = uint16_t(i);
+        if (!views[i].drained) c.undrained_primaries[nu++] = uint16_t(i);
       }
     }
-    if (nu) order_into(pool, undrained_primaries, nu, rotation, out);
-    else order_into(pool, all_primaries, na, rotation, out);
+    if (nu) c.chosen = c.undrained_primaries, c.count = nu;
+    else c.chosen = c.all_primaries, c.count = na;
   }
+}
+
+}  // namespace
+
+Selection select_members(const zones::Pool& pool, std::span<const MemberView> views, uint8_t family,
+                         uint32_t rotation) {
+  Candidates c;
+  choose(pool, views, family, c);
+  Selection out;
+  out.rule = c.rule;
+  order_into(pool, c.chosen, c.count, rotation, out);
   return out;
+}
+
+SelectionRule eligible_members(const zones::Pool& pool, std::span<const MemberView> views, uint8_t family,
+                               std::vector<uint16_t>& out) {
+  Candidates c;
+  choose(pool, views, family, c);
+  out.insert(out.end(), c.chosen, c.chosen + c.count);
+  return c.rule;
 }
 
 }  // namespace dnsd::health

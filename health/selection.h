@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "health/health_view.h"
 #include "health/member_state.h"
@@ -55,6 +56,13 @@ struct Selection {
 /// answer. Pure: no clock, no atomics, no allocation. Any thread.
 Selection select_members(const zones::Pool& pool, std::span<const MemberView> views, uint8_t family,
                          uint32_t rotation);
+
+/// Appends to `out`, in member order, every member of `family` that the
+/// same rules would serve, before rotation and the max_answers cut: what a
+/// zone transfer carries, since a secondary cannot rotate or weight for us.
+/// Returns the rule. Pure; allocates. Any thread.
+SelectionRule eligible_members(const zones::Pool& pool, std::span<const MemberView> views, uint8_t family,
+                               std::vector<uint16_t>& out);
 
 /// Reads the live state of every member into `views` (size >= members) from
 /// its `links` (HealthView::pool) with relaxed atomic loads, adding the zone

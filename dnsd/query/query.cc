@@ -25,7 +25,8 @@ constexpr size_t kMaxAdditionalTargets = 16;
 class AnswerBuilder {
  public:
   AnswerBuilder(const ParsedQuery& q, const Snapshot& snapshot, RotationState& rotation, PacketWriter& writer)
-      : q_(q), zones_(*snapshot.zones), health_(*snapshot.health), rotation_(rotation), w_(writer) {}
+      : q_(q), snapshot_(snapshot), zones_(*snapshot.zones), health_(*snapshot.health), rotation_(rotation),
+        w_(writer) {}
 
   /// Fills the sections for a query that found its zone. Returns the rcode.
   uint16_t answer(uint32_t zone_index);
@@ -48,7 +49,10 @@ class AnswerBuilder {
     return set.rotation_slot == kNone ? 0 : rotation_.next(zones_.rotation_base(zone_index_) + set.rotation_slot);
   }
 
+  bool put_soa(Section section, uint32_t ttl);
+
   const ParsedQuery& q_;
+  const Snapshot& snapshot_;
   const zones::ZoneSet& zones_;
   const health::HealthView& health_;
   RotationState& rotation_;
@@ -65,6 +69,7 @@ class AnswerBuilder {
 AnswerBuilder::Put AnswerBuilder::put_rrset(Section section, const uint8_t* owner, size_t owner_length,
                                             const zones::RRset& set) {
   if (set.pool != kNone) return put_pool(section, owner, owner_length, set);
+  if (&set == &zone_->soa()) return put_soa(section, set.ttl) ? Put::Written : Put::NoRoom;
   const auto records = zone_->records(set);
   if (records.empty()) return Put::Empty;
   const PacketWriter::Mark before = w_.mark();
@@ -108,14 +113,19 @@ AnswerBuilder::Put AnswerBuilder::put_pool(Section section, const uint8_t* owner
   return Put::Written;
 }
 
+// The apex SOA as the zone's current version serves it: the zone file's
+// SOA with the version's serial.
+bool AnswerBuilder::put_soa(Section section, uint32_t ttl) {
+  const zones::Record& r = zone_->records(zone_->soa())[0];
+  const std::vector<uint8_t>& rdata = snapshot_.versions[zone_index_]->soa_rdata;
+  return w_.add_record(section, zone_->origin(), zone_->origin_length(), rr::SOA, kClassIn, ttl, rdata.data(),
+                       rdata.size(), r.name_at);
+}
+
 // RFC 2308 section 3: the SOA goes in the authority section with TTL =
 // min(SOA TTL, SOA minimum).
 bool AnswerBuilder::put_negative_soa() {
-  const zones::RRset& soa = zone_->soa();
-  const zones::Record& r = zone_->records(soa)[0];
-  if (w_.add_record(Section::Authority, zone_->origin(), zone_->origin_length(), rr::SOA, kClassIn,
-                    zone_->negative_ttl(), zone_->rdata(r), r.rdata_length, r.name_at))
-    return true;
+  if (put_soa(Section::Authority, zone_->negative_ttl())) return true;
   truncated_ = true;
   return false;
 }
@@ -284,9 +294,15 @@ QueryResult process_query(std::span<const uint8_t> query, std::span<uint8_t> res
     case 250 /* TSIG */:
     case rr::MAILA:
     case rr::MAILB: return error_reply(w, q, rcode::kNotImp);
-    case rr::AXFR:
-    case rr::IXFR: return error_reply(w, q, rcode::kRefused);  // zone transfers are not offered
     default: break;
+  }
+  // Zone transfers and signed messages are the transfer plane's (dnsd/xfr/):
+  // they need the peer's address, TSIG keys and more than one message.
+  if (q.qtype == rr::AXFR || q.qtype == rr::IXFR || q.has_tsig) {
+    QueryResult handoff;
+    handoff.action = QueryAction::Handoff;
+    handoff.qtype = q.qtype;
+    return handoff;
   }
 
   const uint32_t zone_index = answering_zone(zones, q.qname, q.qtype);

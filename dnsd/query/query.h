@@ -19,6 +19,10 @@ enum class Transport : uint8_t { Udp, Tcp };
 enum class QueryAction : uint8_t {
   Respond,  ///< send response[0, length)
   Drop,     ///< send nothing: not a query we may answer (too short, QR set, ...)
+  /// Not answered here: a zone transfer (AXFR, IXFR) or a TSIG-signed
+  /// message. The transport passes it with the peer's address to the
+  /// transfer plane (dnsd/xfr/transfer_endpoint.h); `response` is untouched.
+  Handoff,
 };
 
 /// Outcome of one query, for the transport and for metrics.

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "dnsd/query/rotation.h"
+#include "dnsd/query/zone_version.h"
 #include "health/health_view.h"
 #include "zones/zone_set.h"
 
@@ -17,11 +18,15 @@ namespace dnsd {
 /// One published version of what dnsd serves. Immutable but for the rotation
 /// counters, each row of which one worker advances.
 struct Snapshot {
+  /// The versions of a snapshot's zones, parallel to ZoneSet's zones.
+  using Versions = std::vector<std::shared_ptr<const ZoneVersion>>;
+
   /// Builds a snapshot of `zones` with `health` laid over it and `workers`
   /// rows of rotation counters, carrying over the counters of zones that
-  /// `previous` also served. Publisher's thread.
+  /// `previous` also served. `versions` gives each zone its served serial;
+  /// empty means each zone's own (ZoneVersion::unversioned). Publisher's thread.
   Snapshot(std::shared_ptr<const zones::ZoneSet> zones, std::shared_ptr<const health::HealthView> health,
-           unsigned workers, const Snapshot* previous = nullptr);
+           unsigned workers, const Snapshot* previous = nullptr, Versions versions = {});
 
   /// A snapshot with private member state (HealthView::unbound) and one
   /// worker row: for tests and tools that answer without a server.
@@ -33,6 +38,8 @@ struct Snapshot {
   const std::shared_ptr<const zones::ZoneSet> zones;
   const std::shared_ptr<const health::HealthView> health;
   const RotationCounters rotation;
+  /// The current version of each zone, parallel to zones; never null.
+  const Versions versions;
 };
 
 }  // namespace dnsd

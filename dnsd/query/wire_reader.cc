@@ -17,8 +17,38 @@ size_t skip_name(std::span<const uint8_t> packet, size_t pos) {
   return 0;
 }
 
+inline uint32_t read_u32(const uint8_t* p) { return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3]; }
+
+// An IXFR query carries the requester's SOA in the authority section (RFC
+// 1995 section 3): one record, type SOA, owned by the zone asked for. The
+// serial is the third field of its rdata, after two names. Returns the
+// offset after the record, or 0 when it is not exactly that.
+size_t parse_ixfr_soa(std::span<const uint8_t> packet, size_t pos, ParsedQuery& out) {
+  const size_t owner = pos;
+  pos = skip_name(packet, pos);
+  if (pos == 0 || pos + 10 > packet.size()) return 0;
+  const uint8_t* rr = packet.data() + pos;
+  const size_t rdata = pos + 10, end = rdata + read_u16(rr + 8);
+  if (read_u16(rr) != 6 || end > packet.size()) return 0;
+  // The owner must be the question name: a pointer back to it, or the same bytes.
+  const bool pointer_to_qname = packet[owner] == 0xC0 && packet[owner + 1] == 12;
+  if (!pointer_to_qname) {
+    zones::LabeledName name;
+    if (name.parse(packet.data() + owner, pos - owner) == 0 ||
+        !zones::name_equal(name.wire, name.length, out.qname.wire, out.qname.length))
+      return 0;
+  }
+  size_t at = skip_name(packet.subspan(0, end), rdata);
+  if (at != 0) at = skip_name(packet.subspan(0, end), at);
+  if (at == 0 || at + 20 != end) return 0;
+  out.ixfr_serial = read_u32(packet.data() + at);
+  out.has_ixfr_serial = true;
+  return end;
+}
+
 // Parses the additional section: at most one OPT, owned by the root, with
-// well-formed options (RFC 6891 6.1.1). Other records are skipped.
+// well-formed options (RFC 6891 6.1.1), and a TSIG only as the last record
+// (RFC 8945 5.1). Other records are skipped.
 ParseStatus parse_additional(std::span<const uint8_t> packet, size_t pos, uint16_t count, ParsedQuery& out) {
   for (uint16_t i = 0; i < count; ++i) {
     const size_t owner = pos;
@@ -42,6 +72,10 @@ ParseStatus parse_additional(std::span<const uint8_t> packet, size_t pos, uint16
         opt += 4 + opt_length;
       }
       out.has_edns = true;
+    }
+    if (type == 250) {
+      if (i + 1 != count) return ParseStatus::FormErr;  // TSIG must be last
+      out.has_tsig = true;
     }
     pos += 10 + rdlength;
   }
@@ -70,8 +104,14 @@ ParseStatus parse_query(std::span<const uint8_t> packet, ParsedQuery& out) {
   out.qclass = read_u16(h + 12 + name_length + 2);
   out.has_question = true;
   if (out.opcode != 0) return ParseStatus::NotImp;
-  if (ancount != 0 || nscount != 0) return ParseStatus::FormErr;
-  const ParseStatus status = parse_additional(packet, 12 + out.question_length, arcount, out);
+  if (ancount != 0) return ParseStatus::FormErr;
+  size_t pos = 12 + out.question_length;
+  if (nscount != 0) {
+    if (out.qtype != 251 || nscount != 1) return ParseStatus::FormErr;  // only IXFR carries an authority record
+    pos = parse_ixfr_soa(packet, pos, out);
+    if (pos == 0) return ParseStatus::FormErr;
+  }
+  const ParseStatus status = parse_additional(packet, pos, arcount, out);
   if (status != ParseStatus::Ok) {
     out.has_edns = false;  // a malformed OPT is not echoed
     return status;

@@ -42,6 +42,12 @@ struct ParsedQuery {
   uint16_t udp_size = 512;    ///< requester's payload size (>= 512)
   uint8_t edns_version = 0;
   bool dnssec_ok = false;     ///< DO bit, echoed in our OPT (RFC 3225)
+  /// The last additional record is a TSIG (RFC 8945): the transfer plane
+  /// checks it and signs the answer; the query path only hands it over.
+  bool has_tsig = false;
+  /// An IXFR query's authority SOA (RFC 1995 section 3) was present, with this serial.
+  bool has_ixfr_serial = false;
+  uint32_t ixfr_serial = 0;
 };
 
 /// Parses `packet` into `out`. Any thread; no allocation.

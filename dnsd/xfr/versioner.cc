@@ -1,0 +1,95 @@
+#include "dnsd/xfr/versioner.h"
+
+#include <unordered_map>
+
+#include "dnsd/xfr/serial.h"
+#include "dnsd/xfr/zone_content.h"
+#include "dnsd/xfr/zone_diff.h"
+
+namespace dnsd::xfr {
+namespace {
+
+std::shared_ptr<const ZoneHistory> extend(const ZoneHistory& old, std::shared_ptr<const ZoneChange> change,
+                                          const HistoryLimits& limits) {
+  auto history = std::make_shared<ZoneHistory>();
+  history->changes = old.changes;
+  history->changes.push_back(std::move(change));
+  size_t bytes = history->bytes();
+  size_t drop = 0;
+  while (drop < history->changes.size() &&
+         (history->changes.size() - drop > limits.max_changes || bytes > limits.max_bytes)) {
+    bytes -= history->changes[drop]->bytes();
+    ++drop;
+  }
+  history->changes.erase(history->changes.begin(), history->changes.begin() + long(drop));
+  return history;
+}
+
+}  // namespace
+
+Versioner::Versioner(std::string state_file, HistoryLimits limits, std::function<uint64_t()> wall_ms)
+    : store_(std::move(state_file)), limits_(limits), wall_ms_(std::move(wall_ms)) {}
+
+bool Versioner::load(std::string& error) { return store_.load(error); }
+
+std::shared_ptr<const ZoneVersion> Versioner::next_version(const zones::ZoneSet& set, uint32_t index,
+                                                           const health::HealthView& health,
+                                                           const std::shared_ptr<const ZoneVersion>& previous,
+                                                           const std::string& origin) {
+  const auto& zone = set.zone_ptr(index);
+  PoolContent pools = select_pool_content(*zone, index, health);
+  const uint32_t floor = zone->serial();
+  if (previous && previous->zone == zone && previous->pools == pools && !serial_newer(floor, previous->serial))
+    return previous;  // nothing changed
+
+  auto v = std::make_shared<ZoneVersion>();
+  v->zone = zone;
+  v->pools = std::move(pools);
+  v->created_ms = wall_ms_();
+  const zones::Record& soa = zone->records(zone->soa())[0];
+  const std::span<const uint8_t> file_soa(zone->rdata(soa), soa.rdata_length);
+  v->soa_rdata = soa_with_serial(file_soa, 0);
+  v->fingerprint = content_fingerprint(*v);
+
+  // Where the serial continues from: the version served before, or what the
+  // state file says a previous run served.
+  const uint32_t clock = store_.persistent() ? 0 : uint32_t(v->created_ms / 1000);
+  std::optional<ServedSerial> before;
+  if (previous) before = ServedSerial{previous->serial, previous->fingerprint};
+  else before = store_.find(origin);
+
+  if (!before) v->serial = serial_newer(clock, floor) ? clock : floor;  // first time this zone is served
+  else if (before->fingerprint == v->fingerprint && !serial_newer(floor, before->serial)) v->serial = before->serial;
+  else v->serial = next_serial(before->serial, floor, clock);
+  v->soa_rdata = soa_with_serial(file_soa, v->serial);
+
+  if (previous && previous->serial != v->serial) {
+    auto change = std::make_shared<ZoneChange>(diff_versions(*previous, *v));
+    v->history = extend(*previous->history, std::move(change), limits_);
+  } else {
+    v->history = previous ? previous->history : std::make_shared<const ZoneHistory>();
+  }
+  store_.set(origin, {v->serial, v->fingerprint});
+  return v;
+}
+
+Advance Versioner::advance(const zones::ZoneSet& set, const health::HealthView& health, const Snapshot* previous) {
+  std::unordered_map<std::string, std::shared_ptr<const ZoneVersion>> before;
+  if (previous)
+    for (size_t i = 0; i < previous->zones->size(); ++i)
+      before[zones::lower_text(previous->zones->zone(uint32_t(i)).origin_text())] = previous->versions[i];
+
+  Advance out;
+  for (uint32_t i = 0; i < set.size(); ++i) {
+    const std::string origin = zones::lower_text(set.zone(i).origin_text());
+    const auto it = before.find(origin);
+    const std::shared_ptr<const ZoneVersion> prior = it == before.end() ? nullptr : it->second;
+    auto v = next_version(set, i, health, prior, origin);
+    if (!prior || prior->serial != v->serial) out.changed.push_back(i);
+    out.versions.push_back(std::move(v));
+  }
+  if (!store_.save(out.error)) out.error = "serials not saved: " + out.error;
+  return out;
+}
+
+}  // namespace dnsd::xfr

@@ -1,0 +1,66 @@
+// Turns each publish into zone versions. A zone whose served content changed
+// (a zone edit, or a health or drain change that alters a pool's members)
+// gets a new version with a newer serial and the change in its history; a
+// zone whose content did not change keeps its version and serial.
+//
+// Serials: with a state file, the next serial is the previous one plus one,
+// or the zone file's serial when that is newer (the operator's floor), and
+// the file keeps the last served serial and fingerprint of every zone, so a
+// restart continues where it stopped. Without one, serials are also at least
+// the unix time in seconds, so a restart normally continues upwards too; it
+// can only go backwards if versions were made faster than one per second on
+// average, or the zone file's serial is ahead of the clock.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "dnsd/query/snapshot.h"
+#include "dnsd/xfr/serial_store.h"
+
+namespace dnsd::xfr {
+
+/// How much history each zone keeps for IXFR.
+struct HistoryLimits {
+  size_t max_changes = 100;                   ///< versions a secondary can be behind and still get IXFR
+  size_t max_bytes = size_t(16) << 20;        ///< of removed and added records, per zone
+};
+
+/// What advance() made.
+struct Advance {
+  Snapshot::Versions versions;    ///< parallel to the set's zones
+  std::vector<uint32_t> changed;  ///< indices of zones with a new serial
+  std::string error;              ///< the state file could not be written (versions are still made)
+};
+
+/// Makes versions and serials. Owned by the publisher; one call at a time.
+class Versioner {
+ public:
+  /// `state_file` empty: time-based serials, nothing persisted. `wall_ms` is the clock.
+  Versioner(std::string state_file, HistoryLimits limits, std::function<uint64_t()> wall_ms);
+
+  /// Reads the state file. False with `error` if it exists and is unreadable.
+  bool load(std::string& error);
+
+  /// The versions of `set`, with the members `health` serves now, following
+  /// on from `previous` (the snapshot published before, or nullptr). Writes
+  /// new serials to the state file before returning, so nothing is served
+  /// under a serial that a restart could repeat.
+  Advance advance(const zones::ZoneSet& set, const health::HealthView& health, const Snapshot* previous);
+
+  const HistoryLimits& limits() const { return limits_; }
+
+ private:
+  std::shared_ptr<const ZoneVersion> next_version(const zones::ZoneSet& set, uint32_t index,
+                                                  const health::HealthView& health,
+                                                  const std::shared_ptr<const ZoneVersion>& previous,
+                                                  const std::string& origin);
+
+  SerialStore store_;
+  HistoryLimits limits_;
+  std::function<uint64_t()> wall_ms_;
+};
+
+}  // namespace dnsd::xfr

@@ -1,0 +1,15 @@
+// The difference between two versions of a zone, as IXFR sends it: the
+// records the newer one no longer has and the ones it gained.
+#pragma once
+
+#include "dnsd/query/zone_version.h"
+
+namespace dnsd::xfr {
+
+/// The change from `from` to `to` (versions of the same zone). When both
+/// share one Zone object only pool RRsets can differ, and only those are
+/// compared; otherwise every record of both is sorted and merged. Publisher's
+/// thread; allocates.
+ZoneChange diff_versions(const ZoneVersion& from, const ZoneVersion& to);
+
+}  // namespace dnsd::xfr

@@ -445,6 +445,10 @@ class XfrTap:
     def address(self) -> tuple[str, int]:
         return (self.host, self.port)
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def transfers(self) -> list[tuple[str, int]]:
         """[(served kind, serial)] of the transfers that carried data (IXFR or AXFR)."""
         with self._lock:
@@ -614,8 +618,11 @@ class Secondary(Daemon):
         return self.tap.address if self.tap else self.primary
 
     def start(self):
-        if self.xfr_tap and self.tap is None:
+        if self.xfr_tap and (self.tap is None or self.tap.closed):
+            old = self.tap
             self.tap = XfrTap(self.primary, host=self.host)
+            if old:  # a restart: one history of transfers across runs
+                self.tap.events = old.events
         try:
             return super().start()
         except Exception:
@@ -629,9 +636,9 @@ class Secondary(Daemon):
             self._close_tap()
 
     def _close_tap(self):
+        """Stops the relay; its record of transfers stays readable."""
         if self.tap:
             self.tap.close()
-            self.tap = None
 
     def transfers(self) -> list[tuple[str, int]]:
         """Incoming transfers that carried data, in order: [('IXFR'|'AXFR', new serial)].
@@ -824,14 +831,19 @@ class NsdSecondary(Secondary):
     name = "nsd-secondary"
 
     def __init__(self, primary, zones, workdir, *, tsig=None, host="127.0.0.1", notify_from=None,
-                 xfr_tap: bool = True):
+                 xfr_tap: bool = True, zonefiles_write: int = 60):
         super().__init__(primary, zones, workdir, tsig=tsig, host=host, notify_from=notify_from,
                          xfr_tap=xfr_tap)
+        self.zonefiles_write = zonefiles_write
         self.logfile = self.workdir / "nsd.log"
         self.extra_logs = [self.logfile]
 
     def command(self, conf):
         return [self._binary_path(), "-d", "-c", str(conf)]
+
+    def zone_file(self, zone: str) -> pathlib.Path:
+        """Where NSD writes its copy of `zone` (every zonefiles_write seconds)."""
+        return self.workdir / f"{_abs_name(zone).rstrip('.')}.zone"
 
     def config_text(self) -> str:
         d = self.workdir
@@ -858,6 +870,9 @@ key:
     chroot: ""
     zonesdir: "{d}"
     database: ""
+    # Write transferred zones to their zonefile every N seconds (after database:,
+    # or database's default wins); NSD writes none at exit, and a restart reads them.
+    zonefiles-write: {self.zonefiles_write}
     zonelistfile: "{d}/zone.list"
     xfrdfile: "{d}/xfrd.state"
     xfrdir: "{d}"

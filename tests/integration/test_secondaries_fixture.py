@@ -8,7 +8,8 @@ end-to-end tests points at dnsd:
 
 - NSD 4.6 and Knot 3.2 both take the zone by AXFR, then follow a change by
   NOTIFY and IXFR, with a TSIG key; the SOA refresh (1 h) cannot be what moved
-  them. Both answer with the new data and rotate their answers.
+  them. Both answer with the new data and rotate their answers, and restarted
+  while the primary is down, both serve the last version.
 - A wrong TSIG key gets no zone, and each side says why.
 - Knot interprets a catalog zone: members are added and removed with it.
 - The configurations pass the daemons' own checkers, and the ones quoted in
@@ -62,7 +63,7 @@ def test_nsd_and_knot_follow_a_primary_by_notify_and_ixfr(start_knot_primary, st
     v1 = ["192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4"]
     primary = start_knot_primary({ZONE: zone_text(ZONE, 2024010101, v1)}, tsig=key)
     knot = start_secondary("knot", primary.address, [ZONE], tsig=key)
-    nsd = start_secondary("nsd", primary.address, [ZONE], tsig=key, host="127.0.0.2")
+    nsd = start_secondary("nsd", primary.address, [ZONE], tsig=key, host="127.0.0.2", zonefiles_write=1)
     primary.notify_to([knot, nsd])
 
     for sec in (knot, nsd):
@@ -84,6 +85,17 @@ def test_nsd_and_knot_follow_a_primary_by_notify_and_ixfr(start_knot_primary, st
     assert [e.asked for e in nsd.tap.events] == ["AXFR", "IXFR"]
     assert [z for z, _kind, _serial in nsd.zone_transfers()] == [ZONE, ZONE]
     assert re.search(r"notify for xfr\.test\. from 127\.0\.0\.1 serial 2024010102", nsd.log_text())
+
+    # Restarted while the primary is down, both serve the last version at once:
+    # Knot from its journal, NSD from the zone file it writes (zonefiles-write).
+    wait_for(lambda: nsd.zone_file(ZONE).exists() and "2024010102" in nsd.zone_file(ZONE).read_text(),
+             DEADLINE, "nsd to write its zone file")
+    primary.stop()
+    for sec in (knot, nsd):
+        sec.stop()
+        sec.start()
+        sec.wait_serial(ZONE, 2024010102, DEADLINE)
+        assert sec.query("www." + ZONE, "A") == ("NOERROR", set(v2))
 
 
 def test_a_wrong_tsig_key_gets_no_zone(start_knot_primary, start_secondary):

@@ -427,15 +427,18 @@ class XfrTap:
         self._socks: list[socket.socket] = []
         for _ in range(100):
             self.port = free_port(host)
+            self._tcp = socket.socket(family_of(host), socket.SOCK_STREAM)
+            self._udp = socket.socket(family_of(host), socket.SOCK_DGRAM)
             try:
-                self._tcp = socket.socket(family_of(host), socket.SOCK_STREAM)
                 self._tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 self._tcp.bind((host, self.port))
-                self._udp = socket.socket(family_of(host), socket.SOCK_DGRAM)
                 self._udp.bind((host, self.port))
                 break
-            except OSError:
-                continue
+            except OSError:  # taken meanwhile: another port
+                self._tcp.close()
+                self._udp.close()
+        else:
+            raise DaemonError(f"no free UDP+TCP port on {host} for the transfer tap")
         self._tcp.listen(16)
         self._socks += [self._tcp, self._udp]
         for target in (self._accept_loop, self._udp_loop):

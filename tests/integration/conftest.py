@@ -72,3 +72,42 @@ def ctl_server(start_dnsd, zone_dir):
     """dnsd serving control_support.ZONE, for the control API tests."""
     from control_support import ZONE
     return start_dnsd(zones=zone_dir({"ctl.test.json": ZONE}), threads=1)
+
+
+# -- zone transfer: stock secondaries (and a Knot primary) -------------------
+
+
+@pytest.fixture
+def start_secondary(tmp_path):
+    """start_secondary("knot"|"nsd", primary=(host, port), zones=[...], tsig=TsigKey|None,
+    host="127.0.0.1", catalog=NAME (knot only), xfr_tap=...) -> a running secondaries.Secondary.
+
+    Each gets its own directory under tmp_path; every one is stopped by PID at the end."""
+    from secondaries import KnotSecondary, NsdSecondary
+    started = []
+
+    def start(kind, primary, zones=(), **kw):
+        cls = {"knot": KnotSecondary, "nsd": NsdSecondary}[kind]
+        d = cls(primary, list(zones), tmp_path / f"{kind}-secondary-{len(started)}", **kw)
+        started.append(d)
+        return d.start()
+
+    yield start
+    for d in started:
+        d.stop()
+
+
+@pytest.fixture
+def start_knot_primary(tmp_path):
+    """start_knot_primary({origin: zone file text}, tsig=TsigKey|None) -> a running secondaries.KnotPrimary."""
+    from secondaries import KnotPrimary
+    started = []
+
+    def start(zones: dict, **kw):
+        d = KnotPrimary(zones, tmp_path / f"knot-primary-{len(started)}", **kw)
+        started.append(d)
+        return d.start()
+
+    yield start
+    for d in started:
+        d.stop()

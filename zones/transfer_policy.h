@@ -47,8 +47,8 @@ struct NotifyTarget {
 /// immutable Zone: read by any thread.
 struct TransferPolicy {
   bool enabled = false;                ///< the zone has a "transfer" object
-  std::vector<AddressPrefix> allow;
-  std::vector<NotifyTarget> notify;
+  std::vector<AddressPrefix> allow;    ///< who may AXFR/IXFR, in file order; empty = nobody
+  std::vector<NotifyTarget> notify;    ///< told of each new version, in file order
   std::string tsig_key;                ///< canonical key name: lowercase, one trailing dot ("xfr-key."); empty = none
   bool allows(const sockaddr* peer) const;  ///< enabled and some prefix contains peer
   /// Same enabled flag, prefixes and targets (by text, in order) and key: lets

@@ -170,6 +170,9 @@ void zone_metrics(Exposition& e, const Snapshot& snapshot, const ReloadHistory& 
   e.family("dnsd_zone_serial", "gauge", "SOA serial of each zone as served (its current version).");
   for (uint32_t z = 0; z < zones.size(); ++z)
     e.sample("dnsd_zone_serial", label("zone", zones.zone(z).origin_text()), double(snapshot.versions[z]->serial));
+  e.family("dnsd_zone_file_serial", "gauge", "SOA serial in each zone's file: the floor of the served serial.");
+  for (uint32_t z = 0; z < zones.size(); ++z)
+    e.sample("dnsd_zone_file_serial", label("zone", zones.zone(z).origin_text()), double(zones.zone(z).serial()));
   e.family("dnsd_zone_versions_kept", "gauge", "Versions of each zone an IXFR can start from (the current one included).");
   for (uint32_t z = 0; z < zones.size(); ++z)
     e.sample("dnsd_zone_versions_kept", label("zone", zones.zone(z).origin_text()),

@@ -45,6 +45,12 @@ bool TransferService::start(Server& server) {
   uv_timer_init(&loop_, &window_);
   window_.data = this;
   notifier_ = std::make_unique<xfr::Notifier>(&loop_, options_.notify);
+  notifier_->set_on_settled([](const xfr::NotifyPeerStatus& s) {
+    if (s.last_error.empty() && s.serial_acked == s.serial_sent)
+      log_info("notify %s serial %u to %s: acknowledged", s.zone.c_str(), s.serial_sent, s.target.c_str());
+    else if (s.last_error != "stopped")
+      log_warn("notify %s serial %u to %s: %s", s.zone.c_str(), s.serial_sent, s.target.c_str(), s.last_error.c_str());
+  });
   std::string error;
   if (!notifier_->start(error)) {
     log_error("notify: %s", error.c_str());

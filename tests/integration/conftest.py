@@ -99,8 +99,8 @@ def start_secondary(tmp_path):
 
 @pytest.fixture
 def start_knot_primary(tmp_path):
-    """start_knot_primary({origin: zone file text}, tsig=TsigKey|None) -> a running secondaries.KnotPrimary."""
-    from secondaries import KnotPrimary
+    """start_knot_primary({origin: zone file text}, tsig=TsigKey|None) -> a running knot_primary.KnotPrimary."""
+    from knot_primary import KnotPrimary
     started = []
 
     def start(zones: dict, **kw):

@@ -80,15 +80,18 @@ def ctl_server(start_dnsd, zone_dir):
 @pytest.fixture
 def start_secondary(tmp_path):
     """start_secondary("knot"|"nsd", primary=(host, port), zones=[...], tsig=TsigKey|None,
-    host="127.0.0.1", catalog=NAME (knot only), xfr_tap=...) -> a running secondaries.Secondary.
+    host="127.0.0.1", catalog=NAME (knot only), xfr_tap=..., port=N) -> a running secondaries.Secondary.
 
-    Each gets its own directory under tmp_path; every one is stopped by PID at the end."""
+    port: listen there (one chosen before the primary starts, for its NOTIFY
+    targets); default a free one. Each gets its own directory under tmp_path;
+    every one is stopped by PID at the end."""
     from secondaries import KnotSecondary, NsdSecondary
     started = []
 
-    def start(kind, primary, zones=(), **kw):
+    def start(kind, primary, zones=(), port=0, **kw):
         cls = {"knot": KnotSecondary, "nsd": NsdSecondary}[kind]
         d = cls(primary, list(zones), tmp_path / f"{kind}-secondary-{len(started)}", **kw)
+        d.port = port
         started.append(d)
         return d.start()
 

@@ -174,9 +174,17 @@ class Daemon:
         return path
 
     def start(self) -> "Daemon":
+        """Starts the daemon and waits until it answers.
+
+        A port set before (`daemon.port = N`, or the one of the previous run
+        of a restart) is kept, so NOTIFY targets and other configurations that
+        name it stay right; a daemon that cannot bind it fails. Otherwise a
+        free port is taken, and another one if that was taken meanwhile."""
         self._binary_path()
-        for _ in range(5):  # another process may take the free port before the daemon binds it
-            self.port = free_port(self.host)
+        fixed = self.port != 0
+        for _ in range(1 if fixed else 5):  # another process may take a free port before the daemon binds it
+            if not fixed:
+                self.port = free_port(self.host)
             conf = self.write_config()
             seen = self._log_sizes()
             with open(self.output_path, "ab") as out:
@@ -186,7 +194,7 @@ class Daemon:
                 wait_for(self._ready, START_TIMEOUT, f"{self.name} to answer on {self.host}@{self.port}")
                 return self
             except DaemonError:
-                if re.search(r"in use|EADDRINUSE", self._log_text_since(seen), re.I):
+                if not fixed and re.search(r"in use|EADDRINUSE", self._log_text_since(seen), re.I):
                     continue
                 raise
             except TimeoutError:

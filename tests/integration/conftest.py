@@ -114,3 +114,29 @@ def start_knot_primary(tmp_path):
     yield start
     for d in started:
         d.stop()
+
+
+@pytest.fixture
+def start_primary(tmp_path):
+    """start_primary(zones=DIR, state_dir=..., tsig_keys=FILE, catalog=NAME, catalog_allow=[...],
+    catalog_notify=[...], catalog_tsig=KEY, port=N) -> a running transfer_support.Primary
+    (dnsd with the transfer plane's flags). Every one is stopped at the end, its clean exit asserted."""
+    _require_binary()
+    from transfer_support import Primary
+    started = []
+
+    def start(zones, **kw):
+        kw.setdefault("log_dir", str(tmp_path))
+        d = Primary(zones, **kw)
+        started.append(d)
+        return d.start()
+
+    yield start
+    errors = []
+    for d in started:
+        try:
+            if d.proc is not None and d.proc.poll() != 0:  # running, or died: stop() says how
+                d.stop()
+        except AssertionError as e:
+            errors.append(str(e))
+    assert not errors, "\n".join(errors)

@@ -28,6 +28,7 @@ import pytest
 
 from dnsd_harness import wait_for
 from secondaries import KnotSecondary, NsdSecondary, TsigKey, serial_gte
+from transfer_support import apply_increments, client_xfr
 from xfr_client import NotifySink, signed_query, tsig_error, xfr
 
 GUIDE = pathlib.Path(__file__).resolve().parents[2] / "docs" / "deployment.md"
@@ -157,8 +158,12 @@ def test_the_transfer_client_reads_a_knot_primary(start_knot_primary):
         primary.set_zone(ZONE, zone_text(ZONE, 2, ["192.0.2.1", "192.0.2.3"]))
         i = xfr(*primary.address, ZONE, "IXFR", serial=1, key=key)
         assert (i.kind, i.serial, i.signed) == ("IXFR", 2, True)
-        assert i.increments() == [(1, 2, {("www.xfr.test.", 60, "A", "192.0.2.2")},
+        assert i.changes() == [(1, 2, {("www.xfr.test.", 60, "A", "192.0.2.2")},
                                    {("www.xfr.test.", 60, "A", "192.0.2.3")})]
+        assert apply_increments(a.zone(), i.increments()) == xfr(*primary.address, ZONE, key=key).zone()
+        for tool in ("dig", "kdig"):
+            rc, records, out = client_xfr(tool, primary.address, ZONE, "IXFR=1", key=key)
+            assert rc == 0 and records == [i.soa, *i.records, i.soa], out
         assert xfr(*primary.address, ZONE, "IXFR", serial=2, key=key).kind == "SOA"
         assert xfr(*primary.address, ZONE, "IXFR", serial=1, key=key, udp=True).kind == "SOA"  # Knot: TCP only
         notify = sink.wait(1, DEADLINE, serial_at_least=2)[0]

@@ -10,6 +10,8 @@
   secondary's can be compared (rcode, AA, answer and authority as sets, glue).
 - `wait_each(...)`: polls several conditions at once and returns when each
   first held, for convergence times measured per secondary.
+- `client_xfr(...)`: runs `dig` or `kdig` for AXFR/IXFR and reads the records
+  it printed; `apply_increments` applies an IXFR to a zone.
 
 The `start_primary` fixture (conftest.py) starts `Primary`s and stops them.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import json
 import pathlib
+import shutil
 import subprocess
 import time
 import urllib.request
@@ -26,6 +29,8 @@ import dns.flags
 import dns.message
 import dns.query
 import dns.rcode
+import dns.rdata
+import dns.rdataclass
 import dns.rdatatype
 
 from control_support import api, parse_prometheus
@@ -235,3 +240,45 @@ def wait_each(conditions: dict, timeout: float, interval: float = 0.01, since: f
             raise AssertionError(f"within {timeout}s, never held: {missing} (held: {took})")
         time.sleep(interval)
     return took
+
+
+# ---------------------------------------------------------------------------
+# dig and kdig
+
+
+def _normal_record(owner: str, ttl: str, rdtype: str, data: str) -> tuple[str, int, str, str]:
+    rd = dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.from_text(rdtype), data)
+    return (owner.lower(), int(ttl), rdtype, rd.to_text().lower())
+
+
+def client_xfr(tool: str, address: tuple[str, int], zone: str, *args: str, key=None,
+               source: str | None = None) -> tuple[int, list, str]:
+    """Runs `dig`/`kdig @host -p port ARGS ZONE [-y key] [-b source]`: (exit code,
+    [(owner, ttl, type, rdata)] of every record line it printed but TSIG, whole output)."""
+    cmd = [shutil.which(tool) or tool, f"@{address[0]}", "-p", str(address[1])]
+    cmd += ["+time=5", "+tries=1"] if tool == "dig" else ["+time=5", "+retry=0"]
+    cmd += [*args, zone]
+    if key:
+        cmd += ["-y", key.line()]
+    if source:
+        cmd += ["-b", source]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    records = []
+    for line in r.stdout.splitlines():
+        if line.startswith(";") or not line.strip():
+            continue
+        parts = line.split(None, 4)
+        if len(parts) == 5 and parts[1].isdigit() and parts[2] == "IN":
+            records.append(_normal_record(parts[0], parts[1], parts[3], parts[4]))
+    return r.returncode, records, " ".join(cmd) + "\n" + r.stdout + r.stderr
+
+
+def apply_increments(zone: set, increments) -> set:
+    """The zone after an IXFR's increments [(old serial, new serial, deleted, added)],
+    SOAs included; every deleted record must be in the zone it is deleted from."""
+    zone = set(zone)
+    for old, new, deleted, added in increments:
+        missing = deleted - zone
+        assert not missing, f"IXFR {old}->{new} deletes records the zone does not hold: {missing}"
+        zone = (zone - deleted) | added
+    return zone

@@ -74,7 +74,8 @@ class Xfr:
         return set(self.records) | {self.soa}
 
     def increments(self) -> list[tuple[int, int, set, set]]:
-        """[(old serial, new serial, deleted, added)] of an IXFR-kind answer."""
+        """[(old serial, new serial, deleted, added)] of an IXFR-kind answer; the
+        deleted records include the old SOA, the added ones the new SOA (RFC 1995)."""
         assert self.kind == "IXFR", f"not an incremental answer: {self.kind}"
         out, cur, part = [], None, None
         for rec in self.records:
@@ -87,9 +88,13 @@ class Xfr:
                 else:
                     cur[1] = serial
                     part = "add"
-                continue
             (cur[2] if part == "del" else cur[3]).add(rec)
         return [tuple(x) for x in out]
+
+    def changes(self) -> list[tuple[int, int, set, set]]:
+        """increments() without the SOA records."""
+        return [(old, new, {r for r in d if r[2] != "SOA"}, {r for r in a if r[2] != "SOA"})
+                for old, new, d, a in self.increments()]
 
 
 def _query(zone: str, rdtype: str, serial: int | None, key: TsigKey | None) -> dns.message.Message:
@@ -274,8 +279,8 @@ class Notify:
 
 class NotifySink:
     """A NOTIFY target on one port of `host`, UDP and TCP: records every NOTIFY and
-    answers the ones after the first `silent` (NOERROR, AA, signed with `key`
-    when the NOTIFY was and verified). Threads only; close() stops them."""
+    answers all but the first `silent` of each (zone, serial) (NOERROR, AA, signed
+    with `key` when the NOTIFY was and verified). Threads only; close() stops them."""
 
     def __init__(self, host: str = "127.0.0.1", key: TsigKey | None = None, silent: int = 0):
         self.host, self.key, self.silent = host, key, silent
@@ -355,7 +360,8 @@ class NotifySink:
         serial = next((rd.serial for rrset in m.answer if rrset.rdtype == dns.rdatatype.SOA for rd in rrset), None)
         zone = m.question[0].name.to_text().lower() if m.question else ""
         with self._lock:
-            answer = len(self.notifies) >= self.silent and m.opcode() == dns.opcode.NOTIFY
+            before = [n for n in self.notifies if (n.zone, n.serial) == (zone, serial)]
+            answer = len(before) >= self.silent and m.opcode() == dns.opcode.NOTIFY
             self.notifies.append(Notify(at, src, transport, zone, serial, tsig, m.id, answer))
         if not answer:
             return None

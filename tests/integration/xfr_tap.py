@@ -60,12 +60,16 @@ class TapEvent:
 
     asked: 'IXFR' or 'AXFR' (the query type); served: 'IXFR' (incremental:
     old SOA follows the new one), 'AXFR' (a whole zone, also an AXFR-style
-    answer to an IXFR query), 'UPTODATE' (one SOA: nothing newer), or the
-    rcode ('NOTIMP', 'REFUSED', 'NOTAUTH', ...); serial: the primary's serial.
+    answer to an IXFR query), 'UPTODATE' (one SOA: nothing newer; over UDP
+    also an increment that did not fit, which the secondary then asks over
+    TCP), or the rcode ('NOTIMP', 'REFUSED', 'NOTAUTH', ...); serial: the
+    primary's serial; transport: 'tcp' or 'udp' (an IXFR over UDP, as NSD
+    asks with `request-xfr: UDP ...`, or any client).
     """
     asked: str
     served: str = ""
     serial: int | None = None
+    transport: str = "tcp"
 
 
 class XfrTap:
@@ -177,7 +181,7 @@ class XfrTap:
             if not from_client:
                 self._finish(pending, seen)
 
-    def _observe(self, body, pending, seen, from_client):
+    def _observe(self, body, pending, seen, from_client, transport="tcp"):
         try:
             qid = struct.unpack("!H", body[:2])[0]
             qtype, rcode, rrs = _first_rrs(body)
@@ -185,7 +189,7 @@ class XfrTap:
             return
         if from_client:
             if qtype in (dns.rdatatype.IXFR, dns.rdatatype.AXFR):
-                event = TapEvent(dns.rdatatype.to_text(qtype))
+                event = TapEvent(dns.rdatatype.to_text(qtype), transport=transport)
                 pending[qid] = event
                 seen[qid] = []
                 with self._lock:
@@ -230,12 +234,17 @@ class XfrTap:
             threading.Thread(target=self._relay_udp, args=(data, client), daemon=True).start()
 
     def _relay_udp(self, data, client):
+        pending, seen = {}, {}
+        self._observe(data, pending, seen, True, "udp")
         try:
             with socket.socket(family_of(self.upstream[0]), socket.SOCK_DGRAM) as s:
                 s.bind((self.host, 0))
                 s.settimeout(QUERY_TIMEOUT)
                 s.sendto(data, self.upstream)
                 reply = s.recv(65535)
+            # Observe before forwarding: the secondary's next step must find it recorded.
+            self._observe(reply, pending, seen, False, "udp")
+            self._finish(pending, seen)
             self._udp.sendto(reply, client)
         except OSError:
             pass

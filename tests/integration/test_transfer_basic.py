@@ -102,7 +102,6 @@ def test_axfr_holds_what_selection_serves_before_the_max_answers_cut(start_prima
     got = {r for r in a.zone() if r[2] != "SOA"}
     want = expected_records(origin)
     assert got == want, f"missing {want - got}, extra {got - want}"
-    assert len([r for r in a.records if r[2] == "SOA"]) == 0, "one SOA opens, one closes, none between"
 
     # dnsd's own answers, name by name: static RRsets as transferred; pools the
     # same members (cut to max_answers); serve-none with all down: NODATA here,

@@ -1,6 +1,6 @@
 // The loader reads a zone file top-down: document, origin, default TTL, SOA,
-// pools, records, then the zone-wide rules; it collects every error it can
-// before giving up, and builds the Zone only from a file without errors.
+// pools, transfer, records, then the zone-wide rules; it collects every error
+// it can before giving up, and builds the Zone only from a file without errors.
 #include "zones/json_loader.h"
 
 #include <cerrno>
@@ -13,6 +13,7 @@
 #include "zones/json_fields.h"
 #include "zones/pool_parser.h"
 #include "zones/records_parser.h"
+#include "zones/transfer_parser.h"
 #include "zones/zone_builder.h"
 
 namespace dnsd::zones {
@@ -65,7 +66,7 @@ class ZoneFileLoader {
       ctx_.error("", std::string("a zone file must be a JSON object, not ") + json_type_words(doc));
       return;
     }
-    check_keys(doc, {"$schema", "origin", "ttl", "soa", "pools", "records"}, "", ctx_);
+    check_keys(doc, {"$schema", "origin", "ttl", "soa", "pools", "transfer", "records"}, "", ctx_);
     std::string schema;
     read_string(doc, "$schema", "", schema, ctx_);
     read_origin(doc);
@@ -75,6 +76,8 @@ class ZoneFileLoader {
     else
       missing_key("soa", "", ctx_);
     if (doc.contains("pools")) parse_pools(doc.at("pools"), "/pools", pools_, ctx_);
+    if (doc.contains("transfer"))
+      parse_transfer(doc.at("transfer"), "/transfer", options_.tsig_keys, transfer_, ctx_);
     if (!doc.contains("records")) {
       ctx_.error("", "missing required key \"records\" (a zone needs at least NS records at its apex)");
       return;
@@ -168,6 +171,7 @@ class ZoneFileLoader {
   std::shared_ptr<const Zone> build() {
     ZoneBuilder builder(origin_);
     builder.add_record(origin_, rrtype::SOA, soa_ttl_, soa_rdata_);
+    builder.set_transfer(transfer_);
     for (Pool& pool : pools_) {
       builder.add_pool(std::move(pool));  // same order as parsed, so ParsedRRset::pool indices stay valid
     }
@@ -194,6 +198,7 @@ class ZoneFileLoader {
   uint32_t soa_ttl_ = kDefaultZoneTtl;
   std::string soa_rdata_;
   std::vector<Pool> pools_;
+  TransferPolicy transfer_;
   std::vector<ParsedOwner> owners_;
 };
 

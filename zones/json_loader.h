@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,10 @@ struct LoadOptions {
   /// When set and true, the load stops early with a "cancelled" error (a
   /// server shutting down during a long reload). Read with relaxed loads.
   const std::atomic<bool>* cancel = nullptr;
+  /// When set, the TSIG keys the server knows (canonical names: lowercase,
+  /// one trailing dot), and a zone's "transfer"/"tsig" must name one of them.
+  /// Unset (as for `dnsd check`), any well-formed key name passes.
+  const std::set<std::string>* tsig_keys = nullptr;
 };
 
 /// The message of the one error a cancelled load reports.

@@ -12,6 +12,7 @@
 
 #include "zones/name.h"
 #include "zones/pool.h"
+#include "zones/transfer_policy.h"
 
 namespace dnsd::zones {
 
@@ -109,6 +110,10 @@ class Zone {
   /// Number of rotation slots this zone's RRsets use.
   uint32_t rotation_slots() const { return rotation_slots_; }
 
+  /// Who may transfer this zone and whom to NOTIFY; disabled when the zone
+  /// file has no "transfer" object. Any thread.
+  const TransferPolicy& transfer() const { return transfer_; }
+
  private:
   friend class ZoneBuilder;
   std::vector<Node> nodes_;
@@ -124,6 +129,7 @@ class Zone {
   uint32_t serial_ = 0;
   uint32_t negative_ttl_ = 0;
   uint32_t rotation_slots_ = 0;
+  TransferPolicy transfer_;
 };
 
 }  // namespace dnsd::zones

@@ -101,6 +101,7 @@ std::shared_ptr<const Zone> ZoneBuilder::build(std::string& error) {
   auto zone = std::make_shared<Zone>();
   Zone& z = *zone;
   lay_out_nodes_and_rrsets(z, collect_names_and_cuts());
+  z.transfer_ = transfer_;
   build_hash_table(z);
   link_wildcards(z);
   link_targets(z);

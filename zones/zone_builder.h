@@ -32,6 +32,9 @@ class ZoneBuilder {
   /// Makes `owner`'s A or AAAA RRset come from pool `pool_index`.
   void add_pool_rrset(const Name& owner, uint16_t type, uint32_t ttl, uint32_t pool_index);
 
+  /// Sets the zone's transfer policy (the default is disabled).
+  void set_transfer(TransferPolicy policy) { transfer_ = std::move(policy); }
+
   /// Builds the zone. Fails, with `error` set, when the apex has no SOA.
   std::shared_ptr<const Zone> build(std::string& error);
 
@@ -61,6 +64,7 @@ class ZoneBuilder {
   // owner (lowercased wire) -> type -> rrset; std::map keeps canonical order for deterministic builds.
   std::map<std::string, std::map<uint16_t, PendingRRset>> owners_;
   std::vector<Pool> pools_;
+  TransferPolicy transfer_;
 };
 
 }  // namespace dnsd::zones

@@ -12,7 +12,10 @@ LoadResult ZoneFileCache::load(const std::string& path, const LoadOptions& optio
     entries_.erase(path);
     return failure;
   }
-  if (auto it = entries_.find(path); it != entries_.end() && it->second.text == text) {
+  std::optional<std::set<std::string>> tsig_keys;
+  if (options.tsig_keys) tsig_keys = *options.tsig_keys;
+  if (auto it = entries_.find(path);
+      it != entries_.end() && it->second.text == text && it->second.tsig_keys == tsig_keys) {
     reused = true;
     return it->second.result;
   }
@@ -21,7 +24,7 @@ LoadResult ZoneFileCache::load(const std::string& path, const LoadOptions& optio
   if (cancelled)
     entries_.erase(path);  // a cut-short parse says nothing about the file
   else
-    entries_[path] = Entry{std::move(text), result};
+    entries_[path] = Entry{std::move(text), std::move(tsig_keys), result};
   return result;
 }
 

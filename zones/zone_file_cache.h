@@ -2,11 +2,14 @@
 // the files whose contents changed. With hundreds of zones, saving one of them
 // costs the parse of one. Files are compared by content, not by timestamps:
 // two writes within one filesystem clock tick, or a copy that keeps the
-// mtime, can never hide a change. Owned by the reloader; one thread at a time
-// (the reload thread).
+// mtime, can never hide a change. A result is also tied to the TSIG key set
+// it was checked against, so a changed key set re-checks every file. Owned by
+// the reloader; one thread at a time (the reload thread).
 #pragma once
 
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -18,7 +21,8 @@ namespace dnsd::zones {
 class ZoneFileCache {
  public:
   /// The result of loading `path`: the remembered one when the file's bytes
-  /// are the same as last time (a broken file keeps reporting its errors), else
+  /// and options.tsig_keys are the same as last time (a broken file keeps
+  /// reporting its errors), else
   /// a fresh parse. `reused` tells which. A file that cannot be read is
   /// forgotten and its read error returned.
   LoadResult load(const std::string& path, const LoadOptions& options, bool& reused);
@@ -29,6 +33,7 @@ class ZoneFileCache {
  private:
   struct Entry {
     std::string text;
+    std::optional<std::set<std::string>> tsig_keys;  ///< the key set the result was checked against
     LoadResult result;
   };
   std::map<std::string, Entry> entries_;

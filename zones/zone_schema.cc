@@ -43,6 +43,25 @@ std::string_view zone_schema_json() {
       "type": "object",
       "propertyNames": {"pattern": "^[A-Za-z0-9_.-]{1,63}$"},
       "additionalProperties": {"$ref": "#/$defs/pool"}
+    },
+    "transfer": {
+      "type": "object",
+      "description": "Zone transfers (AXFR/IXFR) and NOTIFY. Without this object the zone is not transferred.",
+      "required": ["allow"],
+      "additionalProperties": false,
+      "properties": {
+        "allow": {
+          "type": "array",
+          "description": "Address prefixes that may transfer the zone, e.g. \"192.0.2.0/24\" or \"::1\"; [] for none.",
+          "items": {"type": "string", "pattern": "^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$"}
+        },
+        "notify": {
+          "type": "array",
+          "description": "Addresses told of new versions: \"192.0.2.53\", \"198.51.100.7:5300\", \"[2001:db8::1]:5300\".",
+          "items": {"type": "string", "pattern": "^([0-9A-Fa-f:.]+|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?)$"}
+        },
+        "tsig": {"type": "string", "minLength": 1, "description": "Name of the TSIG key transfers must be signed with."}
+      }
     }
   },
   "$defs": {

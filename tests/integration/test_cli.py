@@ -98,6 +98,11 @@ BAD = [
      "/records/www/A"),
     ("bad-mx", variant(lambda z: z["records"]["@"].update(MX="mail")), "/records/@/MX"),
     ("unknown-type", variant(lambda z: z["records"]["www"].update(NOTATYPE="x")), "/records/www"),
+    ("transfer-host-bits", variant(lambda z: z.update(transfer={"allow": ["127.0.0.1", "192.0.2.1/24"]})),
+     "/transfer/allow/1"),
+    ("transfer-notify-port", variant(lambda z: z.update(transfer={"allow": [], "notify": ["192.0.2.53:0"]})),
+     "/transfer/notify/0"),
+    ("transfer-unknown-key", variant(lambda z: z.update(transfer={"allow": [], "alow": []})), "/transfer/alow"),
 ]
 
 
@@ -111,6 +116,23 @@ def test_check_reports_file_pointer_message(zone_dir, name, zone, pointer):
     assert lines, f"no `{path}: /pointer: message` line in:\n{p.stderr}"
     assert any(ptr.startswith(pointer) and msg.strip() for ptr, msg in lines), \
         f"want pointer under {pointer!r}:\n{p.stderr}"
+
+
+def test_check_accepts_a_transfer_object(zone_dir):
+    zone = variant(lambda z: z.update(transfer={"allow": ["127.0.0.0/8", "::1"], "notify": ["[2001:db8::1]:5300"],
+                                                "tsig": "xfr-key"}))
+    d = zone_dir({"xfr.json": zone})
+    p = run_dnsd("check", str(d / "xfr.json"))
+    assert p.returncode == 0, p.stderr
+
+
+def test_check_names_the_bad_transfer_prefix_exactly(zone_dir):
+    d = zone_dir({"xfr.json": variant(lambda z: z.update(transfer={"allow": ["127.0.0.1", "192.0.2.1/24"]}))})
+    p = run_dnsd("check", str(d / "xfr.json"))
+    assert p.returncode == 1
+    lines = error_lines(p.stderr, d / "xfr.json")
+    assert [ptr for ptr, _ in lines] == ["/transfer/allow/1"], p.stderr
+    assert "host bits" in lines[0][1] and "192.0.2.0/24" in lines[0][1], p.stderr
 
 
 def test_check_reports_every_error(zone_dir):

@@ -58,8 +58,13 @@ BASE = {
         lambda z: z.update({"pools": {"p": {"members": ["192.0.2.1"], "check": {"type": "ftp"}}}}),
         lambda z: z.update({"pools": {"p": {"members": ["192.0.2.1"], "policy": "random"}}}),
         lambda z: z.update({"ttl": 2147483648}),
+        lambda z: z.update({"transfer": {"notify": ["192.0.2.53"]}}),        # transfer without allow
+        lambda z: z.update({"transfer": {"allow": [], "alow": []}}),
+        lambda z: z.update({"transfer": {"allow": "127.0.0.1"}}),
+        lambda z: z.update({"transfer": {"allow": [], "notify": ["ns1.example.test"]}}),
     ],
-    ids=["unknown-key", "serial", "rrset-object", "data-and-pool", "empty-pool", "check-type", "policy", "ttl"],
+    ids=["unknown-key", "serial", "rrset-object", "data-and-pool", "empty-pool", "check-type", "policy", "ttl",
+         "transfer-no-allow", "transfer-key", "transfer-allow-string", "transfer-notify-name"],
 )
 def test_shape_mistakes_are_rejected_by_schema_and_loader(schema, mutate, tmp_path):
     zone = json.loads(json.dumps(BASE))
@@ -71,3 +76,15 @@ def test_shape_mistakes_are_rejected_by_schema_and_loader(schema, mutate, tmp_pa
     path.write_text(json.dumps(zone))
     check = subprocess.run([DNSD, "check", str(path)], capture_output=True, text=True, timeout=10)
     assert check.returncode == 1, "the loader must reject what the schema rejects"
+
+
+def test_a_transfer_object_matches_the_schema_and_loads(schema, tmp_path):
+    zone = json.loads(json.dumps(BASE))
+    zone["transfer"] = {"allow": ["127.0.0.0/8", "192.0.2.0/24", "2001:db8::/32", "::1"],
+                        "notify": ["192.0.2.53", "198.51.100.7:5300", "2001:db8::1", "[2001:db8::1]:5300"],
+                        "tsig": "xfr-key"}
+    jsonschema.validate(zone, schema, cls=jsonschema.Draft202012Validator)
+    path = tmp_path / "zone.json"
+    path.write_text(json.dumps(zone))
+    check = subprocess.run([DNSD, "check", str(path)], capture_output=True, text=True, timeout=10)
+    assert check.returncode == 0, check.stderr

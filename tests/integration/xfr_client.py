@@ -202,6 +202,8 @@ def _read_answer(q, reader) -> Xfr:
             return _done(out, "SOA", first_serial)
     if state == "second":
         return _done(out, "SOA", first_serial)
+    if not out.raw:
+        raise EOFError("no answer: the server closed the connection")
     raise EOFError(f"the answer ended before the closing SOA ({len(out.raw)} messages)")
 
 

@@ -199,13 +199,19 @@ def _rrsets(section) -> frozenset:
 def view(msg: dns.message.Message) -> dict:
     """What a response says: rcode, AA, answer and authority (owner, type, TTL, set of
     rdata), and the A/AAAA glue of a referral. Records' order is left out (both sides
-    rotate); so is the rest of the additional section, where servers differ in policy."""
-    referral = not (msg.flags & dns.flags.AA) and any(r.rdtype == dns.rdatatype.NS for r in msg.authority)
+    rotate); so is what servers add by their own policy: the additional section
+    but glue, and the apex NS in the authority section of a positive answer (NSD
+    adds it unless `minimal-responses: yes`)."""
+    aa = bool(msg.flags & dns.flags.AA)
+    referral = not aa and any(r.rdtype == dns.rdatatype.NS for r in msg.authority)
     glue = frozenset()
     if referral:
         glue = _rrsets([r for r in msg.additional if r.rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA)])
-    return {"rcode": dns.rcode.to_text(msg.rcode()), "aa": bool(msg.flags & dns.flags.AA),
-            "answer": _rrsets(msg.answer), "authority": _rrsets(msg.authority), "glue": glue}
+    authority = msg.authority
+    if aa and msg.answer:
+        authority = [r for r in authority if r.rdtype != dns.rdatatype.NS]
+    return {"rcode": dns.rcode.to_text(msg.rcode()), "aa": aa,
+            "answer": _rrsets(msg.answer), "authority": _rrsets(authority), "glue": glue}
 
 
 def ask(address: tuple[str, int], name: str, rdtype: str) -> dns.message.Message:

@@ -66,8 +66,11 @@ class TsigKey:
 
 
 def write_tsig_keys(path, keys) -> pathlib.Path:
-    """Writes a dnsd --tsig-keys file: one `ALG:NAME:BASE64` line per key."""
+    """Writes a dnsd --tsig-keys file: one `ALG:NAME:BASE64` line per key, mode 0600
+    (dnsd refuses a key file that others can read)."""
     path = pathlib.Path(path)
+    path.touch(mode=0o600)
+    path.chmod(0o600)
     path.write_text("".join(k.line() + "\n" for k in keys))
     return path
 

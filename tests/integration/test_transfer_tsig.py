@@ -102,8 +102,8 @@ def test_notify_is_signed_with_the_zone_key_and_retried_until_answered(start_pri
         assert gaps[1] > gaps[0], f"retries come at growing intervals: {gaps}"
         assert [n.answered for n in got] == [False, False, True]
         # Once answered, no more of that serial: watch for longer than the next
-        # retry would have taken (the gaps grow, so at least twice the last).
-        window = min(2.5 * gaps[-1], 8.0)
+        # retry would have taken (the gaps double).
+        window = min(2.2 * gaps[-1], 6.0)
         with pytest.raises(TimeoutError):
             sink.wait(4, timeout=window, serial_at_least=s2)
         assert [n for n in sink.received() if n.serial == s2] == got

@@ -10,6 +10,7 @@ PACKAGES=(
   g++ meson ninja-build pkg-config          # build
   libldns-dev libuv1-dev nlohmann-json3-dev # server dependencies
   libcurl4-openssl-dev libmicrohttpd-dev    # health probes, control API
+  libssl-dev                                # TSIG HMAC (OpenSSL libcrypto)
   doctest-dev                               # unit tests
   python3-dnspython python3-pytest          # integration tests (/usr/bin/python3)
   python3-jsonschema                        # dnsd schema is checked against the zone fixtures

@@ -57,6 +57,7 @@ size_t DrainTable::set(std::string_view zone, std::string_view pool, std::string
     listener = listener_;
   }
   if (changed && listener) listener();
+  if (changed) changes_.notify();
   return matched;
 }
 

@@ -14,6 +14,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "health/change_signal.h"
 #include "health/member_state.h"
 
 namespace dnsd::health {
@@ -47,6 +48,8 @@ class DrainTable {
   /// Called after set() changed something, so the control plane can persist
   /// overrides(). Set before other threads use the table.
   void set_listener(std::function<void()> listener);
+  /// Notified after every set() that changed a member's state. Any thread.
+  ChangeSignal& changes() { return changes_; }
 
   /// Forgets entries that `used` (keys from key()) does not name, unless they
   /// were bound since the previous retain (a load in progress may publish
@@ -68,6 +71,7 @@ class DrainTable {
   uint64_t epoch_ = 1;
   std::unordered_map<std::string, Entry> entries_;
   std::function<void()> listener_;
+  ChangeSignal changes_;
 };
 
 /// Zone name as the health tables store it: lowercase, trailing dot. Any thread.

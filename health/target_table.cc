@@ -132,6 +132,13 @@ std::vector<TargetRef> TargetTable::refs_locked(const Entry& entry) const {
 
 std::optional<ResultOutcome> TargetTable::record_result(uint64_t id, const CheckResult& result, uint64_t now_ms,
                                                         uint64_t rng) {
+  std::optional<ResultOutcome> out = record_result_locked(id, result, now_ms, rng);
+  if (out && out->transition == Transition::Changed) state_changes_.notify();  // outside the table lock
+  return out;
+}
+
+std::optional<ResultOutcome> TargetTable::record_result_locked(uint64_t id, const CheckResult& result,
+                                                               uint64_t now_ms, uint64_t rng) {
   if (result.failure == FailureKind::Cancelled) return std::nullopt;
   std::lock_guard lock(mutex_);
   auto it = entries_.find(id);

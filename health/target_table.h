@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "health/check_result.h"
+#include "health/change_signal.h"
 #include "health/member_state.h"
 #include "health/member_status.h"
 #include "health/probe_barrier.h"
@@ -94,6 +95,9 @@ class TargetTable {
   /// Any thread (the prober).
   std::optional<ResultOutcome> record_result(uint64_t id, const CheckResult& result, uint64_t now_ms, uint64_t rng);
 
+  /// Notified after every health transition a result causes. Any thread.
+  ChangeSignal& state_changes() { return state_changes_; }
+
   /// A consistent copy of the whole table, with now_ms from the clock. Any thread.
   HealthSnapshot status() const;
   /// Number of targets. Any thread.
@@ -110,6 +114,8 @@ class TargetTable {
   };
   std::vector<TargetRef> refs_locked(const Entry& entry) const;
   void notify_changed_locked();
+  std::optional<ResultOutcome> record_result_locked(uint64_t id, const CheckResult& result, uint64_t now_ms,
+                                                    uint64_t rng);
 
   ProbeBarrier& barrier_;
   std::function<uint64_t()> clock_;
@@ -120,6 +126,7 @@ class TargetTable {
   std::unordered_map<std::string, uint64_t> by_key_;
   std::function<void()> change_listener_;
   ProbeMetrics metrics_;  ///< updated by record_result
+  ChangeSignal state_changes_;
 };
 
 }  // namespace dnsd::health

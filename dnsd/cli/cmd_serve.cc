@@ -14,6 +14,7 @@
 #include "dnsd/server/listen_address.h"
 #include "dnsd/server/log.h"
 #include "dnsd/server/server.h"
+#include "dnsd/server/transfer_service.h"
 #include "dnsd/server/zone_watcher.h"
 #include "health/health_registry.h"
 
@@ -48,8 +49,17 @@ void serve_usage(FILE* out) {
                "  --control-token TOKEN        require `Authorization: Bearer TOKEN` on the control\n"
                "                               API; required for a non-loopback --control address\n"
                "  --control-token-file FILE    read the token from FILE's first line instead\n"
-               "  --state-dir DIR              keep runtime state (drains) in DIR, so it survives\n"
-               "                               a restart (default: not kept)\n"
+               "  --state-dir DIR              keep runtime state in DIR so it survives a restart:\n"
+               "                               drains, and each zone's last served SOA serial\n"
+               "                               (default: not kept; serials are then time-based)\n"
+               "  --tsig-keys FILE             TSIG keys, one per line as `dig -y` takes them:\n"
+               "                               hmac-sha256:NAME:BASE64SECRET\n"
+               "  --ixfr-history N             versions per zone kept for IXFR (default 100)\n"
+               "  --catalog NAME               also serve a catalog zone (RFC 9432 v2) NAME listing\n"
+               "                               every zone, for Knot and BIND secondaries\n"
+               "  --catalog-allow CIDR,...     who may transfer the catalog\n"
+               "  --catalog-notify ADDR[:PORT],...  where NOTIFY for the catalog goes\n"
+               "  --catalog-tsig KEY           require this TSIG key for catalog transfers\n"
                "  --status-file FILE           also write every member's health as JSON to FILE,\n"
                "                               replaced atomically after each state change and\n"
                "                               every 2 s (for monitoring without HTTP)\n"
@@ -74,8 +84,21 @@ bool parse_number(const char* flag, const char* text, unsigned min, unsigned max
 
 enum Option : int {
   kZones = 1, kListen, kThreads, kTcpIdle, kTcpMax, kLogFormat, kNoWatch, kHelp,
-  kControl, kControlToken, kControlTokenFile, kStateDir, kStatusFile
+  kControl, kControlToken, kControlTokenFile, kStateDir, kStatusFile,
+  kTsigKeys, kIxfrHistory, kCatalog, kCatalogAllow, kCatalogNotify, kCatalogTsig
 };
+
+/// Calls `each` with every comma-separated item of `text`; false if it does.
+template <typename F>
+bool for_each_item(std::string_view text, F each) {
+  while (!text.empty()) {
+    const size_t comma = text.find(',');
+    if (!each(text.substr(0, comma))) return false;
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return true;
+}
 
 /// Everything `dnsd serve` was told on the command line.
 struct ServeOptions {
@@ -101,6 +124,12 @@ int parse_serve_options(int argc, char** argv, ServeOptions& o) {
       {"control-token-file", required_argument, nullptr, kControlTokenFile},
       {"state-dir", required_argument, nullptr, kStateDir},
       {"status-file", required_argument, nullptr, kStatusFile},
+      {"tsig-keys", required_argument, nullptr, kTsigKeys},
+      {"ixfr-history", required_argument, nullptr, kIxfrHistory},
+      {"catalog", required_argument, nullptr, kCatalog},
+      {"catalog-allow", required_argument, nullptr, kCatalogAllow},
+      {"catalog-notify", required_argument, nullptr, kCatalogNotify},
+      {"catalog-tsig", required_argument, nullptr, kCatalogTsig},
       {"no-watch", no_argument, nullptr, kNoWatch},
       {"help", no_argument, nullptr, kHelp},
       {nullptr, 0, nullptr, 0},
@@ -173,6 +202,51 @@ int parse_serve_options(int argc, char** argv, ServeOptions& o) {
         break;
       case kStateDir:
         control.state_dir = optarg;
+        config.state_dir = optarg;
+        break;
+      case kTsigKeys: {
+        std::string error;
+        auto keys = xfr::TsigKeyring::load(optarg, error);
+        if (!keys) {
+          std::fprintf(stderr, "dnsd serve: --tsig-keys: %s\n", error.c_str());
+          return 2;
+        }
+        config.tsig_keys = std::make_shared<const xfr::TsigKeyring>(std::move(*keys));
+        break;
+      }
+      case kIxfrHistory: {
+        unsigned n = 0;
+        if (!parse_number("--ixfr-history", optarg, 1, 100000, n)) return 2;
+        config.history.max_changes = n;
+        break;
+      }
+      case kCatalog:
+        config.catalog.name = optarg;
+        break;
+      case kCatalogAllow:
+      case kCatalogNotify: {
+        std::string error;
+        const bool ok = for_each_item(optarg, [&](std::string_view item) {
+          if (c == kCatalogAllow) {
+            auto prefix = zones::AddressPrefix::parse(item, error);
+            if (prefix) config.catalog.transfer.allow.push_back(*prefix);
+            return prefix.has_value();
+          }
+          auto target = zones::NotifyTarget::parse(item, error);
+          if (target) config.catalog.transfer.notify.push_back(*target);
+          return target.has_value();
+        });
+        if (!ok) {
+          std::fprintf(stderr, "dnsd serve: %s: %s\n", c == kCatalogAllow ? "--catalog-allow" : "--catalog-notify",
+                       error.c_str());
+          return 2;
+        }
+        break;
+      }
+      case kCatalogTsig:
+        config.catalog.transfer.tsig_key = zones::lower_text(optarg);
+        if (config.catalog.transfer.tsig_key.empty() || config.catalog.transfer.tsig_key.back() != '.')
+          config.catalog.transfer.tsig_key += '.';
         break;
       case kNoWatch:
         o.watch = false;
@@ -213,8 +287,22 @@ int parse_serve_options(int argc, char** argv, ServeOptions& o) {
       std::fprintf(stderr, "dnsd serve: %s\n", problem.c_str());
       return 2;
     }
-  } else if (!control.token.empty() || !control.state_dir.empty()) {
-    std::fprintf(stderr, "dnsd serve: --control-token and --state-dir need the control API (not --control none)\n");
+  } else if (!control.token.empty()) {
+    std::fprintf(stderr, "dnsd serve: --control-token needs the control API (not --control none)\n");
+    return 2;
+  } else {
+    control.state_dir.clear();  // drains need the control API; serials are kept all the same
+  }
+  CatalogConfig& catalog = config.catalog;
+  catalog.transfer.enabled = !catalog.name.empty();
+  if (catalog.name.empty() && (!catalog.transfer.allow.empty() || !catalog.transfer.notify.empty() ||
+                               !catalog.transfer.tsig_key.empty())) {
+    std::fprintf(stderr, "dnsd serve: --catalog-allow, --catalog-notify and --catalog-tsig need --catalog NAME\n");
+    return 2;
+  }
+  if (!catalog.transfer.tsig_key.empty() && (!config.tsig_keys || !config.tsig_keys->find(catalog.transfer.tsig_key))) {
+    std::fprintf(stderr, "dnsd serve: --catalog-tsig %s: no such key in --tsig-keys\n",
+                 catalog.transfer.tsig_key.c_str());
     return 2;
   }
   return -1;
@@ -240,6 +328,10 @@ int run_server(ServeOptions o) {
   server.add_service(std::make_unique<HealthService>(registry, o.health));
   // Before run(): the watcher notes the files before the first load reads them.
   if (o.watch) server.add_service(std::make_unique<ZoneWatcher>(server.config().zones_path));
+  // NOTIFY to secondaries, and new zone versions after health changes.
+  auto transfers = std::make_unique<TransferService>(registry, server.config().tsig_keys);
+  if (control_server) control_server->set_transfer_service(transfers.get());
+  server.add_service(std::move(transfers));
   if (control_server) server.add_service(std::move(control_server));
   return server.run();
 }

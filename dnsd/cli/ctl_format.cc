@@ -109,13 +109,14 @@ std::string format_status(const json& s) {
   }
   out += "\n";
 
-  std::vector<std::vector<std::string>> zones{{"ZONE", "SERIAL", "LOADED", "FILE", "STATE"}};
+  std::vector<std::vector<std::string>> zones{{"ZONE", "SERIAL", "VERSIONS", "LOADED", "FILE", "STATE"}};
   std::vector<std::string> zone_errors;
   for (const json& z : s.at("zones")) {
     const json& loaded_ms = z.at("loaded_ms");
     const std::string loaded =
         loaded_ms.is_null() ? "-" : seconds_text(now_s - loaded_ms.get<uint64_t>() / 1000.0) + " ago";
-    zones.push_back({str(z, "origin"), str(z, "serial"), loaded, str(z, "file"),
+    zones.push_back({str(z, "origin"), str(z, "serial"), z.contains("versions_kept") ? str(z, "versions_kept") : "-",
+                     loaded, str(z, "file"),
                      flag(z, "stale") ? "STALE (file fails; last good version serving)" : "ok"});
   }
   out += format_table(zones);
@@ -146,7 +147,31 @@ std::string format_status(const json& s) {
     for (const auto& [type, sel] : p.at("selection").items())
       if (sel.value("rule", "") != "healthy-primaries")
         out += "note: " + str(p, "zone") + " pool " + str(p, "name") + " " + type + ": rule " + str(sel, "rule") + "\n";
+  if (s.contains("secondaries") && !s.at("secondaries").empty()) out += "\n" + format_secondaries(s.at("secondaries"));
   return out;
+}
+
+std::string format_secondaries(const json& list) {
+  std::vector<std::vector<std::string>> rows{{"ZONE", "SECONDARY", "HAS", "BEHIND", "LAST TRANSFER", "NOTIFY"}};
+  for (const json& r : list) {
+    const json& t = r.at("transfer");
+    const json& n = r.at("notify");
+    std::string transfer = "-", notify = "-", has = "-";
+    if (t.is_object()) {
+      transfer = str(t, "last");
+      if (!t.at("at").is_null()) transfer += " " + seconds_text(t.value("age_s", 0.0)) + " ago";
+      if (transfer.rfind("refused", 0) != 0) has = str(t, "serial");
+    }
+    if (n.is_object()) {
+      notify = "serial " + str(n, "serial_sent");
+      if (flag(n, "pending")) notify += " pending (" + str(n, "attempts") + " tries)";
+      else if (!n.at("error").is_null()) notify += " FAILED: " + str(n, "error");
+      else if (n.value("serial_acked", 0) == n.value("serial_sent", 0)) notify += " acked";
+    }
+    rows.push_back({str(r, "zone"), str(r, "address"), has, r.at("behind").is_null() ? "?" : str(r, "behind"),
+                    transfer, notify});
+  }
+  return format_table(rows);
 }
 
 std::string format_reload(const json& r) {

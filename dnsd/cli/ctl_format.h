@@ -19,6 +19,10 @@ std::string format_status(const nlohmann::json& status);
 /// `dnsd ctl reload`: one summary line, then every error as `FILE: /pointer: message`.
 std::string format_reload(const nlohmann::json& report);
 
+/// The secondaries table of `ctl status`: per zone and secondary, the serial
+/// it has, how far behind it is, its last transfer and the last NOTIFY.
+std::string format_secondaries(const nlohmann::json& secondaries);
+
 /// `dnsd ctl drain|undrain`: what changed and, for a drain, when it is safe
 /// to stop the server (or why it is not). `local_time` prints instants in the
 /// local time zone as well as UTC.

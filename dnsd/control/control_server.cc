@@ -1,5 +1,7 @@
 #include "dnsd/control/control_server.h"
 
+#include "dnsd/server/transfer_service.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cstring>
@@ -179,11 +181,24 @@ std::unique_ptr<HealthIndex> ControlServer::health_index() const {
   return std::make_unique<HealthIndex>(health::to_wall_clock(registry_->targets().status(), health::wall_clock_ms()));
 }
 
+TransferInputs ControlServer::transfer_inputs() const {
+  TransferInputs in;
+  in.log = &server_->transfers().log();
+  if (transfer_service_) {
+    in.notifies = transfer_service_->notify_status();
+    in.notify_counters = transfer_service_->notify_counters();
+    in.coalesce_ms = uint64_t(transfer_service_->options().coalesce.count());
+  }
+  return in;
+}
+
 HttpResponse ControlServer::get_status(const HttpRequest&) {
   const auto snapshot = server_->snapshots().current();
   const ReloadHistory history = server_->reload_history();
   const auto health = health_index();
-  return json_response(200, status_json(*snapshot, history, load_times_, *health, info_, health::wall_clock_ms()));
+  const TransferInputs transfer = transfer_inputs();
+  return json_response(
+      200, status_json(*snapshot, history, load_times_, *health, info_, health::wall_clock_ms(), &transfer));
 }
 
 HttpResponse ControlServer::post_reload(const HttpRequest&) {
@@ -358,6 +373,8 @@ HttpResponse ControlServer::get_metrics(const HttpRequest&) {
   in.snapshot = snapshot.get();
   in.reloads = &reloads;
   in.probes = probes ? &*probes : nullptr;
+  const TransferInputs transfer = transfer_inputs();
+  in.transfer = &transfer;
   HttpResponse r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   r.body = render_metrics(in);

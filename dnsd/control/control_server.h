@@ -32,6 +32,8 @@ class HealthRegistry;
 
 namespace dnsd {
 
+class TransferService;
+
 /// The control API service.
 class ControlServer : public Service {
  public:
@@ -49,6 +51,10 @@ class ControlServer : public Service {
   /// page. Public routes skip the token check: only pages holding no data.
   /// Main thread, before start().
   void add_route(std::string method, std::string path, HttpServer::Handler handler, bool is_public = false);
+
+  /// Where transfer status and NOTIFY state come from (may stay unset: no
+  /// NOTIFY details). Main thread, before start().
+  void set_transfer_service(const TransferService* transfers) { transfer_service_ = transfers; }
 
   const char* name() const override { return "control"; }
   bool start(Server& server) override;
@@ -76,6 +82,8 @@ class ControlServer : public Service {
   HttpResponse dispatch(const HttpRequest& request);
   bool authorized(const HttpRequest& request) const;
   HttpResponse get_status(const HttpRequest& request);
+  /// The transfer plane's state, read now. HTTP threads.
+  TransferInputs transfer_inputs() const;
   HttpResponse post_reload(const HttpRequest& request);
   /// POST /api/drain and /api/undrain, in the steps below. HTTP threads.
   HttpResponse post_admin(const HttpRequest& request, bool drain);
@@ -106,6 +114,7 @@ class ControlServer : public Service {
   ControlOptions options_;
   health::HealthRegistry* registry_;
   Server* server_ = nullptr;
+  const TransferService* transfer_service_ = nullptr;
   HttpServer http_;
   std::vector<Route> routes_;
   ZoneLoadTimes load_times_;

@@ -87,7 +87,7 @@ json reload_json(const ReloadReport& report, uint64_t at_ms, double duration_ms)
 }
 
 json status_json(const Snapshot& snapshot, const ReloadHistory& history, const ZoneLoadTimes& times,
-                 const HealthIndex& health, const ServerInfo& info, uint64_t now_ms) {
+                 const HealthIndex& health, const ServerInfo& info, uint64_t now_ms, const TransferInputs* transfer) {
   const zones::ZoneSet& zones = *snapshot.zones;
   json server{{"version", DNSD_VERSION},
               {"started", iso_time(info.started_ms)},
@@ -113,13 +113,14 @@ json status_json(const Snapshot& snapshot, const ReloadHistory& history, const Z
                           [&file](const KeptZone& k) { return k.file == file; });
     }
     const uint64_t at = times.loaded_at(zone);
-    zone_list.push_back({{"origin", zone.origin_text()},
-                         {"serial", zone.serial()},
-                         {"file", file},
-                         {"loaded", at ? json(iso_time(at)) : json(nullptr)},
-                         {"loaded_ms", at ? json(at) : json(nullptr)},
-                         {"stale", stale},
-                         {"errors", errors}});
+    json entry = {{"origin", zone.origin_text()},
+                  {"file", file},
+                  {"loaded", at ? json(iso_time(at)) : json(nullptr)},
+                  {"loaded_ms", at ? json(at) : json(nullptr)},
+                  {"stale", stale},
+                  {"errors", errors}};
+    entry.update(zone_transfer_json(snapshot, z));  // "serial" is the served version's
+    zone_list.push_back(std::move(entry));
   }
   std::sort(zone_list.begin(), zone_list.end(),
             [](const json& a, const json& b) { return a["origin"].get<std::string>() < b["origin"].get<std::string>(); });
@@ -132,7 +133,8 @@ json status_json(const Snapshot& snapshot, const ReloadHistory& history, const Z
               {"last_reload", loaded ? reload_json(history.last, history.last_at_ms, history.last_duration_ms)
                                      : json(nullptr)},
               {"zones", zone_list},
-              {"pools", pools_json(snapshot, health, now_ms)}};
+              {"pools", pools_json(snapshot, health, now_ms)},
+              {"secondaries", transfer ? secondaries_json(snapshot, *transfer, now_ms) : json::array()}};
 }
 
 }  // namespace dnsd

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "dnsd/control/pool_report.h"
+#include "dnsd/control/transfer_report.h"
 #include "dnsd/query/snapshot.h"
 #include "dnsd/server/reload_report.h"
 #include "zones/zone_set.h"
@@ -49,8 +50,10 @@ nlohmann::json reload_json(const ReloadReport& report, uint64_t at_ms, double du
 /// Whether a report counts as a success: published and no file failed.
 inline bool reload_ok(const ReloadReport& report) { return report.published && report.failed == 0; }
 
-/// The whole status document. `now_ms` is the wall clock.
+/// The whole status document. `now_ms` is the wall clock; `transfer` (may
+/// be null) adds each zone's versions and the "secondaries" list.
 nlohmann::json status_json(const Snapshot& snapshot, const ReloadHistory& history, const ZoneLoadTimes& times,
-                           const HealthIndex& health, const ServerInfo& info, uint64_t now_ms);
+                           const HealthIndex& health, const ServerInfo& info, uint64_t now_ms,
+                           const TransferInputs* transfer = nullptr);
 
 }  // namespace dnsd

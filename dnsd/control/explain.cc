@@ -1,5 +1,7 @@
 #include "dnsd/control/explain.h"
 
+#include "dnsd/xfr/versioner.h"
+
 #include "zones/ldns.h"
 
 #include <algorithm>
@@ -258,7 +260,22 @@ void explain_owner(const zones::Zone& zone, uint32_t zone_index, const health::H
   const zones::Pool& pool = zone.pool(set->pool);
   out["pool"] = explain_pool(zone, set->pool, health_view.pool(zone_index, set->pool), qtype, response.answer, owner,
                              health, now_ms);
-  if (pool.check.type != zones::CheckType::None) out["failover"] = failover_json(pool.check, set->ttl);
+  if (pool.check.type != zones::CheckType::None) {
+    out["failover"] = failover_json(pool.check, set->ttl);
+    if (zone.transfer().enabled) {
+      // Through secondaries, a change also waits for the coalescing window,
+      // then NOTIFY and the transfer (milliseconds on a LAN), then the
+      // secondary's own delay before it serves it (NSD: xfrd-reload-timeout).
+      const double detection_s = double(worst_case_detection_ms(pool.check)) / 1000.0;
+      out["failover"]["through_secondaries"] = {
+          {"coalesce_ms", xfr::kCoalesceWindowMs},
+          {"notify", zone.transfer().notify.size()},
+          {"worst_case_s", detection_s + double(xfr::kCoalesceWindowMs) / 1000.0 + set->ttl},
+          {"formula",
+           "detection + coalescing window + NOTIFY and IXFR round trips + the secondary's reload delay "
+           "(NSD xfrd-reload-timeout; Knot none) + TTL"}};
+    }
+  }
 }
 
 }  // namespace

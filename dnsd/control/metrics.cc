@@ -160,15 +160,23 @@ void probe_metrics(Exposition& e, const health::ProbeMetrics& p) {
            double(p.transitions_to[size_t(health::HealthState::Down)]));
 }
 
-void zone_metrics(Exposition& e, const zones::ZoneSet& zones, const ReloadHistory& h) {
+void zone_metrics(Exposition& e, const Snapshot& snapshot, const ReloadHistory& h) {
+  const zones::ZoneSet& zones = *snapshot.zones;
   e.family("dnsd_reloads_total", "counter", "Zone loads and reloads (start-up included), by result.");
   e.sample("dnsd_reloads_total", label("result", "ok"), double(h.ok));
   e.sample("dnsd_reloads_total", label("result", "failed"), double(h.failed));
   e.family("dnsd_last_reload_timestamp_seconds", "gauge", "Unix time when the last load or reload finished.");
   e.sample("dnsd_last_reload_timestamp_seconds", "", double(h.last_at_ms) / 1000.0);
-  e.family("dnsd_zone_serial", "gauge", "SOA serial of each zone being served.");
+  e.family("dnsd_zone_serial", "gauge", "SOA serial of each zone as served (its current version).");
   for (uint32_t z = 0; z < zones.size(); ++z)
-    e.sample("dnsd_zone_serial", label("zone", zones.zone(z).origin_text()), double(zones.zone(z).serial()));
+    e.sample("dnsd_zone_serial", label("zone", zones.zone(z).origin_text()), double(snapshot.versions[z]->serial));
+  e.family("dnsd_zone_file_serial", "gauge", "SOA serial in each zone's file: the floor of the served serial.");
+  for (uint32_t z = 0; z < zones.size(); ++z)
+    e.sample("dnsd_zone_file_serial", label("zone", zones.zone(z).origin_text()), double(zones.zone(z).serial()));
+  e.family("dnsd_zone_versions_kept", "gauge", "Versions of each zone an IXFR can start from (the current one included).");
+  for (uint32_t z = 0; z < zones.size(); ++z)
+    e.sample("dnsd_zone_versions_kept", label("zone", zones.zone(z).origin_text()),
+             double(snapshot.versions[z]->history->changes.size() + 1));
 
   std::set<std::string> failed_files;
   for (const zones::LoadError& err : h.last.errors) failed_files.insert(err.file);
@@ -206,8 +214,10 @@ std::string render_metrics(const MetricsInputs& in) {
   query_metrics(e, *in.queries);
   member_metrics(e, *in.snapshot);
   if (in.probes) probe_metrics(e, *in.probes);
-  zone_metrics(e, *in.snapshot->zones, *in.reloads);
-  return e.take();
+  zone_metrics(e, *in.snapshot, *in.reloads);
+  std::string text = e.take();
+  if (in.transfer) text += transfer_metrics(*in.transfer);
+  return text;
 }
 
 }  // namespace dnsd

@@ -9,6 +9,7 @@
 
 #include "dnsd/control/pool_report.h"
 #include "dnsd/server/query_stats.h"
+#include "dnsd/control/transfer_report.h"
 #include "dnsd/query/snapshot.h"
 #include "dnsd/server/reload_report.h"
 #include "health/probe_metrics.h"
@@ -22,6 +23,7 @@ struct MetricsInputs {
   const Snapshot* snapshot = nullptr;            ///< required
   const ReloadHistory* reloads = nullptr;        ///< required
   const health::ProbeMetrics* probes = nullptr;  ///< null without a health table
+  const TransferInputs* transfer = nullptr;      ///< null: no transfer families
 };
 
 /// The exposition text, families in a fixed order, each with HELP and TYPE.

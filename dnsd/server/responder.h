@@ -3,12 +3,16 @@
 // worker share one Responder, so both transports count the same way.
 #pragma once
 
+#include <sys/socket.h>
+
 #include <cstdint>
+#include <memory>
 #include <span>
 
 #include "dnsd/query/query.h"
 #include "dnsd/server/query_stats.h"
 #include "dnsd/server/snapshot_store.h"
+#include "dnsd/xfr/transfer_endpoint.h"
 
 namespace dnsd {
 
@@ -16,8 +20,10 @@ namespace dnsd {
 /// used by one worker thread only.
 class Responder {
  public:
-  /// `row` is this worker's row of every snapshot's rotation counters and its reader slot.
-  Responder(SnapshotStore& store, unsigned row) : reader_(store.reader(row)), row_(row) {}
+  /// `row` is this worker's row of every snapshot's rotation counters and its
+  /// reader slot. `transfers` answers handed-off messages; nullptr drops them.
+  Responder(SnapshotStore& store, unsigned row, xfr::TransferEndpoint* transfers = nullptr)
+      : reader_(store.reader(row)), row_(row), transfers_(transfers) {}
 
   /// Answers `query` into `response` (kMaxUdpPayload bytes for UDP, kMaxMessage
   /// for TCP) and counts the outcome. No lock, no allocation.
@@ -30,6 +36,16 @@ class Responder {
     QueryResult result = process_query(query, response, transport, snapshot, rotation_);
     stats_.record(transport, result);
     return result;
+  }
+
+  /// Answers a message answer() handed off (QueryResult::Handoff: a zone
+  /// transfer or a TSIG-signed message) from `peer`, against the same
+  /// snapshot. nullptr when nothing answers handed-off messages. Allocates;
+  /// worker thread, right after answer().
+  std::unique_ptr<xfr::ResponseStream> hand_off(std::span<const uint8_t> query, const sockaddr* peer,
+                                                Transport transport) {
+    if (transfers_ == nullptr) return nullptr;
+    return transfers_->respond(query, peer, transport, reader_.enter(), rotation_);
   }
 
   /// The worker's loop is about to sleep: stop holding the snapshot, so an
@@ -46,6 +62,7 @@ class Responder {
   RotationState rotation_;
   uint64_t rotation_of_ = 0;  ///< id of the snapshot rotation_ points into
   QueryStats stats_;
+  xfr::TransferEndpoint* transfers_;
 };
 
 }  // namespace dnsd

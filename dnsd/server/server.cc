@@ -26,8 +26,12 @@ Server::Server(ServerConfig config, health::HealthRegistry& health)
     : config_(std::move(config)),
       health_(health),
       store_(config_.threads),
-      reloader_(config_.zones_path),
+      transfers_(config_.tsig_keys, wall_ms),
+      versioner_(config_.state_dir.empty() ? std::string() : config_.state_dir + "/serials.json", config_.history,
+                 wall_ms),
+      reloader_(config_.zones_path, config_.catalog),
       reload_runner_([this] { return load_and_publish(false); }) {
+  if (config_.tsig_keys) tsig_key_names_ = config_.tsig_keys->names();
   uv_loop_init(&loop_);
   uv_timer_init(&loop_, &reclaim_timer_);
   reclaim_timer_.data = this;
@@ -59,6 +63,12 @@ int Server::run() {
   uv_signal_start(&sighup_, on_signal, SIGHUP);
 
   started_at_ms_.store(wall_ms(), std::memory_order_relaxed);
+  std::string error;
+  if (!versioner_.load(error)) {
+    // Serving without the last serials could send secondaries backwards.
+    log_error("--state-dir: %s; move it aside to start over", error.c_str());
+    return 1;
+  }
   const ReloadReport report = load_and_publish(true);
   if (!report.published) return 1;
 
@@ -96,7 +106,7 @@ bool Server::start_workers() {
     }
   }
   for (unsigned i = 0; i < config_.threads; ++i) {
-    auto worker = std::make_unique<Worker>(i, store_, config_.tcp, tcp_open_count_);  // reader slot i
+    auto worker = std::make_unique<Worker>(i, store_, config_.tcp, tcp_open_count_, &transfers_);  // reader slot i
     std::string error;
     if (!worker->listen(config_.listen, error)) {
       log_error("cannot listen: %s", error.c_str());
@@ -147,6 +157,7 @@ ReloadReport Server::load_and_publish(bool initial) {
   const auto begin = std::chrono::steady_clock::now();
   zones::LoadOptions options;
   options.cancel = &cancel_loads_;
+  options.tsig_keys = &tsig_key_names_;
   ZoneLoad load = reloader_.load(options);
   const bool cancelled = cancel_loads_.load(std::memory_order_relaxed);
   if (load.set && !cancelled) publish(load);
@@ -164,8 +175,10 @@ void Server::publish(ZoneLoad& load) {
   report.new_targets = binding.new_targets.size();
   for (size_t i = 0; i < services_started_; ++i) services_[i]->before_publish(*load.set, binding.new_targets);
   report.new_unprobed = health_.barrier().wait(binding.new_targets, std::chrono::steady_clock::now());
-  const std::shared_ptr<const Snapshot> previous = store_.current();
-  store_.publish(std::make_shared<const Snapshot>(load.set, std::move(binding.view), config_.threads, previous.get()));
+  {
+    std::lock_guard lock(publish_mutex_);
+    publish_locked(load.set, std::move(binding.view));
+  }
   health_.sync(*load.set);
   reloader_.published(load.set);
   report.published = true;
@@ -173,6 +186,38 @@ void Server::publish(ZoneLoad& load) {
   // Parsing JSON leaves many freed blocks behind; hand them back to the system
   // instead of keeping the peak of every reload resident (Knot does the same).
   ::malloc_trim(0);
+}
+
+std::vector<uint32_t> Server::publish_locked(std::shared_ptr<const zones::ZoneSet> set,
+                                            std::shared_ptr<const health::HealthView> view) {
+  const std::shared_ptr<const Snapshot> previous = store_.current();
+  xfr::Advance next = versioner_.advance(*set, *view, previous.get());
+  if (!next.error.empty()) log_error("%s", next.error.c_str());
+  auto snapshot = std::make_shared<const Snapshot>(std::move(set), std::move(view), config_.threads, previous.get(),
+                                                   std::move(next.versions));
+  store_.publish(snapshot);
+  for (const uint32_t z : next.changed)
+    log_info("zone %s: serial %u", snapshot->zones->zone(z).origin_text().c_str(), snapshot->versions[z]->serial);
+  for (size_t i = 0; i < services_started_; ++i) services_[i]->on_publish(*snapshot, next.changed);
+  return next.changed;
+}
+
+std::vector<uint32_t> Server::publish_versions() {
+  std::lock_guard lock(publish_mutex_);
+  const std::shared_ptr<const Snapshot> current = store_.current();
+  if (!current || !current->zones || current->zones->size() == 0) return {};
+  // Same zones, same member links: only pool content can have changed.
+  xfr::Advance next = versioner_.advance(*current->zones, *current->health, current.get());
+  if (!next.error.empty()) log_error("%s", next.error.c_str());
+  if (next.changed.empty()) return {};
+  auto snapshot = std::make_shared<const Snapshot>(current->zones, current->health, config_.threads, current.get(),
+                                                   std::move(next.versions));
+  store_.publish(snapshot);
+  for (const uint32_t z : next.changed)
+    log_info("zone %s: serial %u after a health change", snapshot->zones->zone(z).origin_text().c_str(),
+             snapshot->versions[z]->serial);
+  for (size_t i = 0; i < services_started_; ++i) services_[i]->on_publish(*snapshot, next.changed);
+  return next.changed;
 }
 
 void Server::record(const ReloadReport& report, double duration_ms) {

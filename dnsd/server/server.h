@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,8 @@
 #include "dnsd/server/tcp_connection.h"
 #include "dnsd/server/worker.h"
 #include "dnsd/server/zone_reloader.h"
+#include "dnsd/xfr/transfer_endpoint.h"
+#include "dnsd/xfr/versioner.h"
 #include "health/health_registry.h"
 
 namespace dnsd {
@@ -47,6 +50,15 @@ struct ServerConfig {
   std::vector<ListenAddress> listen;       ///< --listen: UDP and TCP on each
   unsigned threads = 1;                    ///< --threads: worker loops
   TcpLimits tcp;                           ///< --tcp-idle-timeout, --tcp-max-connections
+  /// --state-dir: serials.json keeps each zone's last served serial; empty
+  /// for time-based serials (dnsd/xfr/versioner.h).
+  std::string state_dir;
+  /// --tsig-keys: the keys TSIG-signed messages and zone transfers may use.
+  std::shared_ptr<const xfr::TsigKeyring> tsig_keys;
+  /// How much history each zone keeps for IXFR.
+  xfr::HistoryLimits history;
+  /// --catalog and friends: a catalog zone listing every zone served.
+  CatalogConfig catalog;
 };
 
 /// The server. Construct, add services, run() on the main thread.
@@ -76,6 +88,15 @@ class Server {
   /// Reloads (as request_reload) and waits for a reload that started after
   /// the call; returns its report. Any non-worker thread but the reload thread.
   ReloadReport reload();
+
+  /// Publishes a new snapshot when health or drain changes altered what a
+  /// zone serves, giving those zones a new version; returns their indices
+  /// (empty: nothing changed, nothing published). Any thread but a worker's;
+  /// serialised with reloads.
+  std::vector<uint32_t> publish_versions();
+
+  /// Answers zone transfers and signed messages for every worker. Any thread.
+  xfr::TransferEndpoint& transfers() { return transfers_; }
 
   /// Counts and the latest report of every load and reload. Any thread.
   ReloadHistory reload_history() const;
@@ -111,14 +132,22 @@ class Server {
   /// prober probes new members), publishes the Snapshot, syncs health and
   /// frees what nobody uses. Same thread as load_and_publish.
   void publish(ZoneLoad& load);
+  /// Makes versions for `set` seen through `view`, publishes them in a new
+  /// Snapshot and tells started services. Caller holds publish_mutex_.
+  std::vector<uint32_t> publish_locked(std::shared_ptr<const zones::ZoneSet> set,
+                                       std::shared_ptr<const health::HealthView> view);
   /// Counts `report` in the history. Any thread.
   void record(const ReloadReport& report, double duration_ms);
 
   ServerConfig config_;
   health::HealthRegistry& health_;
   SnapshotStore store_;
+  xfr::TransferEndpoint transfers_;
+  xfr::Versioner versioner_;
+  std::mutex publish_mutex_;  ///< one publish at a time: reloads and version updates
   ZoneReloader reloader_;
-  std::atomic<bool> cancel_loads_{false};  ///< set at shutdown: a reload in progress stops parsing
+  std::atomic<bool> cancel_loads_{false};
+  std::set<std::string> tsig_key_names_;  ///< what a zone's transfer.tsig may name  ///< set at shutdown: a reload in progress stops parsing
   ReloadRunner reload_runner_;
   std::atomic<unsigned> tcp_open_count_{0};
   std::vector<std::unique_ptr<Worker>> workers_;

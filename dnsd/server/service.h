@@ -12,6 +12,7 @@ namespace dnsd {
 namespace zones {
 class ZoneSet;
 }
+struct Snapshot;
 
 class Server;
 struct ReloadReport;
@@ -40,6 +41,12 @@ class Service {
   /// Called on the reload thread after every successful publish of a reload
   /// (start-up excluded); reloads never overlap.
   virtual void on_reload(const ReloadReport& /*report*/) {}
+
+  /// Called after every publish once the service has started: a reload's, or
+  /// new zone versions after health or drain changes. `changed` lists the
+  /// zones of `snapshot` whose serial is new. On the publishing thread;
+  /// publishes never overlap.
+  virtual void on_publish(const Snapshot& /*snapshot*/, std::span<const uint32_t> /*changed*/) {}
 
   /// Stops the service: join its thread and close its main-loop handles. The
   /// server runs the main loop afterwards until every handle has closed.

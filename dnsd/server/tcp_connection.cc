@@ -36,6 +36,8 @@ bool TcpConnection::accept(uv_stream_t* server) {
     close();
     return false;
   }
+  int length = sizeof peer_;
+  if (uv_tcp_getpeername(&handle_, reinterpret_cast<sockaddr*>(&peer_), &length) != 0) peer_.ss_family = AF_UNSPEC;
   return true;
 }
 
@@ -99,7 +101,7 @@ void TcpConnection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* 
     self->peer_done_ = true;
     uv_read_stop(stream);
     self->reading_ = false;
-    if (!self->write_in_flight_ && self->queued_.empty()) self->close();
+    if (!self->write_in_flight_ && self->queued_.empty() && !self->stream_) self->close();
     return;
   }
   self->close();  // ECONNRESET and the like
@@ -109,12 +111,18 @@ bool TcpConnection::answer_complete_messages() {
   uint8_t* data = read_buffer_.data();
   uint8_t* response = owner_.response_.get();
   size_t pos = 0;
-  while (read_length_ - pos >= 2) {
+  while (!stream_ && read_length_ - pos >= 2) {
     size_t length = (size_t{data[pos]} << 8) | data[pos + 1];
     if (length == 0) return false;  // not a DNS message: the stream is broken
     if (read_length_ - pos - 2 < length) break;  // the rest arrives later
-    QueryResult result = owner_.responder_.answer({data + pos + 2, length}, {response, kMaxMessage}, Transport::Tcp);
+    const std::span<const uint8_t> query(data + pos + 2, length);
+    QueryResult result = owner_.responder_.answer(query, {response, kMaxMessage}, Transport::Tcp);
     pos += 2 + length;
+    if (result.action == QueryAction::Handoff) {
+      stream_ = owner_.responder_.hand_off(query, reinterpret_cast<const sockaddr*>(&peer_), Transport::Tcp);
+      pump();
+      continue;
+    }
     if (result.action != QueryAction::Respond) continue;
     uint8_t prefix[2] = {static_cast<uint8_t>(result.length >> 8), static_cast<uint8_t>(result.length)};
     queued_.insert(queued_.end(), prefix, prefix + 2);
@@ -127,20 +135,44 @@ bool TcpConnection::answer_complete_messages() {
   return true;
 }
 
+void TcpConnection::pump() {
+  std::vector<uint8_t>& m = owner_.stream_message_;
+  while (stream_ && queued_.size() + writing_.size() < kStreamQueue) {
+    if (!stream_->next(m)) {
+      stream_.reset();
+      break;
+    }
+    if (m.empty() || m.size() > kMaxMessage) continue;
+    const uint8_t prefix[2] = {static_cast<uint8_t>(m.size() >> 8), static_cast<uint8_t>(m.size())};
+    queued_.insert(queued_.end(), prefix, prefix + 2);
+    queued_.insert(queued_.end(), m.begin(), m.end());
+  }
+}
+
 void TcpConnection::flush() {
   if (closing_ || write_in_flight_ || queued_.empty()) return;
   auto* stream = reinterpret_cast<uv_stream_t*>(&handle_);
-  // Most answers fit the socket buffer: write them now, without a callback.
-  uv_buf_t now = uv_buf_init(reinterpret_cast<char*>(queued_.data()), static_cast<unsigned>(queued_.size()));
-  int written = uv_try_write(stream, &now, 1);
-  if (written == UV_EAGAIN) written = 0;
-  if (written < 0) {
-    close();
-    return;
-  }
-  if (static_cast<size_t>(written) == queued_.size()) {
+  int written = 0;
+  for (;;) {
+    // Most answers fit the socket buffer: write them now, without a callback.
+    uv_buf_t now = uv_buf_init(reinterpret_cast<char*>(queued_.data()), static_cast<unsigned>(queued_.size()));
+    written = uv_try_write(stream, &now, 1);
+    if (written == UV_EAGAIN) written = 0;
+    if (written < 0) {
+      close();
+      return;
+    }
+    if (static_cast<size_t>(written) != queued_.size()) break;
     queued_.clear();
-    if (peer_done_) close();
+    if (stream_) {  // the socket took it all: make more of the transfer now
+      pump();
+      if (!stream_ && !answer_complete_messages()) {  // queries that waited behind it
+        close();
+        return;
+      }
+      if (!queued_.empty()) continue;
+    }
+    if (peer_done_ && !stream_) close();
     return;
   }
   if (written == 0) {
@@ -167,9 +199,18 @@ void TcpConnection::on_written(uv_write_t* request, int status) {
     self->close();
     return;
   }
+  if (self->stream_) {
+    // A transfer in progress counts as activity: the client is reading it.
+    self->last_activity_ms_ = uv_now(self->owner_.loop_);
+    self->pump();
+    if (!self->stream_ && !self->answer_complete_messages()) {  // queries that waited behind it
+      self->close();
+      return;
+    }
+  }
   self->flush();
   if (self->closing_) return;
-  if (!self->write_in_flight_ && self->queued_.empty() && self->peer_done_) {
+  if (!self->write_in_flight_ && self->queued_.empty() && !self->stream_ && self->peer_done_) {
     self->close();
     return;
   }

@@ -6,6 +6,7 @@
 // oldest idle one to make room.
 #pragma once
 
+#include <sys/socket.h>
 #include <uv.h>
 
 #include <atomic>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "dnsd/query/query.h"
+#include "dnsd/xfr/response_stream.h"
 
 namespace dnsd {
 
@@ -47,7 +49,7 @@ class TcpConnection {
   void close();
   /// True when no answer is being written or queued and no message is half
   /// received, so closing loses nothing.
-  bool idle() const { return !write_in_flight_ && queued_.empty() && read_length_ == 0; }
+  bool idle() const { return !write_in_flight_ && queued_.empty() && read_length_ == 0 && !stream_; }
   bool closing() const { return closing_; }
 
  private:
@@ -64,6 +66,12 @@ class TcpConnection {
   bool answer_complete_messages();
   /// Starts writing queued answers unless a write is already in flight.
   void flush();
+  /// Queues the next messages of a multi-message response (a zone transfer)
+  /// while less than kStreamQueue bytes wait, so a transfer is made as fast
+  /// as the client reads it and no faster.
+  void pump();
+  /// Bytes of a streamed response queued ahead of the client.
+  static constexpr size_t kStreamQueue = 128 * 1024;
   /// Stops reading while too many answers wait, resumes when they drain.
   void update_reading();
 
@@ -82,6 +90,9 @@ class TcpConnection {
   size_t read_length_ = 0;
   std::vector<uint8_t> queued_;   ///< length-prefixed answers not yet handed to the kernel
   std::vector<uint8_t> writing_;  ///< the bytes of the uv_write in flight
+  /// A response still being made (a transfer); later queries wait for it, so answers stay in order.
+  std::unique_ptr<xfr::ResponseStream> stream_;
+  sockaddr_storage peer_{};  ///< the client's address, for the transfer plane
 
   TcpConnection* prev_ = nullptr;  ///< least-recently-active list
   TcpConnection* next_ = nullptr;
@@ -119,6 +130,7 @@ class TcpConnections {
   TcpConnection* newest_ = nullptr;
   /// One answer at a time is built here, then copied to its connection's queue.
   std::unique_ptr<uint8_t[]> response_;
+  std::vector<uint8_t> stream_message_;  ///< scratch for one message of a streamed response
 };
 
 }  // namespace dnsd

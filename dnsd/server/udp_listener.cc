@@ -137,7 +137,11 @@ void UdpListener::answer_and_send(unsigned received) {
     std::span<const uint8_t> query(batch_.queries[i].data(), batch_.received[i].msg_len);
     std::span<uint8_t> response(batch_.responses[replies].data(), kMaxUdpPayload);
     QueryResult result = responder_.answer(query, response, Transport::Udp);
-    if (result.action != QueryAction::Respond) continue;
+    if (result.action == QueryAction::Handoff) [[unlikely]]
+      result.length = hand_off(query, reinterpret_cast<const sockaddr*>(&batch_.peers[i]), response);
+    else if (result.action != QueryAction::Respond)
+      continue;
+    if (result.length == 0) continue;
 
     batch_.reply_iov[replies] = {batch_.responses[replies].data(), result.length};
     msghdr& out = batch_.replies[replies].msg_hdr;
@@ -155,6 +159,13 @@ void UdpListener::answer_and_send(unsigned received) {
     ++replies;
   }
   if (replies != 0) send_replies(replies);
+}
+
+size_t UdpListener::hand_off(std::span<const uint8_t> query, const sockaddr* peer, std::span<uint8_t> response) {
+  const auto stream = responder_.hand_off(query, peer, Transport::Udp);
+  if (!stream || !stream->next(handoff_message_) || handoff_message_.size() > response.size()) return 0;
+  std::memcpy(response.data(), handoff_message_.data(), handoff_message_.size());
+  return handoff_message_.size();
 }
 
 void UdpListener::send_replies(unsigned count) {

@@ -10,7 +10,9 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "dnsd/server/listen_address.h"
 #include "dnsd/query/query.h"
@@ -64,6 +66,9 @@ class UdpListener {
   void drain();
   /// Answers batch messages [0, received) and sends the replies; returns replies sent.
   void answer_and_send(unsigned received);
+  /// Answers a handed-off query (transfer plane) into `response`; returns
+  /// its length, 0 to send nothing.
+  size_t hand_off(std::span<const uint8_t> query, const sockaddr* peer, std::span<uint8_t> response);
   void send_replies(unsigned count);
 
   /// Batches per wake-up, so one busy socket cannot starve the loop's others.
@@ -77,6 +82,7 @@ class UdpListener {
   int fd_ = -1;
   uv_poll_t poll_{};
   bool polling_ = false;
+  std::vector<uint8_t> handoff_message_;  ///< scratch for handed-off answers
 };
 
 }  // namespace dnsd

@@ -9,9 +9,9 @@
 namespace dnsd {
 
 Worker::Worker(unsigned index, SnapshotStore& store, const TcpLimits& tcp_limits,
-               std::atomic<unsigned>& tcp_open_count)
+               std::atomic<unsigned>& tcp_open_count, xfr::TransferEndpoint* transfers)
     : index_(index),
-      responder_(store, index),
+      responder_(store, index, transfers),
       udp_batch_(std::make_unique<UdpBatch>()),
       tcp_connections_(&loop_, responder_, tcp_limits, tcp_open_count) {
   uv_loop_init(&loop_);

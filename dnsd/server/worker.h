@@ -30,8 +30,9 @@ class Worker {
  public:
   /// `store` and `tcp_open_count` outlive the worker; `index` names the thread
   /// and picks its reader slot and rotation row (index < the store's readers).
+  /// `transfers` (may be nullptr) answers what the query path hands off.
   Worker(unsigned index, SnapshotStore& store, const TcpLimits& tcp_limits,
-         std::atomic<unsigned>& tcp_open_count);
+         std::atomic<unsigned>& tcp_open_count, xfr::TransferEndpoint* transfers = nullptr);
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
   /// Stops and joins the thread if still running, then closes the loop. Main thread.

@@ -2,11 +2,49 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+
+#include "zones/catalog_zone.h"
 #include "zones/zone_directory.h"
 
 namespace dnsd {
 
-ZoneReloader::ZoneReloader(std::string path) : path_(std::move(path)) {}
+ZoneReloader::ZoneReloader(std::string path, CatalogConfig catalog)
+    : path_(std::move(path)), catalog_(std::move(catalog)) {}
+
+std::shared_ptr<const zones::ZoneSet> ZoneReloader::with_catalog(const zones::ZoneSet& set, ReloadReport& report) {
+  std::vector<std::shared_ptr<const zones::Zone>> all;
+  std::vector<zones::ZoneSource> sources;
+  std::vector<std::string> members;
+  const std::string catalog = zones::lower_text(catalog_.name);
+  for (uint32_t i = 0; i < set.size(); ++i) {
+    const std::string origin = zones::lower_text(set.zone(i).origin_text());
+    if (origin == catalog || origin + "." == catalog) {
+      report.errors.push_back({set.source(i).file, "", "zone " + origin + " has the name of the --catalog zone; "
+                                                       "it is left out"});
+      continue;
+    }
+    all.push_back(set.zone_ptr(i));
+    sources.push_back(set.source(i));
+    members.push_back(origin);
+  }
+  std::sort(members.begin(), members.end());
+  if (!catalog_zone_ || members != catalog_members_) {
+    std::string error;
+    auto zone = zones::build_catalog_zone(catalog_.name, members, catalog_.transfer, error);
+    if (!zone) {
+      report.errors.push_back({"--catalog", "", error});
+    } else {
+      catalog_zone_ = std::move(zone);
+      catalog_members_ = std::move(members);
+    }
+  }
+  if (catalog_zone_) {
+    all.push_back(catalog_zone_);
+    sources.push_back({""});
+  }
+  return std::make_shared<const zones::ZoneSet>(std::move(all), std::move(sources));
+}
 
 ZoneLoad ZoneReloader::load(const zones::LoadOptions& options) {
   ZoneLoad out;
@@ -26,6 +64,7 @@ ZoneLoad ZoneReloader::load(const zones::LoadOptions& options) {
   }
   zones::DirectoryLoad load = zones::load_zone_files(files, options, &cache_);
   out.set = zones::build_zone_set(load, published_.get());
+  if (!catalog_.name.empty()) out.set = with_catalog(*out.set, report);
 
   report.errors = load.errors;
   report.files = load.files.size();

@@ -9,10 +9,18 @@
 
 #include "dnsd/server/reload_report.h"
 #include "zones/json_loader.h"
+#include "zones/transfer_policy.h"
 #include "zones/zone_file_cache.h"
 #include "zones/zone_set.h"
 
 namespace dnsd {
+
+/// The catalog zone (RFC 9432) `dnsd serve --catalog` adds: its name and who
+/// may transfer it and hears of its versions.
+struct CatalogConfig {
+  std::string name;  ///< empty: no catalog
+  zones::TransferPolicy transfer;
+};
 
 /// A ZoneSet ready to publish, with what loading it did.
 struct ZoneLoad {
@@ -24,7 +32,8 @@ struct ZoneLoad {
 /// thread, or the main thread before it starts).
 class ZoneReloader {
  public:
-  explicit ZoneReloader(std::string path);
+  /// Serves the zone files at `path`, plus `catalog` when it has a name.
+  explicit ZoneReloader(std::string path, CatalogConfig catalog = {});
 
   /// Loads the directory (or single file) into a set of every zone that
   /// loaded, plus the last good version of every file that now fails. Files
@@ -40,7 +49,15 @@ class ZoneReloader {
   const std::string& path() const { return path_; }
 
  private:
+  /// Appends the catalog zone listing every zone of `set` (the same Zone
+  /// object while the list stays the same, so it only gets a new version
+  /// when the list changes).
+  std::shared_ptr<const zones::ZoneSet> with_catalog(const zones::ZoneSet& set, ReloadReport& report);
+
   std::string path_;
+  CatalogConfig catalog_;
+  std::vector<std::string> catalog_members_;
+  std::shared_ptr<const zones::Zone> catalog_zone_;
   std::shared_ptr<const zones::ZoneSet> published_;
   zones::ZoneFileCache cache_;  ///< each file's last bytes and load result
 };

@@ -31,6 +31,8 @@ TransferStream::TransferStream(ResponseHeader header, std::shared_ptr<const Zone
                                MessageSigner signer)
     : header_(std::move(header)), version_(std::move(version)), signer_(std::move(signer)) {}
 
+TransferStream::~TransferStream() = default;
+
 void TransferStream::add_soa(std::vector<uint8_t> rdata) {
   auto p = std::make_unique<Part>();
   p->kind = Part::Kind::Soa;

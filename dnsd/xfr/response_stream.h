@@ -50,6 +50,7 @@ struct ResponseHeader {
 class TransferStream : public ResponseStream {
  public:
   TransferStream(ResponseHeader header, std::shared_ptr<const ZoneVersion> version, MessageSigner signer = {});
+  ~TransferStream() override;
 
   /// Appends one SOA record of the zone with this rdata (serial included).
   void add_soa(std::vector<uint8_t> rdata);

@@ -22,6 +22,11 @@
 
 namespace dnsd::xfr {
 
+/// How long health changes are collected into one new version by default
+/// (the transfer service's window): a flapping backend makes at most one
+/// version per window.
+inline constexpr uint64_t kCoalesceWindowMs = 150;
+
 /// How much history each zone keeps for IXFR.
 struct HistoryLimits {
   size_t max_changes = 100;                   ///< versions a secondary can be behind and still get IXFR

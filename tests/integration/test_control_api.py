@@ -51,7 +51,7 @@ def test_status_shows_zones_pools_and_members(ctl_server):
 def test_ctl_status_prints_tables(ctl_server):
     p = ctl(ctl_server, "status")
     assert p.returncode == 0, p.stderr
-    assert re.search(r"^ZONE\s+SERIAL\s+LOADED\s+FILE\s+STATE$", p.stdout, re.M), p.stdout
+    assert re.search(r"^ZONE\s+SERIAL\s+VERSIONS\s+LOADED\s+FILE\s+STATE$", p.stdout, re.M), p.stdout
     assert re.search(rf"^ctl\.test\.\s+{SERIAL}\s+.*ago\s+\S*ctl\.test\.json\s+ok$", p.stdout, re.M), p.stdout
     assert re.search(r"^ZONE\s+POOL\s+MEMBER\s+ROLE\s+STATE\s+FOR\s+LAST\s+NEXT\s+ADMIN\s+SERVING$", p.stdout, re.M)
     assert re.search(r"^ctl\.test\.\s+web\s+192\.0\.2\.1\s+primary\s+up\s+\S+\s+-\s+-\s+auto\s+yes$", p.stdout, re.M), \

@@ -461,7 +461,7 @@ def assert_error_shown(srv: Live, file: str, error_line: str):
     kept = {k["origin"]: k for k in status["last_reload"]["kept"]}
     assert kept["live.test."]["serial"] == 1
     zones = {z["origin"]: z for z in status["zones"]}
-    assert zones["live.test."]["serial"] == 1
+    assert zones["live.test."]["file_serial"] == 1
     assert zones["live.test."]["stale"] is True
     assert zones["live.test."]["errors"], zones["live.test."]
     assert zones["stable.test."]["stale"] is False
@@ -479,13 +479,13 @@ def assert_error_cleared(srv: Live, file: str):
         return status if status["last_reload"]["ok"] else None
     status = wait_for(status_clean, RELOAD_DEADLINE, "a clean reload in /api/status")
     zones = {z["origin"]: z for z in status["zones"]}
-    assert zones["live.test."]["serial"] == 4
+    assert zones["live.test."]["file_serial"] == 4
     assert zones["live.test."]["stale"] is False
     assert not zones["live.test."]["errors"]
     _, metrics = srv.get("/metrics")
     assert not re.search(rf'^dnsd_zone_load_error\{{[^}}]*file="{re.escape(file)}"[^}}]*\}} 1$', metrics, re.M)
     assert re.search(r'^dnsd_zone_stale\{zone="live\.test\."\} 0$', metrics, re.M), metrics
-    assert re.search(r'^dnsd_zone_serial\{zone="live\.test\."\} 4$', metrics, re.M), metrics
+    assert re.search(r'^dnsd_zone_file_serial\{zone="live\.test\."\} 4$', metrics, re.M), metrics
 
 
 def test_zone_broken_at_start_up_is_added_once_fixed(live):

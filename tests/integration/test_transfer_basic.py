@@ -181,3 +181,29 @@ def test_drain_then_undrain_is_two_versions_back_to_the_first_content(start_prim
     assert {r for r in v3.zone() if r[2] != "SOA"} == {r for r in v1.zone() if r[2] != "SOA"}
     assert serial_gte(s3, s2) and s3 != v1.serial
     assert answer_set(d.address, "www." + origin) == set(WEB[:2])
+
+
+def test_ixfr_reaches_back_as_many_versions_as_the_history_keeps(start_primary, zone_dir):
+    """--ixfr-history 3: a requester 3 versions behind gets the increments, one 4
+    behind the whole zone (in IXFR form, counted as ixfr-full)."""
+    origin = "content.test."
+    zone = xfr_zone(origin, transfer=ALLOW_ALL, records={"counter": {"TXT": "0"}})
+    zones = zone_dir({"content.test.json": zone})
+    d = start_primary(zones, extra_args=["--ixfr-history", "3"])
+    serials = [d.serial(origin)]
+    for i in range(1, 5):
+        zone["records"]["counter"] = {"TXT": str(i)}
+        write_zone(zones, zone)
+        d.reload()
+        serials.append(d.wait_serial_above(origin, serials[-1]))
+    newest = d.axfr(origin)
+    before = d.transfers_total()
+    i = d.ixfr(origin, serials[1])
+    assert (i.kind, [(o, n) for o, n, _d, _a in i.changes()]) == \
+        ("IXFR", list(zip(serials[1:-1], serials[2:]))), i
+    full = d.ixfr(origin, serials[0])
+    assert (full.kind, full.serial) == ("AXFR", serials[-1]), full
+    assert full.zone() == newest.zone()
+    after = d.transfers_total()
+    assert (after.get("ixfr", 0) - before.get("ixfr", 0), after.get("ixfr-full", 0) - before.get("ixfr-full", 0)) \
+        == (1, 1), after

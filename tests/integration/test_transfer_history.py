@@ -5,8 +5,8 @@
   reaches Knot and NSD; the serial never went backwards, and serials.json
   holds it.
 - Knot and NSD stopped while dnsd makes more versions than its IXFR history
-  keeps (100 per zone): restarted, they ask IXFR from a serial dnsd no longer
-  has, get the whole zone in IXFR form (dnsd_transfers_total{type="ixfr-full"};
+  keeps (100 per zone by default; 3 here, `--ixfr-history 3`): restarted, they
+  ask IXFR from a serial dnsd no longer has, get the whole zone in IXFR form (dnsd_transfers_total{type="ixfr-full"};
   Knot logs an AXFR-style IXFR, NSD's tap sees IXFR asked and a whole zone
   served), and converge to what dnsd serves.
 """
@@ -21,7 +21,7 @@ from health_support import backends  # noqa: F401 (a fixture)
 from secondary_setup import LIVE, ORIGIN, assert_same_answers, primary_and_secondaries
 from transfer_support import answer_set, write_zone
 
-HISTORY = 100  # versions dnsd keeps per zone for IXFR
+HISTORY = 3  # versions dnsd keeps per zone for IXFR (--ixfr-history)
 
 
 def make_versions(d, zones_dir, count: int) -> int:
@@ -70,7 +70,8 @@ def test_secondaries_behind_the_history_get_the_whole_zone_and_converge(start_pr
                                                                          zone_dir, tmp_path, backends):
     # NSD writes its zone file every second here, so that a restart has the old version.
     d, knot, nsd, _b, _key = primary_and_secondaries(start_primary, start_secondary, zone_dir, tmp_path,
-                                                      backends, nsd_kw={"zonefiles_write": 1})
+                                                      backends, nsd_kw={"zonefiles_write": 1},
+                                                      extra_args=["--ixfr-history", str(HISTORY)])
     old = d.serial(ORIGIN)
     wait_for(lambda: nsd.zone_file(ORIGIN).exists() and str(old) in nsd.zone_file(ORIGIN).read_text(),
              10.0, "nsd to write its zone file")

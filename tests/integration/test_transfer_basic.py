@@ -1,6 +1,7 @@
 """dnsd as a primary, asked directly: who may transfer, what a transfer holds,
 and how versions and IXFR follow changes.
 
+- The first version is made from the first probe round, as dnsd's first answers.
 - A zone without `transfer` refuses AXFR and IXFR; a source outside
   `transfer.allow` (127.0.0.2, for a zone that allows 127.0.0.1/32) is refused.
 - AXFR holds the zone as dnsd serves it now: every static RRset, and each pool
@@ -17,7 +18,10 @@ and how versions and IXFR follow changes.
 
 from __future__ import annotations
 
+import time
+
 from daemon import serial_gte
+from dnsd_harness import wait_for
 from health_support import backends  # noqa: F401 (a fixture)
 from health_support import common_port
 from transfer_support import ZONE_SERIAL, answer_set, apply_increments, ask, write_zone, xfr_zone
@@ -75,6 +79,37 @@ def expected_records(origin: str) -> set:
     }
 
 
+def settle(d, origin: str, quiet: float = 0.5, timeout: float = 10.0) -> int:
+    """Polls until the served serial has not changed for `quiet` seconds; returns it."""
+    last, since = d.serial(origin), time.monotonic()
+    deadline = since + timeout
+    while time.monotonic() - since < quiet:
+        assert time.monotonic() < deadline, f"{origin}: the serial kept changing for {timeout}s"
+        time.sleep(0.02)
+        now = d.serial(origin)
+        if now != last:
+            last, since = now, time.monotonic()
+    return last
+
+
+def test_the_first_version_is_made_from_the_first_probe_round(start_primary, zone_dir, backends):
+    """dnsd answers only after its first probe round; the version it serves from then
+    on (its SOA serial, what AXFR carries) is made from those results too: the first
+    answers and the first transfer agree, and no second version follows on its own."""
+    port = common_port(DOWN + [BACKUP])
+    backends.tcp(BACKUP, port)
+    d = start_primary(zone_dir({"content.test.json": content_zone(port)}))
+    origin = "content.test."
+    first = d.axfr(origin)
+    served = answer_set(d.address, "backup." + origin)
+    transferred = {r[3] for r in first.zone() if r[0] == "backup." + origin}
+    assert served == {BACKUP}
+    assert transferred == served, \
+        f"the first version carries {sorted(transferred)} where dnsd answers {sorted(served)}" \
+        f" (serial {first.serial})\n--- dnsd log ---\n{d.log()}"
+    assert settle(d, origin) == first.serial, f"a second version followed\n--- dnsd log ---\n{d.log()}"
+
+
 def test_without_transfer_or_outside_allow_a_transfer_is_refused(start_primary, zone_dir):
     zones = zone_dir({"closed.test.json": xfr_zone("closed.test."),
                       "acl.test.json": xfr_zone("acl.test.", transfer={"allow": ["127.0.0.1/32"]})})
@@ -92,15 +127,23 @@ def test_without_transfer_or_outside_allow_a_transfer_is_refused(start_primary, 
 def test_axfr_holds_what_selection_serves_before_the_max_answers_cut(start_primary, zone_dir, backends):
     port = common_port(DOWN + [BACKUP])
     backends.tcp(BACKUP, port)
-    d = start_primary(zone_dir({"content.test.json": content_zone(port)}))
+    zones = zone_dir({"content.test.json": content_zone(port)})
+    d = start_primary(zones)
     origin = "content.test."
+    # The version made at start-up is test_the_first_version_is_made_from_the_first_probe_round's
+    # subject; here, a version made by a zone edit once every member has a verdict.
+    edited = content_zone(port)
+    edited["records"]["rev"] = {"TXT": "2"}
+    write_zone(zones, edited)
+    d.reload()
+    wait_for(lambda: ("rev." + origin, 300, "TXT", '"2"') in d.axfr(origin).zone(), 10.0, "the edited version")
 
     a = d.axfr(origin)
     assert (a.rcode, a.kind) == ("NOERROR", "AXFR"), a
     assert serial_gte(a.serial, ZONE_SERIAL), "the zone file's serial is a floor"
     assert a.serial == d.serial(origin), "AXFR's SOA is the served SOA"
     got = {r for r in a.zone() if r[2] != "SOA"}
-    want = expected_records(origin)
+    want = expected_records(origin) | {("rev." + origin, 300, "TXT", '"2"')}
     assert got == want, f"missing {want - got}, extra {got - want}"
 
     # dnsd's own answers, name by name: static RRsets as transferred; pools the

@@ -25,7 +25,7 @@ ORIGIN = "tsig.test."
 WEB = ["192.0.2.1", "192.0.2.2"]
 
 
-def setup(start_primary, zone_dir, tmp_path, notify=(), keys=None):
+def tsig_primary(start_primary, zone_dir, tmp_path, notify=(), keys=None):
     """dnsd with tsig.test. (key xfr-key, pool web) and open.test. (no key); --tsig-keys
     holds xfr-key and other-key. Returns (dnsd, xfr-key, other-key)."""
     key, other = keys or (TsigKey.generate("xfr-key"), TsigKey.generate("other-key"))
@@ -40,7 +40,7 @@ def setup(start_primary, zone_dir, tmp_path, notify=(), keys=None):
 
 
 def test_a_zone_with_a_key_transfers_only_to_requests_signed_with_it(start_primary, zone_dir, tmp_path):
-    d, key, other = setup(start_primary, zone_dir, tmp_path)
+    d, key, other = tsig_primary(start_primary, zone_dir, tmp_path)
     serial = d.serial(ORIGIN)
     stranger = TsigKey.generate("stranger-key")
     bad_secret = TsigKey("xfr-key", key.algorithm, TsigKey.generate().secret)
@@ -69,7 +69,7 @@ def test_a_zone_with_a_key_transfers_only_to_requests_signed_with_it(start_prima
 
 
 def test_any_signed_query_is_answered_signed_or_refused_with_badkey(start_primary, zone_dir, tmp_path):
-    d, key, other = setup(start_primary, zone_dir, tmp_path)
+    d, key, other = tsig_primary(start_primary, zone_dir, tmp_path)
     stranger = TsigKey.generate("stranger-key")
     for tcp in (False, True):
         for name in ("www." + ORIGIN, "www.open.test."):
@@ -88,7 +88,7 @@ def test_notify_is_signed_with_the_zone_key_and_retried_until_answered(start_pri
     # Each serial's first two NOTIFYs go unanswered, the third is answered.
     sink = NotifySink(key=key, silent=2)
     try:
-        d, key, _other = setup(start_primary, zone_dir, tmp_path, notify=[sink.target],
+        d, key, _other = tsig_primary(start_primary, zone_dir, tmp_path, notify=[sink.target],
                                keys=(key, TsigKey.generate("other-key")))
         s1 = d.serial(ORIGIN)
         d.drain("web", WEB[1], zone=ORIGIN)

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 from daemon import serial_gte
 from dnsd_harness import wait_for
@@ -62,16 +63,16 @@ def test_a_restart_with_the_state_dir_goes_on_with_higher_serials(start_primary,
     for sec in (knot, nsd):
         sec.wait_serial(ORIGIN, new)
         assert answer_set(sec.address, "www." + ORIGIN) == set(LIVE)
-    assert "outdated" not in knot.log_text() and "ignoring old serial" not in nsd.log_text()
+    assert "remote is outdated" not in knot.log_text() and "ignoring old serial" not in nsd.log_text()
     assert_same_answers(d, [knot, nsd])
 
 
 def test_secondaries_behind_the_history_get_the_whole_zone_and_converge(start_primary, start_secondary,
                                                                          zone_dir, tmp_path, backends):
     # NSD writes its zone file every second here, so that a restart has the old version.
-    d, knot, nsd, _b, _key = primary_and_secondaries(start_primary, start_secondary, zone_dir, tmp_path,
-                                                      backends, nsd_kw={"zonefiles_write": 1},
-                                                      extra_args=["--ixfr-history", str(HISTORY)])
+    d, knot, nsd, _b, key = primary_and_secondaries(start_primary, start_secondary, zone_dir, tmp_path,
+                                                     backends, nsd_kw={"zonefiles_write": 1},
+                                                     extra_args=["--ixfr-history", str(HISTORY)])
     old = d.serial(ORIGIN)
     wait_for(lambda: nsd.zone_file(ORIGIN).exists() and str(old) in nsd.zone_file(ORIGIN).read_text(),
              10.0, "nsd to write its zone file")
@@ -79,7 +80,7 @@ def test_secondaries_behind_the_history_get_the_whole_zone_and_converge(start_pr
     for sec in (knot, nsd):
         sec.stop()
     newest = make_versions(d, tmp_path / "zones", HISTORY + 2)
-    assert d.ixfr(ORIGIN, old).kind == "AXFR", "dnsd no longer has the increments from the old serial"
+    assert d.ixfr(ORIGIN, old, key=key).kind == "AXFR", "dnsd no longer has the increments from the old serial"
     before = d.transfers_total()
 
     for sec in (knot, nsd):
@@ -97,3 +98,39 @@ def test_secondaries_behind_the_history_get_the_whole_zone_and_converge(start_pr
     after = d.transfers_total()
     assert after.get("ixfr-full", 0) - before.get("ixfr-full", 0) >= 2, after
     assert_same_answers(d, [knot, nsd])
+
+
+def test_a_restart_with_a_dead_backend_makes_no_version_with_it(start_primary, start_secondary, zone_dir,
+                                                                tmp_path, backends):
+    """A backend that is down when dnsd restarts is in no version dnsd serves or
+    transfers after the restart: the serial stays (nothing changed), and the
+    secondaries never get the dead backend back."""
+    state = tmp_path / "state"
+    d, knot, nsd, b, key = primary_and_secondaries(start_primary, start_secondary, zone_dir, tmp_path,
+                                                   backends, state_dir=state)
+    b[2].kill()
+    before = d.wait_serial_above(ORIGIN, d.serial(ORIGIN))
+    for sec in (knot, nsd):
+        sec.wait_serial(ORIGIN, before)
+        assert answer_set(sec.address, "www." + ORIGIN) == set(LIVE[:2])
+
+    d.restart()
+    served = answer_set(d.address, "www." + ORIGIN)
+    first = d.axfr(ORIGIN, key=key)
+    transferred = {r[3] for r in first.zone() if r[0] == "www." + ORIGIN}
+    assert served == set(LIVE[:2]), "dnsd answers only after its first probe round"
+    if (first.serial, transferred) != (before, served):
+        # What that version did to the secondaries, for the report: they took it by
+        # NOTIFY and answered with the dead backend until a later version (if any).
+        seen = {}
+        deadline = time.monotonic() + 3.0
+        while time.monotonic() < deadline:
+            for sec in (knot, nsd):
+                if LIVE[2] in answer_set(sec.address, "www." + ORIGIN):
+                    seen.setdefault(sec.name, [time.monotonic(), None])[1] = time.monotonic()
+            time.sleep(0.01)
+        spans = {n: f"{b - a:.2f}s+" for n, (a, b) in seen.items()}
+        raise AssertionError(
+            f"after the restart: serial {before} -> {first.serial}, transferred {sorted(transferred)} while"
+            f" dnsd answers {sorted(served)}; secondaries answered with the dead backend for: {spans or 'never'}"
+            f" (watched 3 s)\n--- dnsd log ---\n{d.log()}")

@@ -74,6 +74,11 @@ class alignas(64) QueryStats {
   void record(Transport transport, const QueryResult& result) {
     size_t t = static_cast<size_t>(transport);
     queries_[t].add();
+    if (result.action == QueryAction::Handoff) {
+      // Transfers and signed messages: their outcome is counted by the transfer plane.
+      by_qtype_[t][qtype_bucket(result.qtype)].add();
+      return;
+    }
     if (result.action != QueryAction::Respond) {
       dropped_[t].add();
       return;

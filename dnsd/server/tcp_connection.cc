@@ -221,10 +221,12 @@ void TcpConnection::update_reading() {
   if (closing_ || peer_done_) return;
   size_t waiting = queued_.size() + writing_.size();
   auto* stream = reinterpret_cast<uv_stream_t*>(&handle_);
-  if (reading_ && waiting > kMaxQueuedBytes) {
+  // A transfer in progress is answered before anything pipelined after it, so
+  // nothing more is read meanwhile (the read buffer would only fill up).
+  if (reading_ && (waiting > kMaxQueuedBytes || stream_)) {
     uv_read_stop(stream);
     reading_ = false;
-  } else if (!reading_ && waiting <= kMaxQueuedBytes / 2) {
+  } else if (!reading_ && !stream_ && waiting <= kMaxQueuedBytes / 2) {
     if (uv_read_start(stream, on_alloc, on_read) != 0) {
       close();
       return;

@@ -93,12 +93,13 @@ std::unique_ptr<ResponseStream> TransferEndpoint::respond(std::span<const uint8_
       case TsigCheck::Status::Malformed:
       case TsigCheck::Status::Unsigned: return req.error(rcode::kFormErr);
       case TsigCheck::Status::Invalid:
-        if (req.tsig.error == TsigError::BadTime && req.tsig.key) {
-          // RFC 8945 5.2.3: a stale time is answered signed, with the server's time.
+        if ((req.tsig.error == TsigError::BadTime || req.tsig.error == TsigError::BadTrunc) && req.tsig.key) {
+          // RFC 8945 5.2.3 and 5.2.4: a stale time or a truncated MAC is
+          // answered signed (the MAC itself checked out), BADTIME with our time.
           auto reply = req.error(kNotAuth);
           std::vector<uint8_t> m;
           reply->next(m);
-          ResponseSigner(*req.tsig.key, req.tsig.mac, req.tsig.original_id).sign(m, req.now_ms / 1000, TsigError::BadTime);
+          ResponseSigner(req.tsig).sign(m, req.now_ms / 1000, req.tsig.error);
           return std::make_unique<SingleMessage>(std::move(m));
         } else {
           auto reply = req.error(kNotAuth);

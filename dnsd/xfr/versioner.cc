@@ -49,7 +49,19 @@ std::shared_ptr<const ZoneVersion> Versioner::next_version(const zones::ZoneSet&
   const zones::Record& soa = zone->records(zone->soa())[0];
   const std::span<const uint8_t> file_soa(zone->rdata(soa), soa.rdata_length);
   v->soa_rdata = soa_with_serial(file_soa, 0);
-  v->fingerprint = content_fingerprint(*v);
+
+  // Only pool members changed (a health change): the change is small and the
+  // fingerprint follows from it, without walking a zone that may be large.
+  std::shared_ptr<ZoneChange> change;
+  if (previous && previous->zone == zone && previous->pools.rrsets == v->pools.rrsets) {
+    change = std::make_shared<ZoneChange>(diff_versions(*previous, *v));
+    v->fingerprint = previous->fingerprint;
+    RecordView r;
+    for (RecordList::Cursor c(change->removed); c.next(r);) v->fingerprint -= record_hash(r);
+    for (RecordList::Cursor c(change->added); c.next(r);) v->fingerprint += record_hash(r);
+  } else {
+    v->fingerprint = content_fingerprint(*v);
+  }
 
   // Where the serial continues from: the version served before, or what the
   // state file says a previous run served.
@@ -64,7 +76,9 @@ std::shared_ptr<const ZoneVersion> Versioner::next_version(const zones::ZoneSet&
   v->soa_rdata = soa_with_serial(file_soa, v->serial);
 
   if (previous && previous->serial != v->serial) {
-    auto change = std::make_shared<ZoneChange>(diff_versions(*previous, *v));
+    if (!change) change = std::make_shared<ZoneChange>(diff_versions(*previous, *v));
+    change->to_serial = v->serial;
+    change->to_soa_rdata = v->soa_rdata;
     v->history = extend(*previous->history, std::move(change), limits_);
   } else {
     v->history = previous ? previous->history : std::make_shared<const ZoneHistory>();

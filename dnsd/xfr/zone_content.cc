@@ -22,6 +22,8 @@ uint64_t hash_bytes(uint64_t h, const uint8_t* p, size_t n) {
   return h;
 }
 
+}  // namespace
+
 uint64_t record_hash(const RecordView& r) {
   uint64_t h = 0xCBF29CE484222325ull;
   h = hash_bytes(h, r.owner, r.owner_length);
@@ -31,8 +33,6 @@ uint64_t record_hash(const RecordView& r) {
   h = hash_bytes(h, r.rdata, r.rdata_length);
   return mix(h);
 }
-
-}  // namespace
 
 PoolContent select_pool_content(const zones::Zone& zone, uint32_t zone_index, const health::HealthView& health) {
   PoolContent out;

@@ -32,6 +32,9 @@ class ZoneWalker {
   uint32_t record_ = 0;  ///< within the RRset (a member index for pools)
 };
 
+/// One record's share of a fingerprint. Any thread.
+uint64_t record_hash(const RecordView& record);
+
 /// Hash of everything the version serves but its SOA serial, independent of
 /// record order. Equal content gives an equal fingerprint. Any thread.
 uint64_t content_fingerprint(const ZoneVersion& version);

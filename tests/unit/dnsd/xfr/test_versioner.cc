@@ -79,6 +79,7 @@ TEST_CASE("a health change makes a new version whose change lists the pool recor
   const ZoneVersion& second = p.again();
   CHECK(second.serial == 6);
   CHECK(second.pools.served(0).size() == 2);
+  CHECK(second.fingerprint == xfr::content_fingerprint(second));  // kept up from the change alone
   REQUIRE(second.history->changes.size() == 1);
   const ZoneChange& change = *second.history->changes[0];
   CHECK(change.from_serial == 5);

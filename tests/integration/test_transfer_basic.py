@@ -207,6 +207,15 @@ def test_each_change_is_a_new_version_and_ixfr_carries_exactly_it(start_primary,
     assert after.get("axfr", 0) - before.get("axfr", 0) == 3, after
     assert after.get("ixfr", 0) - before.get("ixfr", 0) == 3, after
 
+    # The zone file's serial is a floor: raised past ours, the next version has it.
+    zone["soa"]["serial"] = 2030000000
+    zone["records"]["static"] = {"A": "192.0.2.201"}
+    write_zone(zones, zone)
+    d.reload()
+    assert d.wait_serial_above(origin, s3) == 2030000000
+    d.drain("web", WEB[1], zone=origin)
+    assert d.wait_serial_above(origin, 2030000000) == 2030000001
+
 
 def test_drain_then_undrain_is_two_versions_back_to_the_first_content(start_primary, zone_dir):
     """After a drain and an undrain, the transferred zone holds what it held first,
@@ -250,3 +259,24 @@ def test_ixfr_reaches_back_as_many_versions_as_the_history_keeps(start_primary, 
     after = d.transfers_total()
     assert (after.get("ixfr", 0) - before.get("ixfr", 0), after.get("ixfr-full", 0) - before.get("ixfr-full", 0)) \
         == (1, 1), after
+
+
+def test_changes_within_the_coalescing_window_make_one_version(start_primary, zone_dir):
+    """Two drains 150 ms apart at most (back to back through the control API) are one
+    version: the serial goes up by one, and one increment removes both members."""
+    origin = "content.test."
+    zone = xfr_zone(origin, transfer=ALLOW_ALL, pools={"web": {"members": WEB[:4]}},
+                    records={"www": {"A": {"pool": "web"}}})
+    d = start_primary(zone_dir({"content.test.json": zone}))
+    s1 = d.serial(origin)
+    t0 = time.monotonic()
+    d.drain("web", WEB[0], zone=origin)
+    d.drain("web", WEB[1], zone=origin)
+    between = time.monotonic() - t0
+    s2 = d.wait_serial_above(origin, s1)
+    assert settle(d, origin, quiet=0.4) == s2
+    i = d.ixfr(origin, s1)
+    assert [(o, n) for o, n, _d, _a in i.changes()] == [(s1, s2)], \
+        f"one version for two drains {between * 1000:.0f} ms apart: {i.changes()}"
+    assert i.changes()[0][2] == {("www." + origin, 20, "A", a) for a in WEB[:2]}
+    assert s2 == (s1 + 1) % 2**32

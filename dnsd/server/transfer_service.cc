@@ -45,6 +45,12 @@ bool TransferService::start(Server& server) {
   uv_timer_init(&loop_, &window_);
   window_.data = this;
   notifier_ = std::make_unique<xfr::Notifier>(&loop_, options_.notify);
+  notifier_->set_on_settled([](const xfr::NotifyPeerStatus& s) {
+    if (s.last_error.empty() && s.serial_acked == s.serial_sent)
+      log_info("notify %s serial %u to %s: acknowledged", s.zone.c_str(), s.serial_sent, s.target.c_str());
+    else if (s.last_error != "stopped")
+      log_warn("notify %s serial %u to %s: %s", s.zone.c_str(), s.serial_sent, s.target.c_str(), s.last_error.c_str());
+  });
   std::string error;
   if (!notifier_->start(error)) {
     log_error("notify: %s", error.c_str());
@@ -64,7 +70,10 @@ bool TransferService::start(Server& server) {
   };
   health_subscription_ = registry_.targets().state_changes().subscribe(mark_changed);
   drain_subscription_ = registry_.drains().changes().subscribe(mark_changed);
-  // Secondaries hear of every zone once at start-up, as after any publish.
+  // The first load made its versions before the prober's first round: make
+  // them again from what that round found, so no secondary is ever sent a
+  // member nothing is known about. Then every zone's secondaries hear of it.
+  server.publish_versions();
   const std::shared_ptr<const Snapshot> current = server.snapshots().current();
   std::vector<uint32_t> all(current->zones->size());
   for (uint32_t i = 0; i < all.size(); ++i) all[i] = i;

@@ -190,7 +190,6 @@ void Notifier::send(NotifyTask task) {
   if (!started_) return settle(peer, "notifier not started");
   if (!name_ok) return settle(peer, "bad zone name: " + name_error);
   if (!address) return settle(peer, "unsupported address family");
-  uv_update_time(loop_);  // called from outside a callback, loop time may lag: the first retry would come early
   transmit(peer);
   arm_timer();
 }
@@ -219,6 +218,10 @@ void Notifier::transmit(Peer& peer) {
     const int rc = uv_udp_try_send(udp, &buf, 1, target);
     if (rc < 0) peer.send_error = std::string("send: ") + uv_strerror(rc);
   }
+  // The loop's time is that of the iteration's start (or older, when send()
+  // is called from outside a callback): without the update, a retry could
+  // come early by however long the loop has been busy since.
+  uv_update_time(loop_);
   peer.due_ms = uv_now(loop_) + notify_retry_delay(timing_, unsigned(peer.attempts.size()));
 
   std::lock_guard lock(mutex_);

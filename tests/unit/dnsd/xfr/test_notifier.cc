@@ -71,15 +71,26 @@ TEST_CASE("notifier: unanswered NOTIFYs are retried with doubling delays, each w
   f.secondary.behaviour = [](FakeSecondary& s, const Received& r) {
     if (s.received.size() >= 3) s.reply(r, answer(r.wire));  // ignore the first two
   };
-  f.notifier->send(f.task(7));
+  // The signer is called right before each send: it tells when each attempt
+  // left, which arrival times cannot when the test process is descheduled.
+  std::vector<Clock::time_point> sent_at;
+  auto timer = std::make_shared<dnsd::xfr::NotifySigner>();
+  timer->sign = [&](std::vector<uint8_t>&) {
+    sent_at.push_back(Clock::now());
+    return std::optional<std::vector<uint8_t>>(std::vector<uint8_t>{});
+  };
+  NotifyTask task = f.task(7);
+  task.signer = timer;
+  f.notifier->send(task);
   REQUIRE(f.run_until_settled());
 
   // Three sends, or more when the test process was descheduled before the ack came back.
   const auto& got = f.secondary.received;
   REQUIRE(got.size() >= 3);
-  // 20 ms, then 40 ms; the loop's clock has millisecond steps, hence the margin.
-  CHECK(got[1].at - got[0].at >= 17ms);
-  CHECK(got[2].at - got[1].at >= 37ms);
+  REQUIRE(sent_at.size() == got.size());
+  // 20 ms, then 40 ms; the loop's clock counts whole milliseconds, hence the margin.
+  CHECK(sent_at[1] - sent_at[0] >= 19ms);
+  CHECK(sent_at[2] - sent_at[1] >= 39ms);
   std::set<uint16_t> ids;
   for (const Received& r : got) {
     ids.insert(read_notify(r.wire).id);

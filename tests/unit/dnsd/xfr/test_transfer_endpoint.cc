@@ -278,3 +278,25 @@ TEST_CASE("a query signed with an unknown key gets NOTAUTH with BADKEY; a known 
     CHECK(ldns_pkt_tsig(msgs[0].get()) != nullptr);
   }
 }
+
+TEST_CASE("a signed query outside the time window gets NOTAUTH with BADTIME, signed") {
+  Fixture f;
+  xfr::TransferEndpoint skewed(Fixture::keys(), [] {
+    return uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count()) +
+           1'000'000;  // our clock 1000 s ahead of the client's
+  });
+  const auto q = query("www.example.test.", LDNS_RR_TYPE_A, 0, "xfr-key.");
+  const sockaddr_storage peer = address("127.0.0.1");
+  auto stream = skewed.respond(q, reinterpret_cast<const sockaddr*>(&peer), Transport::Udp, *f.snapshot, f.rotation);
+  std::vector<uint8_t> m;
+  REQUIRE(stream->next(m));
+  auto p = test::parse_packet(m.data(), m.size());
+  REQUIRE(p);
+  CHECK(ldns_pkt_get_rcode(p.get()) == LDNS_RCODE_NOTAUTH);
+  ldns_rr* tsig = ldns_pkt_tsig(p.get());
+  REQUIRE(tsig != nullptr);
+  CHECK(ldns_rdf2native_int16(ldns_rr_rdf(tsig, 5)) == 18);  // BADTIME
+  CHECK(ldns_rdf_size(ldns_rr_rdf(tsig, 3)) > 2);           // a MAC: the reply is signed
+}

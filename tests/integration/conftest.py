@@ -80,15 +80,18 @@ def ctl_server(start_dnsd, zone_dir):
 @pytest.fixture
 def start_secondary(tmp_path):
     """start_secondary("knot"|"nsd", primary=(host, port), zones=[...], tsig=TsigKey|None,
-    host="127.0.0.1", catalog=NAME (knot only), xfr_tap=...) -> a running secondaries.Secondary.
+    host="127.0.0.1", catalog=NAME (knot only), xfr_tap=..., port=N) -> a running secondaries.Secondary.
 
-    Each gets its own directory under tmp_path; every one is stopped by PID at the end."""
+    port: listen there (one chosen before the primary starts, for its NOTIFY
+    targets); default a free one. Each gets its own directory under tmp_path;
+    every one is stopped by PID at the end."""
     from secondaries import KnotSecondary, NsdSecondary
     started = []
 
-    def start(kind, primary, zones=(), **kw):
+    def start(kind, primary, zones=(), port=0, **kw):
         cls = {"knot": KnotSecondary, "nsd": NsdSecondary}[kind]
         d = cls(primary, list(zones), tmp_path / f"{kind}-secondary-{len(started)}", **kw)
+        d.port = port
         started.append(d)
         return d.start()
 
@@ -99,8 +102,8 @@ def start_secondary(tmp_path):
 
 @pytest.fixture
 def start_knot_primary(tmp_path):
-    """start_knot_primary({origin: zone file text}, tsig=TsigKey|None) -> a running secondaries.KnotPrimary."""
-    from secondaries import KnotPrimary
+    """start_knot_primary({origin: zone file text}, tsig=TsigKey|None) -> a running knot_primary.KnotPrimary."""
+    from knot_primary import KnotPrimary
     started = []
 
     def start(zones: dict, **kw):
@@ -111,3 +114,29 @@ def start_knot_primary(tmp_path):
     yield start
     for d in started:
         d.stop()
+
+
+@pytest.fixture
+def start_primary(tmp_path):
+    """start_primary(zones=DIR, state_dir=..., tsig_keys=FILE, catalog=NAME, catalog_allow=[...],
+    catalog_notify=[...], catalog_tsig=KEY, port=N) -> a running transfer_support.Primary
+    (dnsd with the transfer plane's flags). Every one is stopped at the end, its clean exit asserted."""
+    _require_binary()
+    from transfer_support import Primary
+    started = []
+
+    def start(zones, **kw):
+        kw.setdefault("log_dir", str(tmp_path))
+        d = Primary(zones, **kw)
+        started.append(d)
+        return d.start()
+
+    yield start
+    errors = []
+    for d in started:
+        try:
+            if d.proc is not None and d.proc.poll() != 0:  # running, or died: stop() says how
+                d.stop()
+        except AssertionError as e:
+            errors.append(str(e))
+    assert not errors, "\n".join(errors)

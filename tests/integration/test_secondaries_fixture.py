@@ -14,6 +14,8 @@ end-to-end tests points at dnsd:
 - Knot interprets a catalog zone: members are added and removed with it.
 - The configurations pass the daemons' own checkers, and the ones quoted in
   docs/deployment.md are the ones generated here.
+- The transfer client and NOTIFY sink of xfr_client.py read a Knot primary
+  right: AXFR, IXFR increments, the SOA alone, TSIG verified and its errors.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ import pytest
 
 from dnsd_harness import wait_for
 from secondaries import KnotSecondary, NsdSecondary, TsigKey, serial_gte
+from transfer_support import apply_increments, client_xfr
+from xfr_client import NotifySink, signed_query, tsig_error, xfr
 
 GUIDE = pathlib.Path(__file__).resolve().parents[2] / "docs" / "deployment.md"
 ZONE = "xfr.test."
@@ -133,6 +137,39 @@ def test_knot_follows_a_catalog_zone(start_knot_primary, start_secondary):
     wait_for(lambda: knot.query("b.test.", "SOA")[0] == "REFUSED", DEADLINE, "knot to drop b.test.")
     assert knot.zones_served() == {CATALOG, "a.test.", "c.test."}
     assert (CATALOG, "IXFR", 3) in knot.zone_transfers()
+
+
+def test_the_transfer_client_reads_a_knot_primary(start_knot_primary):
+    key = TsigKey.generate("xfr-key")
+    other = TsigKey.generate("other-key")
+    primary = start_knot_primary({ZONE: zone_text(ZONE, 1, ["192.0.2.1", "192.0.2.2"])}, tsig=key)
+    sink = NotifySink(key=key)
+    try:
+        a = xfr(*primary.address, ZONE, key=key)
+        assert (a.rcode, a.kind, a.serial, a.signed) == ("NOERROR", "AXFR", 1, True)
+        assert ("www.xfr.test.", 60, "A", "192.0.2.2") in a.zone() and len(a.zone()) == 5  # SOA once
+        assert xfr(*primary.address, ZONE).rcode == "NOTAUTH"
+        refused = xfr(*primary.address, ZONE, key=other)
+        assert (refused.rcode, tsig_error(refused.raw[0])) == ("NOTAUTH", "BADKEY")
+        raw, _q = signed_query(*primary.address, "www." + ZONE, "A", other)
+        assert (raw[3] & 0xF, tsig_error(raw)) == (9, "BADKEY")
+
+        primary.notify_to([("127.0.0.1", sink.port)])
+        primary.set_zone(ZONE, zone_text(ZONE, 2, ["192.0.2.1", "192.0.2.3"]))
+        i = xfr(*primary.address, ZONE, "IXFR", serial=1, key=key)
+        assert (i.kind, i.serial, i.signed) == ("IXFR", 2, True)
+        assert i.changes() == [(1, 2, {("www.xfr.test.", 60, "A", "192.0.2.2")},
+                                   {("www.xfr.test.", 60, "A", "192.0.2.3")})]
+        assert apply_increments(a.zone(), i.increments()) == xfr(*primary.address, ZONE, key=key).zone()
+        for tool in ("dig", "kdig"):
+            rc, records, out = client_xfr(tool, primary.address, ZONE, "IXFR=1", key=key)
+            assert rc == 0 and records == [i.soa, *i.records, i.soa], out
+        assert xfr(*primary.address, ZONE, "IXFR", serial=2, key=key).kind == "SOA"
+        assert xfr(*primary.address, ZONE, "IXFR", serial=1, key=key, udp=True).kind == "SOA"  # Knot: TCP only
+        notify = sink.wait(1, DEADLINE, serial_at_least=2)[0]
+        assert (notify.zone, notify.tsig, notify.answered) == (ZONE, "verified", True)
+    finally:
+        sink.close()
 
 
 def test_generated_configs_pass_the_daemons_checks(tmp_path):

@@ -84,6 +84,7 @@ int Server::run() {
     }
     ++services_started_;
   }
+  publish_first_versions();
   for (auto& worker : workers_) worker->start();
   reload_runner_.start();
   uv_timer_start(&reclaim_timer_, on_reclaim, kReclaimIntervalMs, kReclaimIntervalMs);
@@ -160,7 +161,7 @@ ReloadReport Server::load_and_publish(bool initial) {
   options.tsig_keys = &tsig_key_names_;
   ZoneLoad load = reloader_.load(options);
   const bool cancelled = cancel_loads_.load(std::memory_order_relaxed);
-  if (load.set && !cancelled) publish(load);
+  if (load.set && !cancelled) publish(load, initial);
   record(load.report, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin).count());
   if (cancelled) return load.report;  // shutting down: nothing to log or tell
   log_report(load.report, initial);
@@ -169,7 +170,7 @@ ReloadReport Server::load_and_publish(bool initial) {
   return load.report;
 }
 
-void Server::publish(ZoneLoad& load) {
+void Server::publish(ZoneLoad& load, bool initial) {
   ReloadReport& report = load.report;
   health::Binding binding = health_.bind(*load.set);
   report.new_targets = binding.new_targets.size();
@@ -177,7 +178,7 @@ void Server::publish(ZoneLoad& load) {
   report.new_unprobed = health_.barrier().wait(binding.new_targets, std::chrono::steady_clock::now());
   {
     std::lock_guard lock(publish_mutex_);
-    publish_locked(load.set, std::move(binding.view));
+    publish_locked(load.set, std::move(binding.view), initial);
   }
   health_.sync(*load.set);
   reloader_.published(load.set);
@@ -189,10 +190,15 @@ void Server::publish(ZoneLoad& load) {
 }
 
 std::vector<uint32_t> Server::publish_locked(std::shared_ptr<const zones::ZoneSet> set,
-                                            std::shared_ptr<const health::HealthView> view) {
+                                            std::shared_ptr<const health::HealthView> view, bool provisional) {
   const std::shared_ptr<const Snapshot> previous = store_.current();
-  xfr::Advance next = versioner_.advance(*set, *view, previous.get());
+  xfr::Advance next = versioner_.advance(*set, *view, previous.get(), !provisional);
   if (!next.error.empty()) log_error("%s", next.error.c_str());
+  if (provisional) {
+    store_.publish(std::make_shared<const Snapshot>(std::move(set), std::move(view), config_.threads, previous.get(),
+                                                    std::move(next.versions)));
+    return {};
+  }
   auto snapshot = std::make_shared<const Snapshot>(std::move(set), std::move(view), config_.threads, previous.get(),
                                                    std::move(next.versions));
   store_.publish(snapshot);
@@ -202,8 +208,23 @@ std::vector<uint32_t> Server::publish_locked(std::shared_ptr<const zones::ZoneSe
   return next.changed;
 }
 
+void Server::publish_first_versions() {
+  std::lock_guard lock(publish_mutex_);
+  const std::shared_ptr<const Snapshot> current = store_.current();
+  xfr::Advance next = versioner_.advance(*current->zones, *current->health, nullptr);
+  if (!next.error.empty()) log_error("%s", next.error.c_str());
+  auto snapshot = std::make_shared<const Snapshot>(current->zones, current->health, config_.threads, current.get(),
+                                                   std::move(next.versions));
+  store_.publish(snapshot);
+  for (uint32_t z = 0; z < snapshot->zones->size(); ++z)
+    log_info("zone %s: serial %u", snapshot->zones->zone(z).origin_text().c_str(), snapshot->versions[z]->serial);
+  first_published_ = true;
+  for (size_t i = 0; i < services_started_; ++i) services_[i]->on_publish(*snapshot, next.changed);
+}
+
 std::vector<uint32_t> Server::publish_versions() {
   std::lock_guard lock(publish_mutex_);
+  if (!first_published_) return {};  // publish_first_versions reads the same health soon
   const std::shared_ptr<const Snapshot> current = store_.current();
   if (!current || !current->zones || current->zones->size() == 0) return {};
   // Same zones, same member links: only pool content can have changed.

@@ -131,11 +131,16 @@ class Server {
   /// Binds the loaded set's members, lets started services prepare (the
   /// prober probes new members), publishes the Snapshot, syncs health and
   /// frees what nobody uses. Same thread as load_and_publish.
-  void publish(ZoneLoad& load);
+  void publish(ZoneLoad& load, bool initial);
+  /// After the services started (the prober's first round is done): makes
+  /// the first real version of every zone, from the state file rather than
+  /// from the provisional versions of the first load, publishes it and tells
+  /// the services (secondaries are notified of every zone). Main thread.
+  void publish_first_versions();
   /// Makes versions for `set` seen through `view`, publishes them in a new
   /// Snapshot and tells started services. Caller holds publish_mutex_.
   std::vector<uint32_t> publish_locked(std::shared_ptr<const zones::ZoneSet> set,
-                                       std::shared_ptr<const health::HealthView> view);
+                                       std::shared_ptr<const health::HealthView> view, bool provisional = false);
   /// Counts `report` in the history. Any thread.
   void record(const ReloadReport& report, double duration_ms);
 
@@ -145,6 +150,7 @@ class Server {
   xfr::TransferEndpoint transfers_;
   xfr::Versioner versioner_;
   std::mutex publish_mutex_;  ///< one publish at a time: reloads and version updates
+  bool first_published_ = false;  ///< publish_first_versions ran; guarded by publish_mutex_
   ZoneReloader reloader_;
   std::atomic<bool> cancel_loads_{false};
   std::set<std::string> tsig_key_names_;  ///< what a zone's transfer.tsig may name  ///< set at shutdown: a reload in progress stops parsing

@@ -70,17 +70,6 @@ bool TransferService::start(Server& server) {
   };
   health_subscription_ = registry_.targets().state_changes().subscribe(mark_changed);
   drain_subscription_ = registry_.drains().changes().subscribe(mark_changed);
-  // The first load made its versions before the prober's first round: make
-  // them again from what that round found, so no secondary is ever sent a
-  // member nothing is known about. Then every zone's secondaries hear of it.
-  server.publish_versions();
-  const std::shared_ptr<const Snapshot> current = server.snapshots().current();
-  std::vector<uint32_t> all(current->zones->size());
-  for (uint32_t i = 0; i < all.size(); ++i) all[i] = i;
-  {
-    std::lock_guard lock(mutex_);
-    pending_ = notify_tasks(*current, all);
-  }
   started_ = true;
   thread_ = std::thread([this] { run(); });
   uv_async_send(&wake_);

@@ -35,7 +35,7 @@ bool Versioner::load(std::string& error) { return store_.load(error); }
 std::shared_ptr<const ZoneVersion> Versioner::next_version(const zones::ZoneSet& set, uint32_t index,
                                                            const health::HealthView& health,
                                                            const std::shared_ptr<const ZoneVersion>& previous,
-                                                           const std::string& origin) {
+                                                           const std::string& origin, bool commit) {
   const auto& zone = set.zone_ptr(index);
   PoolContent pools = select_pool_content(*zone, index, health);
   const uint32_t floor = zone->serial();
@@ -83,11 +83,12 @@ std::shared_ptr<const ZoneVersion> Versioner::next_version(const zones::ZoneSet&
   } else {
     v->history = previous ? previous->history : std::make_shared<const ZoneHistory>();
   }
-  store_.set(origin, {v->serial, v->fingerprint});
+  if (commit) store_.set(origin, {v->serial, v->fingerprint});
   return v;
 }
 
-Advance Versioner::advance(const zones::ZoneSet& set, const health::HealthView& health, const Snapshot* previous) {
+Advance Versioner::advance(const zones::ZoneSet& set, const health::HealthView& health, const Snapshot* previous,
+                           bool commit) {
   std::unordered_map<std::string, std::shared_ptr<const ZoneVersion>> before;
   if (previous)
     for (size_t i = 0; i < previous->zones->size(); ++i)
@@ -98,11 +99,11 @@ Advance Versioner::advance(const zones::ZoneSet& set, const health::HealthView& 
     const std::string origin = zones::lower_text(set.zone(i).origin_text());
     const auto it = before.find(origin);
     const std::shared_ptr<const ZoneVersion> prior = it == before.end() ? nullptr : it->second;
-    auto v = next_version(set, i, health, prior, origin);
+    auto v = next_version(set, i, health, prior, origin, commit);
     if (!prior || prior->serial != v->serial) out.changed.push_back(i);
     out.versions.push_back(std::move(v));
   }
-  if (!store_.save(out.error)) out.error = "serials not saved: " + out.error;
+  if (commit && !store_.save(out.error)) out.error = "serials not saved: " + out.error;
   return out;
 }
 

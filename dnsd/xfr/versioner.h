@@ -50,10 +50,14 @@ class Versioner {
   bool load(std::string& error);
 
   /// The versions of `set`, with the members `health` serves now, following
-  /// on from `previous` (the snapshot published before, or nullptr). Writes
-  /// new serials to the state file before returning, so nothing is served
-  /// under a serial that a restart could repeat.
-  Advance advance(const zones::ZoneSet& set, const health::HealthView& health, const Snapshot* previous);
+  /// on from `previous` (the snapshot published before, or nullptr: then
+  /// from the state file). Writes new serials to the state file before
+  /// returning, so nothing is served under a serial that a restart could
+  /// repeat. With `commit` false the versions are provisional: nothing is
+  /// recorded, for a snapshot nobody will see (the first load, made before
+  /// the prober's first round).
+  Advance advance(const zones::ZoneSet& set, const health::HealthView& health, const Snapshot* previous,
+                  bool commit = true);
 
   const HistoryLimits& limits() const { return limits_; }
 
@@ -61,7 +65,7 @@ class Versioner {
   std::shared_ptr<const ZoneVersion> next_version(const zones::ZoneSet& set, uint32_t index,
                                                   const health::HealthView& health,
                                                   const std::shared_ptr<const ZoneVersion>& previous,
-                                                  const std::string& origin);
+                                                  const std::string& origin, bool commit);
 
   SerialStore store_;
   HistoryLimits limits_;

@@ -120,8 +120,8 @@ def test_a_restart_with_a_dead_backend_makes_no_version_with_it(start_primary, s
     transferred = {r[3] for r in first.zone() if r[0] == "www." + ORIGIN}
     assert served == set(LIVE[:2]), "dnsd answers only after its first probe round"
     if (first.serial, transferred) != (before, served):
-        # What that version did to the secondaries, for the report: they took it by
-        # NOTIFY and answered with the dead backend until a later version (if any).
+        # What that did to the secondaries, for the report: whether they answered with
+        # the dead backend, and how they took the new serial (no history survives a restart).
         seen = {}
         deadline = time.monotonic() + 3.0
         while time.monotonic() < deadline:
@@ -130,7 +130,10 @@ def test_a_restart_with_a_dead_backend_makes_no_version_with_it(start_primary, s
                     seen.setdefault(sec.name, [time.monotonic(), None])[1] = time.monotonic()
             time.sleep(0.01)
         spans = {n: f"{b - a:.2f}s+" for n, (a, b) in seen.items()}
+        for sec in (knot, nsd):
+            sec.wait_serial(ORIGIN, first.serial)
         raise AssertionError(
             f"after the restart: serial {before} -> {first.serial}, transferred {sorted(transferred)} while"
             f" dnsd answers {sorted(served)}; secondaries answered with the dead backend for: {spans or 'never'}"
-            f" (watched 3 s)\n--- dnsd log ---\n{d.log()}")
+            f" (watched 3 s); their last transfers: knot {knot.zone_transfers()[-1:]}, nsd"
+            f" {[(e.asked, e.served, e.serial) for e in nsd.tap.events][-1:]}\n--- dnsd log ---\n{d.log()}")

@@ -1,7 +1,8 @@
 """Versions across restarts, and secondaries that fell behind the IXFR history.
 
 - dnsd restarted with its --state-dir (same port): it serves the serial it
-  served before (nothing changed), the next change gets a higher one and
+  served before (nothing changed; also with a backend down at the restart,
+  which no version after it may carry), the next change gets a higher one and
   reaches Knot and NSD; the serial never went backwards, and serials.json
   holds it.
 - Knot and NSD stopped while dnsd makes more versions than its IXFR history
@@ -100,11 +101,11 @@ def test_secondaries_behind_the_history_get_the_whole_zone_and_converge(start_pr
     assert_same_answers(d, [knot, nsd])
 
 
-def test_a_restart_with_a_dead_backend_makes_no_version_with_it(start_primary, start_secondary, zone_dir,
-                                                                tmp_path, backends):
+def test_a_restart_with_a_dead_backend_keeps_the_serial_and_never_transfers_it(start_primary, start_secondary,
+                                                                               zone_dir, tmp_path, backends):
     """A backend that is down when dnsd restarts is in no version dnsd serves or
-    transfers after the restart: the serial stays (nothing changed), and the
-    secondaries never get the dead backend back."""
+    transfers after the restart, and nothing changed, so the serial stays: the
+    secondaries, which hold that serial, transfer nothing."""
     state = tmp_path / "state"
     d, knot, nsd, b, key = primary_and_secondaries(start_primary, start_secondary, zone_dir, tmp_path,
                                                    backends, state_dir=state)

@@ -178,7 +178,7 @@ void Server::publish(ZoneLoad& load, bool initial) {
   report.new_unprobed = health_.barrier().wait(binding.new_targets, std::chrono::steady_clock::now());
   {
     std::lock_guard lock(publish_mutex_);
-    publish_locked(load.set, std::move(binding.view), initial);
+    publish_locked(load.set, std::move(binding.view), initial ? VersionStep::Provisional : VersionStep::Next, "");
   }
   health_.sync(*load.set);
   reloader_.published(load.set);
@@ -190,20 +190,20 @@ void Server::publish(ZoneLoad& load, bool initial) {
 }
 
 std::vector<uint32_t> Server::publish_locked(std::shared_ptr<const zones::ZoneSet> set,
-                                            std::shared_ptr<const health::HealthView> view, bool provisional) {
+                                            std::shared_ptr<const health::HealthView> view, VersionStep step,
+                                            const char* why) {
   const std::shared_ptr<const Snapshot> previous = store_.current();
-  xfr::Advance next = versioner_.advance(*set, *view, previous.get(), !provisional);
+  xfr::Advance next = versioner_.advance(*set, *view, step == VersionStep::FromStateFile ? nullptr : previous.get(),
+                                         step != VersionStep::Provisional);
   if (!next.error.empty()) log_error("%s", next.error.c_str());
-  if (provisional) {
-    store_.publish(std::make_shared<const Snapshot>(std::move(set), std::move(view), config_.threads, previous.get(),
-                                                    std::move(next.versions)));
-    return {};
-  }
+  if (step == VersionStep::Next && next.changed.empty() && set == previous->zones) return {};  // nothing new
   auto snapshot = std::make_shared<const Snapshot>(std::move(set), std::move(view), config_.threads, previous.get(),
                                                    std::move(next.versions));
   store_.publish(snapshot);
+  if (step == VersionStep::Provisional) return {};
   for (const uint32_t z : next.changed)
-    log_info("zone %s: serial %u", snapshot->zones->zone(z).origin_text().c_str(), snapshot->versions[z]->serial);
+    log_info("zone %s: serial %u%s", snapshot->zones->zone(z).origin_text().c_str(), snapshot->versions[z]->serial,
+             why);
   for (size_t i = 0; i < services_started_; ++i) services_[i]->on_publish(*snapshot, next.changed);
   return next.changed;
 }
@@ -211,34 +211,16 @@ std::vector<uint32_t> Server::publish_locked(std::shared_ptr<const zones::ZoneSe
 void Server::publish_first_versions() {
   std::lock_guard lock(publish_mutex_);
   const std::shared_ptr<const Snapshot> current = store_.current();
-  xfr::Advance next = versioner_.advance(*current->zones, *current->health, nullptr);
-  if (!next.error.empty()) log_error("%s", next.error.c_str());
-  auto snapshot = std::make_shared<const Snapshot>(current->zones, current->health, config_.threads, current.get(),
-                                                   std::move(next.versions));
-  store_.publish(snapshot);
-  for (uint32_t z = 0; z < snapshot->zones->size(); ++z)
-    log_info("zone %s: serial %u", snapshot->zones->zone(z).origin_text().c_str(), snapshot->versions[z]->serial);
+  publish_locked(current->zones, current->health, VersionStep::FromStateFile, "");
   first_published_ = true;
-  for (size_t i = 0; i < services_started_; ++i) services_[i]->on_publish(*snapshot, next.changed);
 }
 
 std::vector<uint32_t> Server::publish_versions() {
   std::lock_guard lock(publish_mutex_);
   if (!first_published_) return {};  // publish_first_versions reads the same health soon
   const std::shared_ptr<const Snapshot> current = store_.current();
-  if (!current || !current->zones || current->zones->size() == 0) return {};
   // Same zones, same member links: only pool content can have changed.
-  xfr::Advance next = versioner_.advance(*current->zones, *current->health, current.get());
-  if (!next.error.empty()) log_error("%s", next.error.c_str());
-  if (next.changed.empty()) return {};
-  auto snapshot = std::make_shared<const Snapshot>(current->zones, current->health, config_.threads, current.get(),
-                                                   std::move(next.versions));
-  store_.publish(snapshot);
-  for (const uint32_t z : next.changed)
-    log_info("zone %s: serial %u after a health change", snapshot->zones->zone(z).origin_text().c_str(),
-             snapshot->versions[z]->serial);
-  for (size_t i = 0; i < services_started_; ++i) services_[i]->on_publish(*snapshot, next.changed);
-  return next.changed;
+  return publish_locked(current->zones, current->health, VersionStep::Next, " after a health change");
 }
 
 void Server::record(const ReloadReport& report, double duration_ms) {

@@ -137,10 +137,19 @@ class Server {
   /// from the provisional versions of the first load, publishes it and tells
   /// the services (secondaries are notified of every zone). Main thread.
   void publish_first_versions();
+  /// Where a publish takes its versions from.
+  enum class VersionStep : uint8_t {
+    Provisional,    ///< the first load, before the prober's first round: seen by nobody, recorded nowhere
+    FromStateFile,  ///< the first real versions: continue from serials.json, not from the provisional ones
+    Next,           ///< every later publish: continue from the current snapshot
+  };
   /// Makes versions for `set` seen through `view`, publishes them in a new
-  /// Snapshot and tells started services. Caller holds publish_mutex_.
+  /// Snapshot, logs new serials (with `why`) and tells started services. A
+  /// Next step for the current set that changes no serial publishes nothing.
+  /// Returns the zones with a new serial. Caller holds publish_mutex_.
   std::vector<uint32_t> publish_locked(std::shared_ptr<const zones::ZoneSet> set,
-                                       std::shared_ptr<const health::HealthView> view, bool provisional = false);
+                                       std::shared_ptr<const health::HealthView> view, VersionStep step,
+                                       const char* why);
   /// Counts `report` in the history. Any thread.
   void record(const ReloadReport& report, double duration_ms);
 

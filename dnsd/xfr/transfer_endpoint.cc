@@ -36,7 +36,8 @@ struct TransferEndpoint::Request {
   std::span<const uint8_t> wire;  ///< the message without its TSIG
   ParsedQuery q;
   Transport transport = Transport::Udp;
-  std::string peer;
+  std::string peer;           ///< its address as text, for the log
+  const sockaddr* peer_address = nullptr;
   TsigCheck tsig;
   uint64_t now_ms = 0;
   size_t limit = 512;  ///< largest response, TSIG excluded
@@ -74,6 +75,7 @@ std::unique_ptr<ResponseStream> TransferEndpoint::respond(std::span<const uint8_
   Request req;
   req.transport = transport;
   req.peer = address_text(peer);
+  req.peer_address = peer;
   req.now_ms = wall_ms_();
   std::vector<uint8_t> stripped;
   req.wire = query;
@@ -154,15 +156,7 @@ std::unique_ptr<ResponseStream> TransferEndpoint::transfer(const Request& req, c
     log_.refused(RefusalReason::Udp, req.peer, asked, req.now_ms);
     return req.error(rcode::kFormErr);
   }
-  sockaddr_storage peer{};
-  {
-    // The policy matches addresses; rebuild one from the text we logged.
-    if (inet_pton(AF_INET, req.peer.c_str(), &reinterpret_cast<sockaddr_in*>(&peer)->sin_addr) == 1)
-      peer.ss_family = AF_INET;
-    else if (inet_pton(AF_INET6, req.peer.c_str(), &reinterpret_cast<sockaddr_in6*>(&peer)->sin6_addr) == 1)
-      peer.ss_family = AF_INET6;
-  }
-  if (!policy.allows(reinterpret_cast<const sockaddr*>(&peer))) {
+  if (!policy.allows(req.peer_address)) {
     log_.refused(RefusalReason::Acl, req.peer, asked, req.now_ms);
     return req.error(rcode::kRefused);
   }

@@ -24,8 +24,12 @@ std::string address_text(const sockaddr* sa) {
   char text[INET6_ADDRSTRLEN] = "?";
   if (sa->sa_family == AF_INET)
     inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, text, sizeof text);
-  else if (sa->sa_family == AF_INET6)
-    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, text, sizeof text);
+  else if (sa->sa_family == AF_INET6) {
+    const in6_addr& a = reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr;
+    // An IPv4 client of a dual-stack socket is named as IPv4, as NOTIFY targets and ACLs name it.
+    if (IN6_IS_ADDR_V4MAPPED(&a)) inet_ntop(AF_INET, a.s6_addr + 12, text, sizeof text);
+    else inet_ntop(AF_INET6, &a, text, sizeof text);
+  }
   return text;
 }
 

@@ -34,6 +34,9 @@ class AnswerBuilder {
   bool authoritative() const { return authoritative_; }
   /// Whether some pool selection found no healthy member (see QueryResult::all_down).
   bool all_down() const { return all_down_; }
+  /// What the response is about, for rate limiting (see QueryResult::kind).
+  ResponseKind kind() const { return kind_; }
+  uint64_t kind_hash() const { return kind_hash_; }
 
  private:
   /// Outcome of putting one RRset into the packet.
@@ -62,6 +65,8 @@ class AnswerBuilder {
   bool truncated_ = false;
   bool authoritative_ = true;
   bool all_down_ = false;
+  ResponseKind kind_ = ResponseKind::Answer;
+  uint64_t kind_hash_ = 0;
   uint32_t additional_done_[kMaxAdditionalTargets];
   size_t additional_count_ = 0;
 };
@@ -172,6 +177,19 @@ void AnswerBuilder::put_referral(const zones::Node& cut) {
   }
 }
 
+namespace {
+
+/// Hash of the suffix of `name` that is `suffix_wire` (a zone origin or a cut,
+/// which the name lies under): read from the name's suffix hashes, no rehashing.
+uint64_t suffix_hash_of(const zones::LabeledName& name, const uint8_t* suffix_wire, size_t suffix_length) {
+  const size_t labels = zones::name_label_count(suffix_wire, suffix_length);
+  return labels <= name.label_count ? name.suffix_hash[name.label_count - labels] : 0;
+}
+
+uint64_t with_type(uint64_t hash, uint16_t qtype) { return (hash ^ qtype) * 0x9E3779B97F4A7C15ull; }
+
+}  // namespace
+
 uint16_t AnswerBuilder::answer(uint32_t zone_index) {
   zone_index_ = zone_index;
   zone_ = &zones_.zone(zone_index);
@@ -186,15 +204,31 @@ uint16_t AnswerBuilder::answer(uint32_t zone_index) {
     const Lookup found = lookup_name(*zone_, *name, q_.qtype);
     switch (found.kind) {
       case LookupKind::NoName:
+        kind_ = ResponseKind::NxDomain;
+        kind_hash_ = suffix_hash_of(*name, zone_->origin(), zone_->origin_length());
         put_negative_soa();
         return rcode::kNxDomain;
-      case LookupKind::Delegation:
+      case LookupKind::Delegation: {
         if (link == 0) authoritative_ = false;
-        put_referral(zone_->node(found.node));
+        const zones::Node& cut = zone_->node(found.node);
+        kind_ = ResponseKind::Referral;
+        kind_hash_ = suffix_hash_of(*name, zone_->node_name(cut), cut.name_length);
+        put_referral(cut);
         return rcode::kNoError;
+      }
       case LookupKind::Found:
-      case LookupKind::Wildcard:
+        kind_ = ResponseKind::Answer;
+        kind_hash_ = with_type(name->suffix_hash[0], q_.qtype);
         break;
+      case LookupKind::Wildcard: {
+        // Keyed by the wildcard, so floods of random names under it share one budget.
+        const zones::Node& wild = zone_->node(found.node);
+        const uint64_t encloser = suffix_hash_of(*name, zone_->node_name(wild) + 2, wild.name_length - 2);
+        static constexpr uint8_t kStar = '*';
+        kind_ = ResponseKind::Answer;
+        kind_hash_ = with_type(zones::hash_label(encloser, &kStar, 1), q_.qtype);
+        break;
+      }
     }
     const zones::Node& node = zone_->node(found.node);
     const uint8_t* owner = name->wire;  // a wildcard answers with the query name as owner
@@ -233,6 +267,7 @@ uint16_t AnswerBuilder::answer(uint32_t zone_index) {
       name = &cname_target;
       continue;
     }
+    kind_ = ResponseKind::NoData;
     put_negative_soa();  // NODATA
     return rcode::kNoError;
   }
@@ -257,20 +292,25 @@ QueryResult finish(PacketWriter& w, const ParsedQuery& q, uint16_t rcode, bool t
   r.rcode = rcode;
   r.qtype = q.has_question ? q.qtype : 0;
   r.truncated = truncated;
+  r.question_end = uint16_t(12 + (q.has_question ? q.question_length : 0));
   return r;
 }
 
 // An error reply: the header, the question when it parsed, and OPT when EDNS was valid.
 QueryResult error_reply(PacketWriter& w, const ParsedQuery& q, uint16_t rcode) {
-  if (!w.start(q.id, response_flags1(q), response_flags2(q), q.question, q.has_question ? q.question_length : 0))
-    w.start(q.id, response_flags1(q), response_flags2(q), nullptr, 0);
-  return finish(w, q, rcode, false);
+  if (w.start(q.id, response_flags1(q), response_flags2(q), q.question, q.has_question ? q.question_length : 0))
+    return finish(w, q, rcode, false);
+  w.start(q.id, response_flags1(q), response_flags2(q), nullptr, 0);
+  QueryResult r = finish(w, q, rcode, false);
+  r.question_end = 12;
+  return r;
 }
 
 }  // namespace
 
 QueryResult process_query(std::span<const uint8_t> query, std::span<uint8_t> response, Transport transport,
-                          const Snapshot& snapshot, RotationState& rotation) {
+                          const Snapshot& snapshot, RotationState& rotation, const QueryContext& context) {
+  (void)context;  // server cookies and NSID read it
   const zones::ZoneSet& zones = *snapshot.zones;
   ParsedQuery q;
   const ParseStatus status = parse_query(query, q);
@@ -315,6 +355,10 @@ QueryResult process_query(std::span<const uint8_t> query, std::span<uint8_t> res
   if (builder.authoritative()) response[2] |= 0x04;  // AA
   QueryResult result = finish(w, q, rc, builder.truncated());
   result.all_down = builder.all_down();
+  if (rc == rcode::kNoError || rc == rcode::kNxDomain) {
+    result.kind = builder.kind();
+    result.kind_hash = builder.kind_hash();
+  }
   return result;
 }
 

@@ -25,6 +25,24 @@ enum class QueryAction : uint8_t {
   Handoff,
 };
 
+/// What kind of response this is, for response rate limiting: responses of
+/// one kind to one client prefix share a budget (as in NSD's and Knot's RRL).
+enum class ResponseKind : uint8_t {
+  Answer,    ///< records of the name and type asked for (or of a wildcard)
+  NoData,    ///< the name exists, the type does not
+  NxDomain,  ///< no such name: keyed by the zone, so random names share one budget
+  Referral,  ///< a delegation: keyed by the zone cut
+  Error,     ///< FORMERR, REFUSED, NOTIMP, SERVFAIL, BADVERS...: one budget
+};
+
+/// What a query's DNS cookie option (RFC 7873) proved.
+enum class CookieStatus : uint8_t {
+  None,        ///< no COOKIE option
+  ClientOnly,  ///< a client cookie without a server cookie (or cookies are not checked)
+  Invalid,     ///< a server cookie we did not make, or one too old
+  Valid,       ///< a server cookie we made for this client and client cookie, still fresh
+};
+
 /// Outcome of one query, for the transport and for metrics.
 struct QueryResult {
   QueryAction action = QueryAction::Drop;
@@ -35,6 +53,15 @@ struct QueryResult {
   /// A pool in this response had no healthy member to give (answered by its
   /// when_all_down policy, or by drained members as a last resort).
   bool all_down = false;
+  /// The response's kind and a hash of what it is about (name and type for
+  /// Answer and NoData, the zone for NxDomain, the cut for Referral, 0 for
+  /// Error), so a rate limiter can key its budgets without parsing.
+  ResponseKind kind = ResponseKind::Error;
+  uint64_t kind_hash = 0;
+  /// Bytes at the start of the response that hold the header and the question:
+  /// an empty truncated reply (an RRL slip) is this prefix with TC set.
+  uint16_t question_end = 0;
+  CookieStatus cookie = CookieStatus::None;
 };
 
 /// Largest UDP payload dnsd advertises and sends (the DNS Flag Day 2020 value).
@@ -42,11 +69,27 @@ inline constexpr uint16_t kMaxUdpPayload = 1232;
 /// A buffer of this size holds any response.
 inline constexpr size_t kMaxMessage = 65535;
 
+class ServerCookies;  // dnsd/query/server_cookies.h
+
+/// What the transport knows about a query besides its bytes. Every field is
+/// optional: the default context answers without server cookies or NSID.
+struct QueryContext {
+  /// The client's address (4 or 16 bytes): server cookies are bound to it.
+  std::span<const uint8_t> client_address;
+  /// Unix time in seconds, read by the transport: server cookies carry it.
+  uint32_t now = 0;
+  /// Makes and checks server cookies (RFC 7873, RFC 9018); nullptr: none are
+  /// made or checked. The caller's own instance: it holds per-thread state.
+  ServerCookies* cookies = nullptr;
+  /// This server's identifier, for queries that ask for it (RFC 5001); empty: none.
+  std::span<const uint8_t> nsid;
+};
+
 /// Answers one DNS message from `snapshot`. `response` must hold kMaxMessage
 /// bytes for TCP and kMaxUdpPayload bytes for UDP. `rotation` must use a row
 /// of `snapshot.rotation` or be sized for its zones. Any thread, with its own
 /// `rotation` and `response`.
 QueryResult process_query(std::span<const uint8_t> query, std::span<uint8_t> response, Transport transport,
-                          const Snapshot& snapshot, RotationState& rotation);
+                          const Snapshot& snapshot, RotationState& rotation, const QueryContext& context = {});
 
 }  // namespace dnsd

@@ -13,6 +13,7 @@
 #include "dnsd/server/health_service.h"
 #include "dnsd/server/listen_address.h"
 #include "dnsd/server/log.h"
+#include "dnsd/server/rate_limiter.h"
 #include "dnsd/server/server.h"
 #include "dnsd/server/transfer_service.h"
 #include "dnsd/server/zone_watcher.h"
@@ -63,10 +64,22 @@ void serve_usage(FILE* out) {
                "  --status-file FILE           also write every member's health as JSON to FILE,\n"
                "                               replaced atomically after each state change and\n"
                "                               every 2 s (for monitoring without HTTP)\n"
+               "  --rrl-rate N                 response rate limiting (RRL) of UDP answers: at most N\n"
+               "                               responses/s, with a burst of N, to one client /24\n"
+               "                               (IPv6 /56) for one name and type (one zone for\n"
+               "                               NXDOMAIN, one cut for referrals), so a forged-source\n"
+               "                               flood cannot aim dnsd's large answers at a victim;\n"
+               "                               TCP and clients with a valid DNS cookie are exempt;\n"
+               "                               0 turns it off (default %u, as NSD); a resolver that\n"
+               "                               asks one name faster has its excess dropped or\n"
+               "                               slipped (it then retries over TCP)\n"
+               "  --rrl-slip N                 every Nth response RRL drops is sent as an empty\n"
+               "                               truncated (TC) reply, so a real client retries over\n"
+               "                               TCP; 1 every one, 0 never (default %u, as NSD and Knot)\n"
                "  --no-watch                   do not watch DIR for changes; reload only on\n"
                "                               SIGHUP or `dnsd ctl reload` (default: watch)\n"
                "  --help                       show this help\n",
-               kDefaultListen, kDefaultControlAddress);
+               kDefaultListen, kDefaultControlAddress, RateLimitConfig{}.rate, RateLimitConfig{}.slip);
 }
 
 /// Parses a decimal in [min, max]; on failure prints why and returns false.
@@ -85,7 +98,8 @@ bool parse_number(const char* flag, const char* text, unsigned min, unsigned max
 enum Option : int {
   kZones = 1, kListen, kThreads, kTcpIdle, kTcpMax, kLogFormat, kNoWatch, kHelp,
   kControl, kControlToken, kControlTokenFile, kStateDir, kStatusFile,
-  kTsigKeys, kIxfrHistory, kCatalog, kCatalogAllow, kCatalogNotify, kCatalogTsig
+  kTsigKeys, kIxfrHistory, kCatalog, kCatalogAllow, kCatalogNotify, kCatalogTsig,
+  kRrlRate, kRrlSlip
 };
 
 /// Calls `each` with every comma-separated item of `text`; false if it does.
@@ -130,6 +144,8 @@ int parse_serve_options(int argc, char** argv, ServeOptions& o) {
       {"catalog-allow", required_argument, nullptr, kCatalogAllow},
       {"catalog-notify", required_argument, nullptr, kCatalogNotify},
       {"catalog-tsig", required_argument, nullptr, kCatalogTsig},
+      {"rrl-rate", required_argument, nullptr, kRrlRate},
+      {"rrl-slip", required_argument, nullptr, kRrlSlip},
       {"no-watch", no_argument, nullptr, kNoWatch},
       {"help", no_argument, nullptr, kHelp},
       {nullptr, 0, nullptr, 0},
@@ -247,6 +263,12 @@ int parse_serve_options(int argc, char** argv, ServeOptions& o) {
         config.catalog.transfer.tsig_key = zones::lower_text(optarg);
         if (config.catalog.transfer.tsig_key.empty() || config.catalog.transfer.tsig_key.back() != '.')
           config.catalog.transfer.tsig_key += '.';
+        break;
+      case kRrlRate:
+        if (!parse_number("--rrl-rate", optarg, 0, RateLimiter::kMaxRate, config.rrl.rate)) return 2;
+        break;
+      case kRrlSlip:
+        if (!parse_number("--rrl-slip", optarg, 0, RateLimiter::kMaxSlip, config.rrl.slip)) return 2;
         break;
       case kNoWatch:
         o.watch = false;

@@ -78,6 +78,14 @@ void query_metrics(Exposition& e, const QueryTotals& q) {
            "Responses in which a pool had no healthy member (answered by when_all_down or by drained members).");
   for (size_t t = 0; t < kTransportCount; ++t)
     e.sample("dnsd_all_down_total", label("proto", kProto[t]), double(q.all_down[t]));
+  e.family("dnsd_rrl_dropped_total", "counter",
+           "UDP responses response rate limiting dropped (also counted in dnsd_queries_total and "
+           "dnsd_responses_total).");
+  e.sample("dnsd_rrl_dropped_total", "", double(q.rrl_dropped));
+  e.family("dnsd_rrl_slipped_total", "counter",
+           "UDP responses response rate limiting sent as an empty truncated reply, so that the client "
+           "retries over TCP.");
+  e.sample("dnsd_rrl_slipped_total", "", double(q.rrl_slipped));
   e.family("dnsd_tcp_connections_total", "counter", "TCP connection events.");
   e.sample("dnsd_tcp_connections_total", label("event", "accepted"), double(q.tcp_accepted));
   e.sample("dnsd_tcp_connections_total", label("event", "refused"), double(q.tcp_refused));

@@ -17,6 +17,8 @@ QueryTotals& QueryTotals::operator+=(const QueryTotals& other) {
   tcp_refused += other.tcp_refused;
   tcp_evicted += other.tcp_evicted;
   tcp_idle_timeouts += other.tcp_idle_timeouts;
+  rrl_dropped += other.rrl_dropped;
+  rrl_slipped += other.rrl_slipped;
   return *this;
 }
 
@@ -36,6 +38,8 @@ QueryTotals QueryStats::snapshot() const {
   out.tcp_refused = tcp_refused_.get();
   out.tcp_evicted = tcp_evicted_.get();
   out.tcp_idle_timeouts = tcp_idle_timeouts_.get();
+  out.rrl_dropped = rrl_dropped_.get();
+  out.rrl_slipped = rrl_slipped_.get();
   return out;
 }
 

@@ -57,6 +57,11 @@ struct QueryTotals {
   uint64_t tcp_refused = 0;
   uint64_t tcp_evicted = 0;
   uint64_t tcp_idle_timeouts = 0;
+  /// UDP responses response rate limiting dropped, and those it sent as an
+  /// empty truncated reply instead (a slip). Both are counted in by_qtype and
+  /// by_rcode too, as made before the limiter saw them.
+  uint64_t rrl_dropped = 0;
+  uint64_t rrl_slipped = 0;
 
   QueryTotals& operator+=(const QueryTotals& other);
 };
@@ -96,6 +101,8 @@ class alignas(64) QueryStats {
   void tcp_refused() { tcp_refused_.add(); }
   void tcp_evicted() { tcp_evicted_.add(); }
   void tcp_idle_timeout() { tcp_idle_timeouts_.add(); }
+  void rrl_dropped() { rrl_dropped_.add(); }
+  void rrl_slipped() { rrl_slipped_.add(); }
 
   /// A consistent-enough copy of this worker's counters. Any thread.
   QueryTotals snapshot() const;
@@ -112,6 +119,7 @@ class alignas(64) QueryStats {
   std::array<StatCounter, kTransportCount> all_down_;
   StatCounter udp_receive_errors_, udp_send_errors_;
   StatCounter tcp_accepted_, tcp_refused_, tcp_evicted_, tcp_idle_timeouts_;
+  StatCounter rrl_dropped_, rrl_slipped_;
 };
 
 }  // namespace dnsd

@@ -106,8 +106,14 @@ bool Server::start_workers() {
       return false;
     }
   }
+  if (config_.rrl.rate != 0) {
+    rate_limiter_ = std::make_unique<RateLimiter>(config_.rrl);
+    log_info("response rate limiting: %u responses/s per client prefix and response kind, slip %u (%zu KiB table)",
+             config_.rrl.rate, config_.rrl.slip, rate_limiter_->memory_bytes() / 1024);
+  }
   for (unsigned i = 0; i < config_.threads; ++i) {
-    auto worker = std::make_unique<Worker>(i, store_, config_.tcp, tcp_open_count_, &transfers_);  // reader slot i
+    auto worker = std::make_unique<Worker>(i, store_, config_.tcp, tcp_open_count_, &transfers_,
+                                           rate_limiter_.get());  // reader slot i
     std::string error;
     if (!worker->listen(config_.listen, error)) {
       log_error("cannot listen: %s", error.c_str());

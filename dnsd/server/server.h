@@ -31,6 +31,7 @@
 
 #include "dnsd/server/listen_address.h"
 #include "dnsd/server/query_stats.h"
+#include "dnsd/server/rate_limiter.h"
 #include "dnsd/server/reload_report.h"
 #include "dnsd/server/reload_runner.h"
 #include "dnsd/server/service.h"
@@ -59,6 +60,8 @@ struct ServerConfig {
   xfr::HistoryLimits history;
   /// --catalog and friends: a catalog zone listing every zone served.
   CatalogConfig catalog;
+  /// --rrl-rate, --rrl-slip: response rate limiting of UDP answers.
+  RateLimitConfig rrl;
 };
 
 /// The server. Construct, add services, run() on the main thread.
@@ -165,6 +168,7 @@ class Server {
   std::set<std::string> tsig_key_names_;  ///< what a zone's transfer.tsig may name  ///< set at shutdown: a reload in progress stops parsing
   ReloadRunner reload_runner_;
   std::atomic<unsigned> tcp_open_count_{0};
+  std::unique_ptr<RateLimiter> rate_limiter_;  ///< shared by the workers; nullptr when --rrl-rate 0
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::unique_ptr<Service>> services_;
   std::atomic<size_t> services_started_{0};  ///< read by the reload thread

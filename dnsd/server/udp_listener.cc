@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "dnsd/server/listen_socket.h"
+#include "dnsd/server/rate_limiter.h"
 #include "dnsd/server/responder.h"
 
 namespace dnsd {
@@ -24,8 +25,14 @@ UdpBatch::UdpBatch() {
   }
 }
 
-UdpListener::UdpListener(uv_loop_t* loop, Responder& responder, UdpBatch& batch, const ListenAddress& address)
-    : loop_(loop), responder_(responder), batch_(batch), address_(address), pktinfo_(address.is_wildcard()) {}
+UdpListener::UdpListener(uv_loop_t* loop, Responder& responder, UdpBatch& batch, const ListenAddress& address,
+                         RateLimiter* limiter)
+    : loop_(loop),
+      responder_(responder),
+      batch_(batch),
+      address_(address),
+      limiter_(limiter),
+      pktinfo_(address.is_wildcard()) {}
 
 UdpListener::~UdpListener() {
   // The worker runs the loop until every close callback has fired before it
@@ -84,7 +91,7 @@ void UdpListener::drain() {
       // like) concerns one earlier packet; the poll wakes us again if needed.
       return;
     }
-    answer_and_send(static_cast<unsigned>(n));
+    answer_and_send(static_cast<unsigned>(n), limiter_ ? RateLimiter::monotonic_ms() : 0);
     if (static_cast<unsigned>(n) < UdpBatch::kMessages) return;  // the socket is empty
   }
 }
@@ -126,7 +133,7 @@ size_t copy_pktinfo(const msghdr& query, uint8_t* out, size_t out_size) {
 
 }  // namespace
 
-void UdpListener::answer_and_send(unsigned received) {
+void UdpListener::answer_and_send(unsigned received, uint64_t now_ms) {
   unsigned replies = 0;
   for (unsigned i = 0; i < received; ++i) {
     const msghdr& in = batch_.received[i].msg_hdr;
@@ -137,9 +144,10 @@ void UdpListener::answer_and_send(unsigned received) {
     std::span<const uint8_t> query(batch_.queries[i].data(), batch_.received[i].msg_len);
     std::span<uint8_t> response(batch_.responses[replies].data(), kMaxUdpPayload);
     QueryResult result = responder_.answer(query, response, Transport::Udp);
+    const auto* peer = reinterpret_cast<const sockaddr*>(&batch_.peers[i]);
     if (result.action == QueryAction::Handoff) [[unlikely]]
-      result.length = hand_off(query, reinterpret_cast<const sockaddr*>(&batch_.peers[i]), response);
-    else if (result.action != QueryAction::Respond)
+      result.length = hand_off(query, peer, response);
+    else if (result.action != QueryAction::Respond || !rate_limit(result, response, peer, now_ms))
       continue;
     if (result.length == 0) continue;
 
@@ -159,6 +167,24 @@ void UdpListener::answer_and_send(unsigned received) {
     ++replies;
   }
   if (replies != 0) send_replies(replies);
+}
+
+bool UdpListener::rate_limit(QueryResult& result, std::span<uint8_t> response, const sockaddr* peer,
+                             uint64_t now_ms) {
+  // A valid server cookie proves the client's address is its own: not a reflection.
+  if (limiter_ == nullptr || result.cookie == CookieStatus::Valid) return true;
+  switch (limiter_->decide(peer, result.kind, result.kind_hash, now_ms)) {
+    case RateDecision::Allow:
+      return true;
+    case RateDecision::Slip:
+      responder_.stats().rrl_slipped();
+      result.length = make_slip_reply(response.first(result.length), result.question_end);
+      return true;
+    case RateDecision::Drop:
+      break;
+  }
+  responder_.stats().rrl_dropped();
+  return false;
 }
 
 size_t UdpListener::hand_off(std::span<const uint8_t> query, const sockaddr* peer, std::span<uint8_t> response) {

@@ -19,6 +19,7 @@
 
 namespace dnsd {
 
+class RateLimiter;
 class Responder;
 
 /// Preallocated buffers for one recvmmsg/sendmmsg round. One per worker, shared
@@ -48,7 +49,9 @@ struct UdpBatch {
 class UdpListener {
  public:
   /// `responder` and `batch` belong to the same worker and outlive this listener.
-  UdpListener(uv_loop_t* loop, Responder& responder, UdpBatch& batch, const ListenAddress& address);
+  /// `limiter` (shared by all workers; nullptr: none) rate-limits responses.
+  UdpListener(uv_loop_t* loop, Responder& responder, UdpBatch& batch, const ListenAddress& address,
+              RateLimiter* limiter = nullptr);
   UdpListener(const UdpListener&) = delete;
   UdpListener& operator=(const UdpListener&) = delete;
   ~UdpListener();
@@ -64,8 +67,12 @@ class UdpListener {
   static void on_closed(uv_handle_t* handle);
   /// Receives and answers at most kMaxBatches batches. Worker thread; the hot path.
   void drain();
-  /// Answers batch messages [0, received) and sends the replies; returns replies sent.
-  void answer_and_send(unsigned received);
+  /// Answers batch messages [0, received) received at `now_ms` (monotonic,
+  /// read once per batch for the rate limiter) and sends the replies.
+  void answer_and_send(unsigned received, uint64_t now_ms);
+  /// Whether the response in `result` may go out to `peer`: false when the
+  /// rate limiter drops it; a slip shrinks it to an empty truncated reply.
+  bool rate_limit(QueryResult& result, std::span<uint8_t> response, const sockaddr* peer, uint64_t now_ms);
   /// Answers a handed-off query (transfer plane) into `response`; returns
   /// its length, 0 to send nothing.
   size_t hand_off(std::span<const uint8_t> query, const sockaddr* peer, std::span<uint8_t> response);
@@ -78,6 +85,7 @@ class UdpListener {
   Responder& responder_;
   UdpBatch& batch_;
   ListenAddress address_;
+  RateLimiter* limiter_;  ///< nullptr: responses are not rate-limited
   bool pktinfo_;  ///< wildcard address: replies carry the query's destination address
   int fd_ = -1;
   uv_poll_t poll_{};

@@ -9,9 +9,10 @@
 namespace dnsd {
 
 Worker::Worker(unsigned index, SnapshotStore& store, const TcpLimits& tcp_limits,
-               std::atomic<unsigned>& tcp_open_count, xfr::TransferEndpoint* transfers)
+               std::atomic<unsigned>& tcp_open_count, xfr::TransferEndpoint* transfers, RateLimiter* limiter)
     : index_(index),
       responder_(store, index, transfers),
+      limiter_(limiter),
       udp_batch_(std::make_unique<UdpBatch>()),
       tcp_connections_(&loop_, responder_, tcp_limits, tcp_open_count) {
   uv_loop_init(&loop_);
@@ -36,7 +37,7 @@ Worker::~Worker() {
 
 bool Worker::listen(std::span<const ListenAddress> addresses, std::string& error) {
   for (const ListenAddress& address : addresses) {
-    auto& udp = udp_listeners_.emplace_back(std::make_unique<UdpListener>(&loop_, responder_, *udp_batch_, address));
+    auto& udp = udp_listeners_.emplace_back(std::make_unique<UdpListener>(&loop_, responder_, *udp_batch_, address, limiter_));
     if (!udp->open(error)) return false;
     auto& tcp = tcp_listeners_.emplace_back(std::make_unique<TcpListener>(&loop_, tcp_connections_, address));
     if (!tcp->open(error)) return false;

@@ -31,8 +31,10 @@ class Worker {
   /// `store` and `tcp_open_count` outlive the worker; `index` names the thread
   /// and picks its reader slot and rotation row (index < the store's readers).
   /// `transfers` (may be nullptr) answers what the query path hands off.
+  /// `limiter` (shared by all workers, outlives them; nullptr: none) rate-limits UDP responses.
   Worker(unsigned index, SnapshotStore& store, const TcpLimits& tcp_limits,
-         std::atomic<unsigned>& tcp_open_count, xfr::TransferEndpoint* transfers = nullptr);
+         std::atomic<unsigned>& tcp_open_count, xfr::TransferEndpoint* transfers = nullptr,
+         RateLimiter* limiter = nullptr);
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
   /// Stops and joins the thread if still running, then closes the loop. Main thread.
@@ -64,6 +66,7 @@ class Worker {
   uv_async_t stop_async_{};
   uv_prepare_t before_sleep_{};  ///< runs before each poll: the worker drops its snapshot
   Responder responder_;
+  RateLimiter* limiter_;
   std::unique_ptr<UdpBatch> udp_batch_;
   TcpConnections tcp_connections_;
   std::vector<std::unique_ptr<UdpListener>> udp_listeners_;

@@ -305,18 +305,26 @@ EOF
   echo "nsd -d -c $dir/nsd.conf"
 }
 
+# dnsd's response rate limiting is on by default and dnsperf asks from one
+# address: off, as for Knot and NSD. A binary without --rrl-rate has none.
+dnsd_rrl_off() {  # dnsd_rrl_off BIN: the flag that turns RRL off, if BIN has RRL
+  local help
+  help=$("$1" serve --help 2>/dev/null || true)
+  if [[ $help == *--rrl-rate* ]]; then echo "--rrl-rate 0"; fi
+}
+
 conf_dnsd() {  # conf_dnsd DIR PORT
   local dir=$1 port=$2
   mkdir -p "$dir/zones"
   write_zone_json "$dir/zones/$ZONE.json"
-  echo "$DNSD_BIN serve --zones $dir/zones --listen 127.0.0.1:$port --threads $DNSD_THREADS --control none"
+  echo "$DNSD_BIN serve --zones $dir/zones --listen 127.0.0.1:$port --threads $DNSD_THREADS --control none $(dnsd_rrl_off "$DNSD_BIN")"
 }
 
 conf_dnsd-base() {  # conf_dnsd-base DIR PORT: the same, with DNSD_BASE_BIN
   local dir=$1 port=$2
   mkdir -p "$dir/zones"
   write_zone_json "$dir/zones/$ZONE.json"
-  echo "$DNSD_BASE_BIN serve --zones $dir/zones --listen 127.0.0.1:$port --threads $DNSD_THREADS --control none"
+  echo "$DNSD_BASE_BIN serve --zones $dir/zones --listen 127.0.0.1:$port --threads $DNSD_THREADS --control none $(dnsd_rrl_off "$DNSD_BASE_BIN")"
 }
 
 answers() {  # answers PORT NAME TYPE: sorted +short answer; empty if none

@@ -177,7 +177,7 @@ def measure(server: str, names: int, dnsd: str, work: pathlib.Path) -> tuple[int
         write_json(d / "zones" / f"{ZONE}.json", names)
         count = write_rfc1035(d / "count-only", names)
         cmd = [dnsd, "serve", "--zones", str(d / "zones"), "--listen", f"127.0.0.1:{port}", "--threads", "1",
-               "--control", "none", "--no-watch"]
+               "--control", "none", "--no-watch", "--rrl-rate", "0"]
     else:
         count = write_rfc1035(d / "zone", names)
         cmd = (knot_conf if server == "knot" else nsd_conf)(d, port)

@@ -185,11 +185,15 @@ class Dnsd:
     hosts: addresses to listen on; each gets its own free port and a --listen.
     Unless extra_args has its own --control, the control API gets a free port
     on 127.0.0.1 too (`control_address`), so servers never fight over 8053.
+    Response rate limiting is off (`--rrl-rate 0`: every test queries from one
+    /24, 127.0.0.0/24) unless `rrl=True` keeps the server's defaults or
+    extra_args has its own --rrl-rate.
     """
 
     def __init__(self, zones=ZONES, hosts=("127.0.0.1",), threads: int | None = None,
-                 extra_args=(), log_dir: str | None = None):
+                 extra_args=(), log_dir: str | None = None, rrl: bool = False):
         self.zones = str(zones)
+        self.rrl = rrl
         self.hosts = tuple(hosts)
         self.threads = threads
         self.extra_args = list(extra_args)
@@ -224,6 +228,8 @@ class Dnsd:
             args += ["--threads", str(self.threads)]
         if "--control" not in self.extra_args:
             args += ["--control", self.control_address]
+        if not self.rrl and "--rrl-rate" not in self.extra_args:
+            args += ["--rrl-rate", "0"]
         return args + self.extra_args
 
     def start(self) -> "Dnsd":

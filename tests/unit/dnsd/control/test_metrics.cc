@@ -28,6 +28,8 @@ TEST_CASE("metrics render every family") {
   q.by_rcode[0][3] = 4;
   q.truncated[0] = 1;
   q.all_down[0] = 3;
+  q.rrl_dropped = 40;
+  q.rrl_slipped = 39;
   dnsd::ReloadHistory h;
   h.ok = 2;
   h.failed = 1;
@@ -52,6 +54,9 @@ TEST_CASE("metrics render every family") {
   CHECK(has_line(text, "dnsd_responses_total{proto=\"udp\",rcode=\"NXDOMAIN\"} 4"));
   CHECK(has_line(text, "dnsd_truncated_total{proto=\"udp\"} 1"));
   CHECK(has_line(text, "dnsd_all_down_total{proto=\"udp\"} 3"));
+  CHECK(has_line(text, "# TYPE dnsd_rrl_dropped_total counter"));
+  CHECK(has_line(text, "dnsd_rrl_dropped_total 40"));
+  CHECK(has_line(text, "dnsd_rrl_slipped_total 39"));
   CHECK(has_line(text, "dnsd_member_up{zone=\"ctl.test.\",pool=\"web\",member=\"192.0.2.1\"} 1"));
   CHECK(has_line(text, "dnsd_member_up{zone=\"ctl.test.\",pool=\"dead\",member=\"127.0.1.1\"} 0"));
   CHECK(has_line(text, "dnsd_member_state{zone=\"ctl.test.\",pool=\"dead\",member=\"127.0.1.1\",state=\"unknown\"} 1"));

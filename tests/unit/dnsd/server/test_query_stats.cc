@@ -52,10 +52,15 @@ TEST_CASE("query stats: sum over workers") {
   a.tcp_accepted();
   b.tcp_accepted();
   b.udp_send_error(3);
+  a.rrl_dropped();
+  b.rrl_dropped();
+  b.rrl_slipped();
   std::vector<const QueryStats*> workers{&a, &b};
   QueryTotals t = QueryStats::sum(workers);
   CHECK(t.queries[size_t(Transport::Udp)] == 2);
   CHECK(t.by_qtype[size_t(Transport::Tcp)][15] == 1);
   CHECK(t.tcp_accepted == 2);
   CHECK(t.udp_send_errors == 3);
+  CHECK(t.rrl_dropped == 2);
+  CHECK(t.rrl_slipped == 1);
 }

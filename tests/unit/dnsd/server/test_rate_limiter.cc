@@ -6,7 +6,9 @@
 #include <doctest.h>
 
 #include <array>
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace dnsd;
@@ -159,6 +161,21 @@ TEST_CASE("rrl: the table is buckets × 8 bytes") {
   CHECK(RateLimiter(config, kSeed).memory_bytes() == (size_t{1} << 20) * 8);
   config.buckets = 1000;  // rounded up to a power of two
   CHECK(RateLimiter(config, kSeed).memory_bytes() == 1024 * 8);
+}
+
+TEST_CASE("rrl: workers sharing one bucket never spend a token twice") {
+  RateLimiter rrl = limiter(1000, 2);
+  std::atomic<int> allowed{0}, slipped{0};
+  std::vector<std::thread> workers;
+  for (int t = 0; t < 4; ++t)
+    workers.emplace_back([&] {
+      const Counts c = send(rrl, "192.0.2.1", 5000, 7000);
+      allowed += c.allowed;
+      slipped += c.slipped;
+    });
+  for (auto& w : workers) w.join();
+  CHECK(allowed == 1000);            // exactly the burst, however the threads interleave
+  CHECK(slipped == (20000 - 1000) / 2);  // and every second drop slipped
 }
 
 TEST_CASE("rrl: a key that takes over a bucket starts full, and many keys still limit their own") {

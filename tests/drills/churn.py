@@ -26,7 +26,7 @@ Target: 0 stale answers. Prints answers, stale count, W, detection and return ti
 
     /usr/bin/python3 tests/drills/churn.py [--long] [--seconds S] [--qps N] [--dnsd BIN] [--keep]
 
-Short: 10 s of churn. --long: 120 s.
+Short: 8 s of churn. --long: 120 s.
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ def main() -> int:
     args = ds.arguments(__doc__, lambda p: (p.add_argument("--seconds", type=float),
                                             p.add_argument("--qps", type=float, default=2000),
                                             p.add_argument("--seed", type=int)))
-    seconds = args.seconds or (120 if args.long else 10)
+    seconds = args.seconds or (120 if args.long else 8)
     seed = args.seed if args.seed is not None else random.randrange(1 << 30)
     check = ds.check_spec()
     window = ds.detection_bound(check) + MARGIN

@@ -28,7 +28,7 @@ last version served within 3 s after the storm.
 
     /usr/bin/python3 tests/drills/reload_storm.py [--long] [--seconds S] [--qps N] [--no-hup] [--dnsd BIN] [--keep]
 
-Short: 8 s of storm. --long: 120 s.
+Short: 6 s of storm. --long: 120 s.
 """
 
 from __future__ import annotations
@@ -148,7 +148,7 @@ def main() -> int:
     args = ds.arguments(__doc__, lambda p: (p.add_argument("--seconds", type=float),
                                             p.add_argument("--qps", type=int, default=3000),
                                             p.add_argument("--no-hup", action="store_true")))
-    seconds = args.seconds or (120 if args.long else 8)
+    seconds = args.seconds or (120 if args.long else 6)
     report = ds.Report("reload_storm")
     work = ds.work_dir(args, "storm")
     zones = work / "zones"

@@ -135,6 +135,7 @@ def main() -> int:
             raise errors[0]
         result = perf.result()
         probes = [t for t in backends[STEADY].events("connect") if begin <= t <= ended]
+        versions = ds.metric_total(d, "dnsd_zone_versions_kept")  # IXFR history grows until its cap
         alive = d.alive()
     finally:
         stop.set()
@@ -156,7 +157,8 @@ def main() -> int:
                   f"{ds.slope_per_minute(samples):+.1f} KiB/min ({len(samples)} samples)")
     g = ds.gaps(probes)
     max_gap = 1.1 * CHECK["interval"] + GAP_SLACK
-    report.figure(f"probe gaps at the steady backend: {ds.spread(g)}; {len(deaths)} deaths of the others")
+    report.figure(f"probe gaps at the steady backend: {ds.spread(g)}; {len(deaths)} deaths of the others; "
+                  f"zone versions kept for IXFR at the end: {versions}")
     report.target("dnsd alive", alive)
     span = (after[-1][0] - after[0][0]) if len(after) >= 2 else 0.0
     if span >= SLOPE_SPAN:

@@ -3,7 +3,8 @@
 - `HttpBackend`: tests/integration/backends/http_backend.py in its own process
   on one loopback address (HTTP or HTTPS); `kill()` is SIGKILL, so the port
   refuses connections at once, as when a server crashes; `start()` again brings
-  it back on the same port; `set_mode("500"|"hang"|"ok")` changes its answers.
+  it back on the same port; `set_mode("500"|"hang"|"ok"|...)` changes its answers
+  (every mode is listed in backends/http_backend.py).
 - `TcpListener`: a plain TCP listener (accepts and closes) on a thread.
 - `pool_zone(...)`: a zone dict with pools, for the `zone_dir` fixture.
 - `addresses(...)`: the A records of one answer, in order; `wait_answers`
@@ -49,16 +50,20 @@ def fast_check(**overrides) -> dict:
 
 
 class HttpBackend:
-    """One http_backend.py process; stopped by PID (SIGKILL) in kill()/close()."""
+    """One http_backend.py process; stopped by PID (SIGKILL) in kill()/close().
+
+    log_file: where the backend appends `listen T` and `connect T` lines (T on
+    time.monotonic()'s clock), kept across restarts; see events()."""
 
     def __init__(self, address: str, workdir: pathlib.Path, port: int | None = None,
-                 tls: tuple[str, str] | None = None):
+                 tls: tuple[str, str] | None = None, log_file: pathlib.Path | None = None):
         self.address = address
         self.port = port or free_port(address)
         self.tls = tls
         self.workdir = pathlib.Path(workdir)
         self.mode_file = self.workdir / f"backend-{address}-{self.port}.mode"
         self.ready_file = self.workdir / f"backend-{address}-{self.port}.ready"
+        self.log_file = log_file
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> "HttpBackend":
@@ -68,6 +73,8 @@ class HttpBackend:
                "--mode-file", str(self.mode_file), "--ready-file", str(self.ready_file)]
         if self.tls:
             cmd += ["--tls-cert", self.tls[0], "--tls-key", self.tls[1]]
+        if self.log_file:
+            cmd += ["--log-file", str(self.log_file)]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE)
         try:
@@ -88,6 +95,17 @@ class HttpBackend:
             self.proc.wait(10)
         if self.proc is not None and self.proc.stderr:
             self.proc.stderr.close()
+
+    def events(self, kind: str) -> list[float]:
+        """The times of every `kind` ("listen" or "connect") line in log_file, in order."""
+        if not self.log_file or not self.log_file.exists():
+            return []
+        out = []
+        for line in self.log_file.read_text().splitlines():
+            parts = line.split()
+            if len(parts) == 2 and parts[0] == kind:
+                out.append(float(parts[1]))
+        return out
 
     def set_mode(self, mode: str):
         tmp = self.mode_file.with_suffix(".tmp")

@@ -35,7 +35,8 @@ void ctl_usage(FILE* out) {
                "  explain NAME [TYPE]         why NAME answers what it does (TYPE default A)\n"
                "\n"
                "options:\n"
-               "  --control ADDR:PORT         control API address (default $DNSD_CONTROL, else %s)\n"
+               "  --control ADDR:PORT         control API address (default $DNSD_CONTROL, else %s);\n"
+               "                              unix:PATH for a server run with --control unix:PATH\n"
                "  --token TOKEN               bearer token (default $DNSD_CONTROL_TOKEN)\n"
                "  --token-file FILE           read the token from FILE's first line\n"
                "  --zone ZONE                 drain/undrain: only the pool of this zone (default: every zone)\n"
@@ -50,7 +51,7 @@ enum Option : int { kControl = 1, kToken, kTokenFile, kZone, kJson, kTimeout, kH
 /// Prints the response or its error. Returns the exit code for a failed request, or -1 when it succeeded.
 int report_failure(const ControlClient& client, const ControlResponse& r) {
   if (!r.error.empty()) {
-    std::fprintf(stderr, "dnsd ctl: %s: %s\n", client.base_url().c_str(), r.error.c_str());
+    std::fprintf(stderr, "dnsd ctl: %s: %s\n", client.target().c_str(), r.error.c_str());
     return 1;
   }
   return -1;

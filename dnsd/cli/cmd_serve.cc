@@ -46,7 +46,8 @@ void serve_usage(FILE* out) {
                "                               idle one is closed, or the new one refused (default 1000)\n"
                "  --log-format text|json       log line format on stderr (default text)\n"
                "  --control ADDR:PORT|none     control API and /metrics over HTTP (default %s);\n"
-               "                               `none` disables it\n"
+               "                               `none` disables it; unix:PATH serves it on a UNIX\n"
+               "                               socket (mode 0660, no token needed) instead\n"
                "  --control-token TOKEN        require `Authorization: Bearer TOKEN` on the control\n"
                "                               API; required for a non-loopback --control address\n"
                "  --control-token-file FILE    read the token from FILE's first line instead\n"
@@ -301,7 +302,7 @@ int parse_serve_options(int argc, char** argv, ServeOptions& o) {
   o.control_enabled = control_text != "none";
   if (o.control_enabled) {
     std::string error;
-    if (!parse_listen_address(control_text, control.address, error)) {
+    if (!parse_control_address(control_text, control, error)) {
       std::fprintf(stderr, "dnsd serve: --control: %s\n", error.c_str());
       return 2;
     }

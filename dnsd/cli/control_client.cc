@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <memory>
 
+#include "dnsd/control/control_options.h"
+
 namespace dnsd {
 namespace {
 
@@ -22,7 +24,14 @@ void init_curl_once() {
 }  // namespace
 
 ControlClient::ControlClient(std::string address, std::string token, long timeout_ms)
-    : base_url_("http://" + std::move(address)), token_(std::move(token)), timeout_ms_(timeout_ms) {}
+    : token_(std::move(token)), timeout_ms_(timeout_ms) {
+  if (address.compare(0, kUnixControlPrefix.size(), kUnixControlPrefix) == 0) {
+    unix_path_ = address.substr(kUnixControlPrefix.size());
+    base_url_ = "http://localhost";  // the Host a UNIX socket gets; the server does not check it there
+  } else {
+    base_url_ = "http://" + address;
+  }
+}
 
 ControlResponse ControlClient::get(const std::string& path) const { return request("GET", path, nullptr); }
 
@@ -55,6 +64,7 @@ ControlResponse ControlClient::request(const char* method, const std::string& pa
   const std::string url = base_url_ + path;
   CURL* c = curl.get();
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  if (!unix_path_.empty()) curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, unix_path_.c_str());
   curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms_);

@@ -4,6 +4,8 @@
 
 #include <fstream>
 
+#include "dnsd/control/unix_socket.h"
+
 namespace dnsd {
 
 bool is_loopback(const ListenAddress& address) {
@@ -19,7 +21,26 @@ bool is_loopback(const ListenAddress& address) {
   return false;
 }
 
+bool parse_control_address(std::string_view text, ControlOptions& out, std::string& error) {
+  out.unix_path.clear();
+  if (text.substr(0, kUnixControlPrefix.size()) != kUnixControlPrefix)
+    return parse_listen_address(text, out.address, error);
+  const std::string_view path = text.substr(kUnixControlPrefix.size());
+  if (path.empty() || path.size() > kMaxUnixSocketPath) {
+    error = "'" + std::string(text) + "': a UNIX socket path must be 1 to " + std::to_string(kMaxUnixSocketPath) +
+            " bytes, e.g. unix:/run/dnsd/control.sock";
+    return false;
+  }
+  out.unix_path = path;
+  return true;
+}
+
+std::string control_address_text(const ControlOptions& options) {
+  return options.unix_path.empty() ? options.address.to_string() : std::string(kUnixControlPrefix) + options.unix_path;
+}
+
 std::string control_options_problem(const ControlOptions& options) {
+  if (!options.unix_path.empty()) return "";
   if (options.token.empty() && !is_loopback(options.address))
     return "--control " + options.address.to_string() +
            " is not a loopback address: anyone who can reach it could drain servers and read state, so "

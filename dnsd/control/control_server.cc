@@ -62,7 +62,9 @@ bool string_field(const json& body, const char* key, std::string& out, std::stri
 }  // namespace
 
 ControlServer::ControlServer(ControlOptions options, health::HealthRegistry* registry)
-    : options_(std::move(options)), registry_(registry) {
+    : options_(std::move(options)),
+      guard_(options_.unix_path.empty() ? RequestGuard::for_tcp(options_.address) : RequestGuard::for_unix_socket()),
+      registry_(registry) {
   if (!options_.state_dir.empty()) store_.emplace(options_.state_dir);
   add_route("GET", "/api/status", [this](const HttpRequest& r) { return get_status(r); });
   add_route("POST", "/api/reload", [this](const HttpRequest& r) { return post_reload(r); });
@@ -71,6 +73,7 @@ ControlServer::ControlServer(ControlOptions options, health::HealthRegistry* reg
   add_route("GET", "/api/explain", [this](const HttpRequest& r) { return get_explain(r); });
   add_route("GET", "/metrics", [this](const HttpRequest& r) { return get_metrics(r); });
   // The dashboard page holds no data (its script calls /api/* with the token): public.
+  // Its POSTs send Content-Type: application/json and come from its own origin.
   for (const char* path : {"/", "/dashboard"})
     add_route("GET", path, [](const HttpRequest&) {
       HttpResponse r;
@@ -124,13 +127,18 @@ bool ControlServer::start(Server& server) {
   if (registry_ && store_) registry_->drains().set_listener([this] { persist_drains(); });
 
   std::string error;
-  if (!http_.start(options_.address, options_.threads, [this](const HttpRequest& r) { return dispatch(r); }, error)) {
+  auto handler = [this](const HttpRequest& r) { return dispatch(r); };
+  const bool started = options_.unix_path.empty()
+                           ? http_.start(options_.address, options_.threads, handler, error)
+                           : http_.start_unix(options_.unix_path, options_.threads, handler, error);
+  if (!started) {
     log_error("%s", error.c_str());
     if (registry_ && store_) registry_->drains().set_listener(nullptr);
     return false;
   }
-  log_info("control API on http://%s/%s", options_.address.to_string().c_str(),
-           options_.token.empty() ? "" : " (bearer token required)");
+  const std::string where = options_.unix_path.empty() ? "http://" + control_address_text(options_) + "/"
+                                                       : control_address_text(options_) + " (mode 0660)";
+  log_info("control API on %s%s", where.c_str(), options_.token.empty() ? "" : " (bearer token required)");
   return true;
 }
 
@@ -156,6 +164,16 @@ bool ControlServer::authorized(const HttpRequest& request) const {
 }
 
 HttpResponse ControlServer::dispatch(const HttpRequest& request) {
+  const GuardVerdict verdict = guard_.check(request);
+  HttpResponse response = verdict.accepted() ? route(request) : HttpResponse::error(verdict.status, verdict.reason);
+  // No page may show the dashboard in a frame and have its buttons clicked through.
+  response.headers.emplace_back("X-Frame-Options", "DENY");
+  response.headers.emplace_back("Content-Security-Policy", "frame-ancestors 'none'");
+  response.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  return response;
+}
+
+HttpResponse ControlServer::route(const HttpRequest& request) {
   std::string allowed;
   for (const Route& route : routes_) {
     if (route.path != request.path) continue;

@@ -1,5 +1,7 @@
 // The control API (CONTROL_API.md): a Service that serves HTTP with
-// libmicrohttpd on its own threads (default 127.0.0.1:8053) and answers
+// libmicrohttpd on its own threads (default 127.0.0.1:8053, or a UNIX socket)
+// and, once a request passes the browser-safety checks (request_guard.h) and
+// the token, answers
 // /api/status, /api/reload, /api/drain, /api/undrain, /api/explain and
 // /metrics. It reads the zone snapshot, the health table and the query
 // counters, never anything a worker writes under a lock. Drains go through
@@ -24,6 +26,7 @@
 #include "dnsd/control/control_status.h"
 #include "dnsd/control/drain_store.h"
 #include "dnsd/control/http_server.h"
+#include "dnsd/control/request_guard.h"
 #include "dnsd/server/service.h"
 
 namespace dnsd::health {
@@ -79,7 +82,11 @@ class ControlServer : public Service {
     std::string zone;          ///< normalised zone origin, or empty for every zone
   };
 
+  /// Every request: the guard, then route(), then the headers that keep
+  /// responses out of other pages' frames. HTTP threads.
   HttpResponse dispatch(const HttpRequest& request);
+  /// The token check and the route table. HTTP threads.
+  HttpResponse route(const HttpRequest& request);
   bool authorized(const HttpRequest& request) const;
   HttpResponse get_status(const HttpRequest& request);
   /// The transfer plane's state, read now. HTTP threads.
@@ -112,6 +119,7 @@ class ControlServer : public Service {
   static std::string drain_key(const std::string& zone, const std::string& pool, const std::string& address);
 
   ControlOptions options_;
+  RequestGuard guard_;
   health::HealthRegistry* registry_;
   Server* server_ = nullptr;
   const TransferService* transfer_service_ = nullptr;

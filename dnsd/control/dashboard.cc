@@ -64,6 +64,7 @@ constexpr std::string_view kPage = R"HTML(<!DOCTYPE html>
     if (text !== undefined && text !== null) e.textContent = String(text);
     return e;
   }
+  // POSTs must say application/json: the API refuses any other type (415).
   function headers(json) {
     var h = {};
     if (json) h["Content-Type"] = "application/json";

@@ -31,7 +31,10 @@ MHD_Result collect_query(void* cls, MHD_ValueKind, const char* key, const char* 
 }
 
 MHD_Result collect_header(void* cls, MHD_ValueKind, const char* key, const char* value) {
-  static_cast<HttpRequest*>(cls)->headers[zones::lower_text(key)] = value ? value : "";
+  // A repeated header is one list (RFC 9110 5.3), so two Origin or
+  // Content-Type lines are judged together rather than the last one alone.
+  auto [it, added] = static_cast<HttpRequest*>(cls)->headers.try_emplace(zones::lower_text(key), value ? value : "");
+  if (!added) it->second += std::string(", ") + (value ? value : "");
   return MHD_YES;
 }
 
@@ -132,18 +135,36 @@ std::string HttpRequest::header(const std::string& name) const {
 HttpResponse HttpResponse::error(int status, const std::string& message) {
   HttpResponse r;
   r.status = status;
-  r.body = nlohmann::json{{"error", message}}.dump() + "\n";
+  // Messages may quote what a client sent: invalid UTF-8 is replaced, never thrown on.
+  r.body = nlohmann::json{{"error", message}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   return r;
 }
 
 HttpServer::~HttpServer() { stop(); }
 
 bool HttpServer::start(const ListenAddress& address, unsigned threads, Handler handler, std::string& error) {
-  handler_ = std::move(handler);
   const int fd = open_listener(address, error);
   if (fd < 0) return false;
-  const unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG |
-                         (address.family() == AF_INET6 ? MHD_USE_IPv6 : 0);
+  return serve(fd, address.family() == AF_INET6, "control " + address.to_string(), threads, std::move(handler), error);
+}
+
+bool HttpServer::start_unix(const std::string& path, unsigned threads, Handler handler, std::string& error) {
+  UnixSocketFile file;
+  const int fd = listen_unix_socket(path, 0660, file, error);
+  if (fd < 0) return false;
+  if (!serve(fd, false, "control unix:" + path, threads, std::move(handler), error)) {
+    remove_unix_socket(file);
+    return false;
+  }
+  unix_file_ = std::move(file);
+  return true;
+}
+
+bool HttpServer::serve(int fd, bool ipv6, const std::string& what, unsigned threads, Handler handler,
+                       std::string& error) {
+  handler_ = std::move(handler);
+  const unsigned flags =
+      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG | (ipv6 ? MHD_USE_IPv6 : 0);
   daemon_ = MHD_start_daemon(flags, 0, nullptr, nullptr, &on_access, &handler_,                     //
                              MHD_OPTION_EXTERNAL_LOGGER, &on_mhd_log, nullptr,                      //
                              MHD_OPTION_LISTEN_SOCKET, MHD_socket(fd),                              //
@@ -154,7 +175,7 @@ bool HttpServer::start(const ListenAddress& address, unsigned threads, Handler h
                              MHD_OPTION_END);
   if (daemon_ == nullptr) {
     ::close(fd);
-    error = "control " + address.to_string() + ": libmicrohttpd could not start";
+    error = what + ": libmicrohttpd could not start";
     return false;
   }
   return true;
@@ -164,6 +185,8 @@ void HttpServer::stop() {
   if (daemon_ == nullptr) return;
   MHD_stop_daemon(daemon_);  // joins its threads and closes the listening socket
   daemon_ = nullptr;
+  remove_unix_socket(unix_file_);
+  unix_file_ = {};
 }
 
 }  // namespace dnsd

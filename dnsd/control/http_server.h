@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "dnsd/control/unix_socket.h"
 #include "dnsd/server/listen_address.h"
 
 struct MHD_Daemon;
@@ -28,7 +29,7 @@ struct HttpRequest {
   std::string method;                         ///< "GET", "POST", ...
   std::string path;                           ///< without the query string, e.g. "/api/status"
   std::map<std::string, std::string> query;   ///< decoded query parameters
-  std::map<std::string, std::string> headers; ///< header names lowercased
+  std::map<std::string, std::string> headers; ///< header names lowercased; repeated ones joined with ", "
   std::string body;                           ///< at most kMaxRequestBody bytes
 
   /// A query parameter, or `fallback` when absent.
@@ -66,13 +67,21 @@ class HttpServer {
   /// serving threads that call `handler`. False with `error` set on failure.
   bool start(const ListenAddress& address, unsigned threads, Handler handler, std::string& error);
 
-  /// Stops accepting, finishes or closes open connections and joins the
-  /// threads. Idempotent.
+  /// The same on a UNIX stream socket at `path`, created with mode 0660 as
+  /// unix_socket.h describes, and removed again by stop().
+  bool start_unix(const std::string& path, unsigned threads, Handler handler, std::string& error);
+
+  /// Stops accepting, finishes or closes open connections, joins the threads
+  /// and removes a UNIX socket file start_unix made. Idempotent.
   void stop();
 
  private:
+  /// Serves on the listening socket `fd` (closed on failure); `what` names it in errors.
+  bool serve(int fd, bool ipv6, const std::string& what, unsigned threads, Handler handler, std::string& error);
+
   Handler handler_;
   MHD_Daemon* daemon_ = nullptr;
+  UnixSocketFile unix_file_;  ///< the socket file to remove at stop; empty path for TCP
 };
 
 }  // namespace dnsd

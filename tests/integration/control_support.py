@@ -57,7 +57,7 @@ def api(d, method, path, body=None, token=None, raw=False):
     """(status, headers, parsed JSON or text) of one request to d's control API."""
     data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
     req = urllib.request.Request(f"http://{d.control_address}{path}", data=data, method=method)
-    if data is not None:
+    if data is not None or method not in ("GET", "HEAD", "OPTIONS"):  # the API requires it on state changes
         req.add_header("Content-Type", "application/json")
     if token is not None:
         req.add_header("Authorization", f"Bearer {token}")

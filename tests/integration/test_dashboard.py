@@ -1,19 +1,22 @@
 """The dashboard in a real headless browser: Debian's chromium driven
 by chromedriver through selenium. dnsd probes three HTTP backends on
 127.0.1.x; the page must show them up, show a killed one down, and drain and
-undrain a member with its buttons (checked against GET /api/status too).
+undrain a member with its buttons (checked against GET /api/status too). A page
+from another origin tries to drain through the same browser, and cannot.
 
 Every wait polls with a deadline; the backends, dnsd and the browser are
 stopped by their fixtures."""
 
+import http.server
 import json
 import os
 import shutil
+import threading
 import urllib.request
 
 import pytest
 
-from dnsd_harness import wait_for
+from dnsd_harness import free_port, wait_for
 from health_support import backends  # noqa: F401 (a fixture)
 from health_support import CHANGE_DEADLINE, fast_check, pool_zone
 
@@ -144,3 +147,59 @@ def test_dashboard_sends_the_token_from_the_url(start_dnsd, zone_dir, browser):
     d = start_dnsd(zones=zones, threads=1, extra_args=["--control-token", "s3cret"])
     browser.get(f"http://{d.control_address}/dashboard#token=s3cret")
     wait_row(browser, "192.0.2.1", "up with the token", lambda r: r.get_attribute("data-state") == "up")
+
+
+# A page on another origin (127.0.0.2) that tries every way a page has to drain
+# a member: a "simple" text/plain fetch (no preflight), a JSON fetch (needs a
+# preflight), and an HTML form whose text/plain body is valid JSON. Then it
+# puts what it saw in its title.
+EVIL_PAGE = """<!DOCTYPE html><html><head><title>loading</title></head><body>
+<iframe name="sink" id="sink"></iframe>
+<form id="form" method="POST" action="API/api/drain" target="sink" enctype="text/plain">
+<input name='{"pool":"web","address":"192.0.2.1","x":"' value='"}'></form>
+<script>
+var body = JSON.stringify({pool: "web", address: "192.0.2.1"}), seen = {};
+fetch("API/api/drain", {method: "POST", mode: "no-cors", headers: {"Content-Type": "text/plain"}, body: body})
+  .then(function (r) { seen.simple = r.type; }, function (e) { seen.simple = "failed"; })
+  .then(function () {
+    return fetch("API/api/drain", {method: "POST", headers: {"Content-Type": "application/json"}, body: body});
+  })
+  .then(function (r) { seen.json = r.status; }, function (e) { seen.json = "blocked"; })
+  .then(function () {
+    document.getElementById("sink").onload = function () { seen.form = "sent"; document.title = "done " + JSON.stringify(seen); };
+    document.getElementById("form").submit();
+  });
+</script></body></html>"""
+
+
+def test_a_page_from_another_origin_cannot_drain(start_dnsd, zone_dir, browser):
+    zones = zone_dir({"example.test.json": pool_zone(
+        {"web": {"ttl": 5, "members": ["192.0.2.1", "192.0.2.2"], "check": {"type": "none"}}})})
+    d = start_dnsd(zones=zones, threads=1)
+    page = EVIL_PAGE.replace("API", f"http://{d.control_address}").encode()
+
+    class Evil(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (the http.server interface)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args):
+            pass
+
+    evil = http.server.ThreadingHTTPServer(("127.0.0.2", free_port("127.0.0.2")), Evil)
+    thread = threading.Thread(target=evil.serve_forever, daemon=True)
+    thread.start()
+    try:
+        browser.get(f"http://127.0.0.2:{evil.server_address[1]}/")
+        WebDriverWait(browser, DEADLINE).until(lambda drv: drv.title.startswith("done "), "the page's attempts")
+        seen = json.loads(browser.title[len("done "):])
+    finally:
+        evil.shutdown()
+        evil.server_close()
+        thread.join(10)
+    assert seen == {"simple": "opaque", "json": "blocked", "form": "sent"}, seen  # every request was made
+    m = api_member(d, "192.0.2.1")
+    assert m["admin"] == "auto" and not m["drained"] and m["serving"], m

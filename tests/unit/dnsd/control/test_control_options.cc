@@ -33,3 +33,21 @@ TEST_CASE("a token is required off loopback") {
   CHECK(problem.find("--control-token") != std::string::npos);
   CHECK(dnsd::control_options_problem(at("0.0.0.0:8053", "secret")).empty());
 }
+
+TEST_CASE("--control takes unix:PATH, which needs no token") {
+  dnsd::ControlOptions o;
+  std::string error;
+  REQUIRE(dnsd::parse_control_address("unix:/run/dnsd/control.sock", o, error));
+  CHECK(o.unix_path == "/run/dnsd/control.sock");
+  CHECK(dnsd::control_address_text(o) == "unix:/run/dnsd/control.sock");
+  CHECK(dnsd::control_options_problem(o).empty());
+
+  REQUIRE(dnsd::parse_control_address("127.0.0.1:8053", o, error));
+  CHECK(o.unix_path.empty());
+  CHECK(dnsd::control_address_text(o) == "127.0.0.1:8053");
+
+  CHECK_FALSE(dnsd::parse_control_address("unix:", o, error));
+  CHECK(error.find("UNIX socket path") != std::string::npos);
+  CHECK_FALSE(dnsd::parse_control_address("unix:/" + std::string(120, 'x'), o, error));
+  CHECK_FALSE(dnsd::parse_control_address("localhost:8053", o, error));
+}

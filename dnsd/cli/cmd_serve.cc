@@ -17,6 +17,8 @@
 #include "dnsd/server/transfer_service.h"
 #include "dnsd/server/zone_watcher.h"
 #include "health/health_registry.h"
+#include "health/known_states.h"
+#include "health/state_write_errors.h"
 
 namespace dnsd {
 namespace {
@@ -50,8 +52,9 @@ void serve_usage(FILE* out) {
                "                               API; required for a non-loopback --control address\n"
                "  --control-token-file FILE    read the token from FILE's first line instead\n"
                "  --state-dir DIR              keep runtime state in DIR so it survives a restart:\n"
-               "                               drains, and each zone's last served SOA serial\n"
-               "                               (default: not kept; serials are then time-based)\n"
+               "                               drains, each zone's last served SOA serial, and\n"
+               "                               each member's last known health (default: not\n"
+               "                               kept; serials are then time-based)\n"
                "  --tsig-keys FILE             TSIG keys, one per line as `dig -y` takes them:\n"
                "                               hmac-sha256:NAME:BASE64SECRET\n"
                "  --ixfr-history N             versions per zone kept for IXFR (default 100)\n"
@@ -65,6 +68,7 @@ void serve_usage(FILE* out) {
                "                               every 2 s (for monitoring without HTTP)\n"
                "  --no-watch                   do not watch DIR for changes; reload only on\n"
                "                               SIGHUP or `dnsd ctl reload` (default: watch)\n"
+
                "  --help                       show this help\n",
                kDefaultListen, kDefaultControlAddress);
 }
@@ -311,12 +315,25 @@ int parse_serve_options(int argc, char** argv, ServeOptions& o) {
 /// Wires the health state, the control API, the prober and the watcher
 /// around a Server, and runs it until shutdown. Returns the exit code.
 int run_server(ServeOptions o) {
+  // Failed writes of the state files: counted for /metrics and the status
+  // page, logged without flooding. Outlives everything below.
+  health::StateWriteErrors write_errors([](bool error, const std::string& line) {
+    if (error) log_error("%s", line.c_str());
+    else log_info("%s", line.c_str());
+  });
+  const std::string state_dir = o.server.state_dir;
+  if (!state_dir.empty()) {
+    o.health.known_states_file = state_dir + "/" + health::kKnownStatesFile;
+  }
+  o.health.write_errors = &write_errors;
+
   // The health state pool members bind to: the control API drains through it.
   health::HealthRegistry registry;
 
   std::unique_ptr<ControlServer> control_server;
   if (o.control_enabled) {
     control_server = std::make_unique<ControlServer>(o.control, &registry);
+    control_server->set_state_write_errors(&write_errors);
     std::string error;
     if (!control_server->restore_state(error)) {  // before the first load binds admin states
       log_error("--state-dir: %s", error.c_str());
@@ -324,6 +341,7 @@ int run_server(ServeOptions o) {
     }
   }
   Server server(std::move(o.server), registry);
+  server.set_state_write_errors(&write_errors);
   // The prober: a first round before the workers answer, then continuous probing.
   server.add_service(std::make_unique<HealthService>(registry, o.health));
   // Before run(): the watcher notes the files before the first load reads them.

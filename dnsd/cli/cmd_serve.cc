@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,7 @@
 #include "dnsd/server/health_service.h"
 #include "dnsd/server/listen_address.h"
 #include "dnsd/server/log.h"
+#include "dnsd/server/privileges.h"
 #include "dnsd/server/server.h"
 #include "dnsd/server/transfer_service.h"
 #include "dnsd/server/zone_watcher.h"
@@ -68,7 +70,10 @@ void serve_usage(FILE* out) {
                "                               every 2 s (for monitoring without HTTP)\n"
                "  --no-watch                   do not watch DIR for changes; reload only on\n"
                "                               SIGHUP or `dnsd ctl reload` (default: watch)\n"
-
+               "  --user NAME                  started as root: bind every socket, then switch for\n"
+               "                               good to NAME's uid, gid and groups before reading\n"
+               "                               zones or answering (NAME must read DIR and write\n"
+               "                               --state-dir; under systemd prefer User=)\n"
                "  --help                       show this help\n",
                kDefaultListen, kDefaultControlAddress);
 }
@@ -89,7 +94,7 @@ bool parse_number(const char* flag, const char* text, unsigned min, unsigned max
 enum Option : int {
   kZones = 1, kListen, kThreads, kTcpIdle, kTcpMax, kLogFormat, kNoWatch, kHelp,
   kControl, kControlToken, kControlTokenFile, kStateDir, kStatusFile,
-  kTsigKeys, kIxfrHistory, kCatalog, kCatalogAllow, kCatalogNotify, kCatalogTsig
+  kTsigKeys, kIxfrHistory, kCatalog, kCatalogAllow, kCatalogNotify, kCatalogTsig, kUser
 };
 
 /// Calls `each` with every comma-separated item of `text`; false if it does.
@@ -111,6 +116,7 @@ struct ServeOptions {
   bool control_enabled = true;
   ControlOptions control;
   HealthServiceOptions health;
+  std::optional<RunAs> run_as;  ///< --user
 };
 
 /// Parses and checks the command line into `o`. Returns -1 to go on, or the
@@ -135,6 +141,7 @@ int parse_serve_options(int argc, char** argv, ServeOptions& o) {
       {"catalog-notify", required_argument, nullptr, kCatalogNotify},
       {"catalog-tsig", required_argument, nullptr, kCatalogTsig},
       {"no-watch", no_argument, nullptr, kNoWatch},
+      {"user", required_argument, nullptr, kUser},
       {"help", no_argument, nullptr, kHelp},
       {nullptr, 0, nullptr, 0},
   };
@@ -255,6 +262,20 @@ int parse_serve_options(int argc, char** argv, ServeOptions& o) {
       case kNoWatch:
         o.watch = false;
         break;
+      case kUser: {
+        RunAs user;
+        std::string error;
+        if (!find_user(optarg, user, error)) {
+          std::fprintf(stderr, "dnsd serve: %s\n", error.c_str());
+          return 2;
+        }
+        if (const std::string problem = switch_problem(user); !problem.empty()) {
+          std::fprintf(stderr, "dnsd serve: %s\n", problem.c_str());
+          return 2;
+        }
+        o.run_as = user;
+        break;
+      }
       case 'h':
       case kHelp:
         serve_usage(stdout);
@@ -312,6 +333,45 @@ int parse_serve_options(int argc, char** argv, ServeOptions& o) {
   return -1;
 }
 
+/// What runs once every socket is bound: the switch to --user, then the
+/// checks that whoever dnsd now runs as can do its work, so a wrong owner
+/// stops start-up with a clear line instead of failing at the first reload,
+/// drain or health change. Main thread (Server::run's after_bind).
+bool after_bind(const std::optional<RunAs>& run_as, const std::string& zones, const std::string& state_dir,
+                const std::string& status_file) {
+  std::string who = "dnsd";
+  if (run_as) {
+    std::string error;
+    if (!drop_privileges(*run_as, error)) {
+      log_error("%s", error.c_str());
+      return false;
+    }
+    log_info("running as %s (uid %u, gid %u, with its groups); every socket is bound", run_as->name.c_str(),
+             unsigned(run_as->uid), unsigned(run_as->gid));
+    who = "user " + run_as->name;
+    // Reloads read the zones again as this user.
+    if (const std::string problem = read_problem(zones); !problem.empty()) {
+      log_error("--zones: %s cannot read %s; make the zones readable by it", who.c_str(), problem.c_str());
+      return false;
+    }
+    if (!status_file.empty()) {
+      const size_t slash = status_file.rfind('/');
+      const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : status_file.substr(0, slash);
+      if (const std::string problem = write_problem(dir); !problem.empty()) {
+        log_error("--status-file %s: %s cannot write in %s", status_file.c_str(), who.c_str(), problem.c_str());
+        return false;
+      }
+    }
+  }
+  if (!state_dir.empty())
+    if (const std::string problem = write_problem(state_dir); !problem.empty()) {
+      log_error("--state-dir: %s cannot write in %s; give it the directory or choose another", who.c_str(),
+                problem.c_str());
+      return false;
+    }
+  return true;
+}
+
 /// Wires the health state, the control API, the prober and the watcher
 /// around a Server, and runs it until shutdown. Returns the exit code.
 int run_server(ServeOptions o) {
@@ -323,9 +383,18 @@ int run_server(ServeOptions o) {
   });
   const std::string state_dir = o.server.state_dir;
   if (!state_dir.empty()) {
+    std::string error;
+    if (!prepare_state_dir(state_dir, o.run_as ? &*o.run_as : nullptr, error)) {
+      log_error("--state-dir: %s", error.c_str());
+      return 1;
+    }
     o.health.known_states_file = state_dir + "/" + health::kKnownStatesFile;
   }
   o.health.write_errors = &write_errors;
+  o.server.after_bind = [run_as = o.run_as, zones = o.server.zones_path, state_dir,
+                         status_file = o.health.status_file] {
+    return after_bind(run_as, zones, state_dir, status_file);
+  };
 
   // The health state pool members bind to: the control API drains through it.
   health::HealthRegistry registry;

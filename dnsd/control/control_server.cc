@@ -123,6 +123,13 @@ bool ControlServer::restore_state(std::string& error) {
   return true;
 }
 
+bool ControlServer::open(Server&) {
+  std::string error;
+  if (http_.bind(options_.address, error)) return true;
+  log_error("%s", error.c_str());
+  return false;
+}
+
 bool ControlServer::start(Server& server) {
   server_ = &server;
   const ServerConfig& config = server.config();

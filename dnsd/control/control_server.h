@@ -66,6 +66,8 @@ class ControlServer : public Service {
   void set_state_write_errors(health::StateWriteErrors* errors) { write_errors_ = errors; }
 
   const char* name() const override { return "control"; }
+  /// Binds the control address (a low port may need the start-up privileges).
+  bool open(Server& server) override;
   bool start(Server& server) override;
   void on_reload(const ReloadReport& report) override;
   void stop() override;

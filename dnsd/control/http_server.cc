@@ -138,10 +138,17 @@ HttpResponse HttpResponse::error(int status, const std::string& message) {
 
 HttpServer::~HttpServer() { stop(); }
 
+bool HttpServer::bind(const ListenAddress& address, std::string& error) {
+  if (bound_fd_ >= 0) return true;
+  bound_fd_ = open_listener(address, error);
+  return bound_fd_ >= 0;
+}
+
 bool HttpServer::start(const ListenAddress& address, unsigned threads, Handler handler, std::string& error) {
   handler_ = std::move(handler);
-  const int fd = open_listener(address, error);
-  if (fd < 0) return false;
+  if (!bind(address, error)) return false;
+  const int fd = bound_fd_;
+  bound_fd_ = -1;
   const unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG |
                          (address.family() == AF_INET6 ? MHD_USE_IPv6 : 0);
   daemon_ = MHD_start_daemon(flags, 0, nullptr, nullptr, &on_access, &handler_,                     //
@@ -161,6 +168,10 @@ bool HttpServer::start(const ListenAddress& address, unsigned threads, Handler h
 }
 
 void HttpServer::stop() {
+  if (bound_fd_ >= 0) {
+    ::close(bound_fd_);
+    bound_fd_ = -1;
+  }
   if (daemon_ == nullptr) return;
   MHD_stop_daemon(daemon_);  // joins its threads and closes the listening socket
   daemon_ = nullptr;

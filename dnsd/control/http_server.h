@@ -62,17 +62,24 @@ class HttpServer {
   HttpServer& operator=(const HttpServer&) = delete;
   ~HttpServer();
 
-  /// Binds `address` (refusing one that is in use) and starts `threads`
-  /// serving threads that call `handler`. False with `error` set on failure.
+  /// Binds `address` (refusing one that is in use) and listens, without
+  /// serving yet: done while dnsd still has the privileges a low port needs.
+  /// False with `error` set on failure.
+  bool bind(const ListenAddress& address, std::string& error);
+
+  /// Starts `threads` serving threads that call `handler`, on the socket
+  /// bind() opened, or binding `address` now if it was not called. False
+  /// with `error` set on failure.
   bool start(const ListenAddress& address, unsigned threads, Handler handler, std::string& error);
 
   /// Stops accepting, finishes or closes open connections and joins the
-  /// threads. Idempotent.
+  /// threads; closes a socket bound but never served. Idempotent.
   void stop();
 
  private:
   Handler handler_;
   MHD_Daemon* daemon_ = nullptr;
+  int bound_fd_ = -1;  ///< listening socket from bind(), until start() hands it to libmicrohttpd
 };
 
 }  // namespace dnsd

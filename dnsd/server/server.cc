@@ -68,19 +68,36 @@ int Server::run() {
   uv_signal_start(&sighup_, on_signal, SIGHUP);
 
   started_at_ms_.store(wall_ms(), std::memory_order_relaxed);
-  std::string error;
-  if (!versioner_.load(error)) {
-    // Serving without the last serials could send secondaries backwards.
-    log_error("--state-dir: %s; move it aside to start over", error.c_str());
-    return 1;
-  }
-  const ReloadReport report = load_and_publish(true);
-  if (!report.published) return 1;
-
+  // Every socket first, while dnsd may still hold the privileges to bind it;
+  // then after_bind (which may drop them) before anything is read or started.
   if (!start_workers()) {
     stop_everything();
     return 1;
   }
+  for (auto& service : services_) {
+    if (!service->open(*this)) {
+      log_error("%s failed to open; shutting down", service->name());
+      stop_everything();
+      return 1;
+    }
+  }
+  if (config_.after_bind && !config_.after_bind()) {
+    stop_everything();
+    return 1;
+  }
+  std::string error;
+  if (!versioner_.load(error)) {
+    // Serving without the last serials could send secondaries backwards.
+    log_error("--state-dir: %s; move it aside to start over", error.c_str());
+    stop_everything();
+    return 1;
+  }
+  const ReloadReport report = load_and_publish(true);
+  if (!report.published) {
+    stop_everything();
+    return 1;
+  }
+
   for (auto& service : services_) {
     if (!service->start(*this)) {
       log_error("%s failed to start; shutting down", service->name());

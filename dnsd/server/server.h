@@ -23,6 +23,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -60,6 +61,11 @@ struct ServerConfig {
   xfr::HistoryLimits history;
   /// --catalog and friends: a catalog zone listing every zone served.
   CatalogConfig catalog;
+  /// Called on the main thread once every socket is open (the DNS listeners
+  /// and each service's open()) and before the state file and the zones are
+  /// read or any thread starts: `serve --user` drops privileges here. False
+  /// aborts start-up (it logs why). Empty: nothing to do.
+  std::function<bool()> after_bind;
 };
 
 /// The server. Construct, add services, run() on the main thread.

@@ -333,43 +333,45 @@ int parse_serve_options(int argc, char** argv, ServeOptions& o) {
   return -1;
 }
 
-/// What runs once every socket is bound: the switch to --user, then the
-/// checks that whoever dnsd now runs as can do its work, so a wrong owner
-/// stops start-up with a clear line instead of failing at the first reload,
-/// drain or health change. Main thread (Server::run's after_bind).
+/// Whether `who` (dnsd as it runs now) can write in --state-dir; logs why not.
+bool state_dir_writable(const std::string& state_dir, const std::string& who) {
+  if (state_dir.empty()) return true;
+  const std::string problem = write_problem(state_dir);
+  if (problem.empty()) return true;
+  log_error("--state-dir: %s cannot write in %s; give it the directory or choose another", who.c_str(),
+            problem.c_str());
+  return false;
+}
+
+/// What runs once every socket is bound: with --user, the switch, then the
+/// checks that the user can do dnsd's work, so a wrong owner stops start-up
+/// with a clear line instead of failing at the first reload, drain or health
+/// change. Main thread (Server::run's after_bind).
 bool after_bind(const std::optional<RunAs>& run_as, const std::string& zones, const std::string& state_dir,
                 const std::string& status_file) {
-  std::string who = "dnsd";
-  if (run_as) {
-    std::string error;
-    if (!drop_privileges(*run_as, error)) {
-      log_error("%s", error.c_str());
+  if (!run_as) return true;  // nothing changed since run_server checked the state dir
+  std::string error;
+  if (!drop_privileges(*run_as, error)) {
+    log_error("%s", error.c_str());
+    return false;
+  }
+  log_info("running as %s (uid %u, gid %u, with its groups); every socket is bound", run_as->name.c_str(),
+           unsigned(run_as->uid), unsigned(run_as->gid));
+  const std::string who = "user " + run_as->name;
+  // Reloads read the zones again as this user.
+  if (const std::string problem = read_problem(zones); !problem.empty()) {
+    log_error("--zones: %s cannot read %s; make the zones readable by it", who.c_str(), problem.c_str());
+    return false;
+  }
+  if (!status_file.empty()) {
+    const size_t slash = status_file.rfind('/');
+    const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : status_file.substr(0, slash);
+    if (const std::string problem = write_problem(dir); !problem.empty()) {
+      log_error("--status-file %s: %s cannot write in %s", status_file.c_str(), who.c_str(), problem.c_str());
       return false;
-    }
-    log_info("running as %s (uid %u, gid %u, with its groups); every socket is bound", run_as->name.c_str(),
-             unsigned(run_as->uid), unsigned(run_as->gid));
-    who = "user " + run_as->name;
-    // Reloads read the zones again as this user.
-    if (const std::string problem = read_problem(zones); !problem.empty()) {
-      log_error("--zones: %s cannot read %s; make the zones readable by it", who.c_str(), problem.c_str());
-      return false;
-    }
-    if (!status_file.empty()) {
-      const size_t slash = status_file.rfind('/');
-      const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : status_file.substr(0, slash);
-      if (const std::string problem = write_problem(dir); !problem.empty()) {
-        log_error("--status-file %s: %s cannot write in %s", status_file.c_str(), who.c_str(), problem.c_str());
-        return false;
-      }
     }
   }
-  if (!state_dir.empty())
-    if (const std::string problem = write_problem(state_dir); !problem.empty()) {
-      log_error("--state-dir: %s cannot write in %s; give it the directory or choose another", who.c_str(),
-                problem.c_str());
-      return false;
-    }
-  return true;
+  return state_dir_writable(state_dir, who);
 }
 
 /// Wires the health state, the control API, the prober and the watcher
@@ -388,6 +390,8 @@ int run_server(ServeOptions o) {
       log_error("--state-dir: %s", error.c_str());
       return 1;
     }
+    // Staying as started: check now, before anything is read or written (with --user: after the switch).
+    if (!o.run_as && !state_dir_writable(state_dir, "dnsd")) return 1;
     o.health.known_states_file = state_dir + "/" + health::kKnownStatesFile;
   }
   o.health.write_errors = &write_errors;

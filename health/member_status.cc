@@ -49,6 +49,13 @@ Transition on_result(MemberStatus& status, const CheckResult& result, const zone
     status.consecutive_successes = 0;
   }
 
+  if (status.restored) {
+    // The first result of this run confirms or corrects the restored state.
+    status.restored = false;
+    const HealthState verdict = result.ok ? HealthState::Up : HealthState::Down;
+    if (verdict == status.state) return Transition::Unchanged;
+    return change_to(status, verdict, now_ms);
+  }
   switch (status.state) {
     case HealthState::Unknown:
       // The first result decides (see the header for why).

@@ -8,6 +8,10 @@
 //     the server answers, so one success is what makes a member servable and
 //     one failure is what keeps a dead one out. Waiting for `rise` successes
 //     there would either delay start-up by rise x interval or serve Unknown.
+//   * A target restored from the state directory starts in its last known
+//     state (`restored`), served at once; its first result of this run
+//     decides just as for an Unknown one: agreeing leaves the state (and its
+//     since) as it was, disagreeing changes it at once.
 //   * Afterwards `rise` consecutive successes take Down -> Up and `fall`
 //     consecutive failures take Up -> Down. A result that disagrees with the
 //     state but has not yet reached its threshold is ChangePending; a result
@@ -55,6 +59,9 @@ struct MemberStatus {
   uint32_t state_changes = 0;     ///< transitions so far, including the first decision; a flap counter
   uint64_t probes = 0;            ///< results fed in
   uint64_t failed_probes = 0;     ///< failed results fed in
+  /// The state came from the state directory (a previous run's last known
+  /// state), and no probe of this run has confirmed it yet.
+  bool restored = false;
 };
 
 /// Fresh status of a target created at `now_ms`: Unknown since then. Pure.

@@ -176,8 +176,9 @@ void Prober::Loop::status_soon() {
 
 void Prober::Loop::write_status() {
   std::string error;
-  if (!write_status_file(options.status_file, registry.targets().status(), error) && options.on_warning)
-    options.on_warning("health: cannot write status file: " + error);
+  const bool ok = write_status_file(options.status_file, registry.targets().status(), error);
+  if (options.on_status_file_write) options.on_status_file_write(ok, error);
+  else if (!ok && options.on_warning) options.on_warning("health: cannot write status file: " + error);
 }
 
 void Prober::Loop::shutdown() {

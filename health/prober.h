@@ -40,8 +40,12 @@ struct ProberOptions {
   /// thread. Must be cheap. The probe metrics need no hook: the registry
   /// counts them as it records each result (probe_metrics.h).
   std::function<void(const Target&, const CheckResult&)> on_probe_result;
-  /// Receives operational warnings (status file not writable), on the prober thread.
+  /// Receives operational warnings (status file not writable, unless
+  /// on_status_file_write is set), on the prober thread.
   std::function<void(const std::string&)> on_warning;
+  /// Receives the outcome of every status file write (`error` names the file
+  /// and the reason when `ok` is false), on the prober thread.
+  std::function<void(bool ok, const std::string& error)> on_status_file_write;
   /// When set, the status is written there as JSON (atomically: temp file and
   /// rename) shortly after every state change and every status_file_period_ms.
   std::string status_file;

@@ -9,9 +9,6 @@ namespace dnsd::health {
 using zones::CheckSpec;
 using zones::CheckType;
 
-namespace {
-
-// Identity of a normalised check and address: two binds with equal keys share a target.
 std::string target_key(const CheckSpec& s, const std::string& address) {
   std::string k;
   auto add = [&k](const std::string& v) {
@@ -35,8 +32,6 @@ std::string target_key(const CheckSpec& s, const std::string& address) {
   add(address);
   return k;
 }
-
-}  // namespace
 
 TargetTable::TargetTable(ProbeBarrier& barrier, std::function<uint64_t()> clock)
     : barrier_(barrier), clock_(clock ? std::move(clock) : monotonic_ms) {}
@@ -63,6 +58,13 @@ BoundTarget TargetTable::bind(const CheckSpec& check, const std::string& check_a
     // Static: up from the start, never probed.
     e.status.state = HealthState::Up;
     target->health->state.store(uint8_t(HealthState::Up), std::memory_order_relaxed);
+  } else if (auto seed = seeds_.find(key); seed != seeds_.end()) {
+    // Known from the previous run: served as it was, confirmed by the first probe.
+    e.status.state = seed->second.first;
+    e.status.since_ms = seed->second.second;
+    e.status.restored = true;
+    target->health->state.store(uint8_t(e.status.state), std::memory_order_relaxed);
+    seeds_.erase(seed);
   } else {
     barrier_.add(target->id);
   }
@@ -73,8 +75,24 @@ BoundTarget TargetTable::bind(const CheckSpec& check, const std::string& check_a
   return {target->id, target->health, true};
 }
 
+size_t TargetTable::seed(const std::vector<KnownState>& states, uint64_t wall_now_ms) {
+  std::lock_guard lock(mutex_);
+  const uint64_t now = clock_();
+  size_t taken = 0;
+  for (const KnownState& s : states) {
+    if (s.state != HealthState::Up && s.state != HealthState::Down) continue;
+    // Since: as long ago as it was on the wall clock (never in the future; at
+    // worst the clock's start, 1, as 0 means unset).
+    const uint64_t age = wall_now_ms > s.since_ms ? wall_now_ms - s.since_ms : 0;
+    seeds_[s.key] = {s.state, now > age + 1 ? now - age : 1};
+    ++taken;
+  }
+  return taken;
+}
+
 void TargetTable::set_uses(std::vector<TargetUse> uses) {
   std::lock_guard lock(mutex_);
+  seeds_.clear();  // only the first publish restores states
   for (auto& [id, e] : entries_) e.uses.clear();
   for (TargetUse& use : uses)
     if (auto it = entries_.find(use.target); it != entries_.end()) it->second.uses.push_back(std::move(use));

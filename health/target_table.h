@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "health/check_result.h"
+#include "health/known_states.h"
 #include "health/change_signal.h"
 #include "health/member_state.h"
 #include "health/member_status.h"
@@ -56,6 +57,11 @@ struct ResultOutcome {
   std::optional<StateChangeEvent> event;   ///< set when the state changed
 };
 
+/// The identity of a target: two binds of the same normalised check and
+/// canonical address share one, and the state directory's health.json names
+/// targets by it. Pure.
+std::string target_key(const zones::CheckSpec& normalized, const std::string& canonical_address);
+
 /// The target table. Thread-safe: the publisher binds and reports uses, the
 /// prober records results, status code reads. Workers never touch it; they
 /// read the MemberHealth atomics.
@@ -70,6 +76,16 @@ class TargetTable {
   /// The target of (check, check_address), created Unknown on first use (a
   /// type none check: Up, never probed). Any thread.
   BoundTarget bind(const zones::CheckSpec& check, const std::string& check_address);
+
+  /// Known states from a previous run (health.json), with since times in Unix
+  /// ms as of `wall_now_ms`. A checked target bound later whose key is among
+  /// them starts in that state (MemberStatus::restored) instead of Unknown,
+  /// is served at once and does not hold up the first-probe barrier; its first
+  /// probe confirms or corrects it. Only the first publish uses them: the
+  /// first set_uses() forgets the rest, so a target a later reload adds is
+  /// probed before it is served, as always. Returns how many were taken.
+  /// Before the first bind (start-up, main thread).
+  size_t seed(const std::vector<KnownState>& states, uint64_t wall_now_ms);
 
   /// Replaces every target's list of users with `uses` (what was just
   /// published) and forgets targets nobody uses, unless they were bound since
@@ -124,6 +140,8 @@ class TargetTable {
   uint64_t epoch_ = 1;
   std::unordered_map<uint64_t, Entry> entries_;
   std::unordered_map<std::string, uint64_t> by_key_;
+  /// Known states waiting for their target's first bind: key -> (state, since on clock_).
+  std::unordered_map<std::string, std::pair<HealthState, uint64_t>> seeds_;
   std::function<void()> change_listener_;
   ProbeMetrics metrics_;  ///< updated by record_result
   ChangeSignal state_changes_;

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -13,11 +14,14 @@
 #include "dnsd/server/health_service.h"
 #include "dnsd/server/listen_address.h"
 #include "dnsd/server/log.h"
+#include "dnsd/server/privileges.h"
 #include "dnsd/server/rate_limiter.h"
 #include "dnsd/server/server.h"
 #include "dnsd/server/transfer_service.h"
 #include "dnsd/server/zone_watcher.h"
 #include "health/health_registry.h"
+#include "health/known_states.h"
+#include "health/state_write_errors.h"
 
 namespace dnsd {
 namespace {
@@ -52,8 +56,9 @@ void serve_usage(FILE* out) {
                "                               API; required for a non-loopback --control address\n"
                "  --control-token-file FILE    read the token from FILE's first line instead\n"
                "  --state-dir DIR              keep runtime state in DIR so it survives a restart:\n"
-               "                               drains, and each zone's last served SOA serial\n"
-               "                               (default: not kept; serials are then time-based)\n"
+               "                               drains, each zone's last served SOA serial, and\n"
+               "                               each member's last known health (default: not\n"
+               "                               kept; serials are then time-based)\n"
                "  --tsig-keys FILE             TSIG keys, one per line as `dig -y` takes them:\n"
                "                               hmac-sha256:NAME:BASE64SECRET\n"
                "  --ixfr-history N             versions per zone kept for IXFR (default 100)\n"
@@ -79,6 +84,10 @@ void serve_usage(FILE* out) {
                "                               TCP; 1 every one, 0 never (default %u, as NSD and Knot)\n"
                "  --no-watch                   do not watch DIR for changes; reload only on\n"
                "                               SIGHUP or `dnsd ctl reload` (default: watch)\n"
+               "  --user NAME                  started as root: bind every socket, then switch for\n"
+               "                               good to NAME's uid, gid and groups before reading\n"
+               "                               zones or answering (NAME must read DIR and write\n"
+               "                               --state-dir; under systemd prefer User=)\n"
                "  --help                       show this help\n",
                kDefaultListen, kDefaultControlAddress, RateLimitConfig{}.rate, RateLimitConfig{}.slip);
 }
@@ -100,7 +109,7 @@ enum Option : int {
   kZones = 1, kListen, kThreads, kTcpIdle, kTcpMax, kLogFormat, kNoWatch, kHelp,
   kControl, kControlToken, kControlTokenFile, kStateDir, kStatusFile,
   kTsigKeys, kIxfrHistory, kCatalog, kCatalogAllow, kCatalogNotify, kCatalogTsig,
-  kRrlRate, kRrlSlip
+  kRrlRate, kRrlSlip, kUser
 };
 
 /// Calls `each` with every comma-separated item of `text`; false if it does.
@@ -122,6 +131,7 @@ struct ServeOptions {
   bool control_enabled = true;
   ControlOptions control;
   HealthServiceOptions health;
+  std::optional<RunAs> run_as;  ///< --user
 };
 
 /// Parses and checks the command line into `o`. Returns -1 to go on, or the
@@ -148,6 +158,7 @@ int parse_serve_options(int argc, char** argv, ServeOptions& o) {
       {"rrl-rate", required_argument, nullptr, kRrlRate},
       {"rrl-slip", required_argument, nullptr, kRrlSlip},
       {"no-watch", no_argument, nullptr, kNoWatch},
+      {"user", required_argument, nullptr, kUser},
       {"help", no_argument, nullptr, kHelp},
       {nullptr, 0, nullptr, 0},
   };
@@ -274,6 +285,20 @@ int parse_serve_options(int argc, char** argv, ServeOptions& o) {
       case kNoWatch:
         o.watch = false;
         break;
+      case kUser: {
+        RunAs user;
+        std::string error;
+        if (!find_user(optarg, user, error)) {
+          std::fprintf(stderr, "dnsd serve: %s\n", error.c_str());
+          return 2;
+        }
+        if (const std::string problem = switch_problem(user); !problem.empty()) {
+          std::fprintf(stderr, "dnsd serve: %s\n", problem.c_str());
+          return 2;
+        }
+        o.run_as = user;
+        break;
+      }
       case 'h':
       case kHelp:
         serve_usage(stdout);
@@ -331,15 +356,80 @@ int parse_serve_options(int argc, char** argv, ServeOptions& o) {
   return -1;
 }
 
+/// Whether `who` (dnsd as it runs now) can write in --state-dir; logs why not.
+bool state_dir_writable(const std::string& state_dir, const std::string& who) {
+  if (state_dir.empty()) return true;
+  const std::string problem = write_problem(state_dir);
+  if (problem.empty()) return true;
+  log_error("--state-dir: %s cannot write in %s; give it the directory or choose another", who.c_str(),
+            problem.c_str());
+  return false;
+}
+
+/// What runs once every socket is bound: with --user, the switch, then the
+/// checks that the user can do dnsd's work, so a wrong owner stops start-up
+/// with a clear line instead of failing at the first reload, drain or health
+/// change. Main thread (Server::run's after_bind).
+bool after_bind(const std::optional<RunAs>& run_as, const std::string& zones, const std::string& state_dir,
+                const std::string& status_file) {
+  if (!run_as) return true;  // nothing changed since run_server checked the state dir
+  std::string error;
+  if (!drop_privileges(*run_as, error)) {
+    log_error("%s", error.c_str());
+    return false;
+  }
+  log_info("running as %s (uid %u, gid %u, with its groups); every socket is bound", run_as->name.c_str(),
+           unsigned(run_as->uid), unsigned(run_as->gid));
+  const std::string who = "user " + run_as->name;
+  // Reloads read the zones again as this user.
+  if (const std::string problem = read_problem(zones); !problem.empty()) {
+    log_error("--zones: %s cannot read %s; make the zones readable by it", who.c_str(), problem.c_str());
+    return false;
+  }
+  if (!status_file.empty()) {
+    const size_t slash = status_file.rfind('/');
+    const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : status_file.substr(0, slash);
+    if (const std::string problem = write_problem(dir); !problem.empty()) {
+      log_error("--status-file %s: %s cannot write in %s", status_file.c_str(), who.c_str(), problem.c_str());
+      return false;
+    }
+  }
+  return state_dir_writable(state_dir, who);
+}
+
 /// Wires the health state, the control API, the prober and the watcher
 /// around a Server, and runs it until shutdown. Returns the exit code.
 int run_server(ServeOptions o) {
+  // Failed writes of the state files: counted for /metrics and the status
+  // page, logged without flooding. Outlives everything below.
+  health::StateWriteErrors write_errors([](bool error, const std::string& line) {
+    if (error) log_error("%s", line.c_str());
+    else log_info("%s", line.c_str());
+  });
+  const std::string state_dir = o.server.state_dir;
+  if (!state_dir.empty()) {
+    std::string error;
+    if (!prepare_state_dir(state_dir, o.run_as ? &*o.run_as : nullptr, error)) {
+      log_error("--state-dir: %s", error.c_str());
+      return 1;
+    }
+    // Staying as started: check now, before anything is read or written (with --user: after the switch).
+    if (!o.run_as && !state_dir_writable(state_dir, "dnsd")) return 1;
+    o.health.known_states_file = state_dir + "/" + health::kKnownStatesFile;
+  }
+  o.health.write_errors = &write_errors;
+  o.server.after_bind = [run_as = o.run_as, zones = o.server.zones_path, state_dir,
+                         status_file = o.health.status_file] {
+    return after_bind(run_as, zones, state_dir, status_file);
+  };
+
   // The health state pool members bind to: the control API drains through it.
   health::HealthRegistry registry;
 
   std::unique_ptr<ControlServer> control_server;
   if (o.control_enabled) {
     control_server = std::make_unique<ControlServer>(o.control, &registry);
+    control_server->set_state_write_errors(&write_errors);
     std::string error;
     if (!control_server->restore_state(error)) {  // before the first load binds admin states
       log_error("--state-dir: %s", error.c_str());
@@ -347,6 +437,7 @@ int run_server(ServeOptions o) {
     }
   }
   Server server(std::move(o.server), registry);
+  server.set_state_write_errors(&write_errors);
   // The prober: a first round before the workers answer, then continuous probing.
   server.add_service(std::make_unique<HealthService>(registry, o.health));
   // Before run(): the watcher notes the files before the first load reads them.

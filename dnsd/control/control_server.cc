@@ -15,6 +15,7 @@
 #include "dnsd/server/server.h"
 #include "health/check.h"
 #include "health/health_registry.h"
+#include "health/state_write_errors.h"
 #include "health/status_report.h"
 #include "zones/name.h"
 
@@ -58,6 +59,9 @@ bool string_field(const json& body, const char* key, std::string& out, std::stri
   out = it->get<std::string>();
   return true;
 }
+
+/// How often a failed drains.json write is tried again.
+constexpr uint64_t kDrainsRetryMs = 5000;
 
 }  // namespace
 
@@ -107,11 +111,28 @@ bool ControlServer::restore_state(std::string& error) {
       registry_->drains().restore({d.zone, d.pool, d.address, health::AdminState::Drain});
       drain_since_[drain_key(d.zone, d.pool, d.address)] = d.since_ms ? d.since_ms : health::wall_clock_ms();
     }
-    if (!store_->save(drains, error)) return false;
+    std::string write_error;
+    if (!store_->save(drains, write_error)) {
+      // A full disk must not keep DNS down; without the counter, refuse as before.
+      if (!write_errors_) {
+        error = write_error;
+        return false;
+      }
+      write_errors_->failed("drains", write_error);
+    }
   }
   if (!drains.empty())
     log_info("restored %zu drain%s from %s", drains.size(), drains.size() == 1 ? "" : "s", store_->path().c_str());
   return true;
+}
+
+bool ControlServer::open(Server&) {
+  std::string error;
+  const bool bound = options_.unix_path.empty() ? http_.bind(options_.address, error)
+                                                : http_.bind_unix(options_.unix_path, error);
+  if (bound) return true;
+  log_error("%s", error.c_str());
+  return false;
 }
 
 bool ControlServer::start(Server& server) {
@@ -139,6 +160,16 @@ bool ControlServer::start(Server& server) {
   const std::string where = options_.unix_path.empty() ? "http://" + control_address_text(options_) + "/"
                                                        : control_address_text(options_) + " (mode 0660)";
   log_info("control API on %s%s", where.c_str(), options_.token.empty() ? "" : " (bearer token required)");
+  if (registry_ && store_) {
+    // A drain whose write failed is in force but not kept: try again until it is.
+    uv_timer_init(server.main_loop(), &drains_retry_);
+    drains_retry_.data = this;
+    uv_timer_start(&drains_retry_, [](uv_timer_t* t) {
+      auto* self = static_cast<ControlServer*>(t->data);
+      if (!self->persist_ok_.load()) self->persist_drains();
+    }, kDrainsRetryMs, kDrainsRetryMs);
+    drains_retry_open_ = true;
+  }
   return true;
 }
 
@@ -147,6 +178,10 @@ void ControlServer::on_reload(const ReloadReport&) {
 }
 
 void ControlServer::stop() {
+  if (drains_retry_open_) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&drains_retry_), nullptr);  // the server's loop finishes it
+    drains_retry_open_ = false;
+  }
   http_.stop();
   if (registry_ && store_ && server_) registry_->drains().set_listener(nullptr);
   server_ = nullptr;
@@ -215,8 +250,10 @@ HttpResponse ControlServer::get_status(const HttpRequest&) {
   const ReloadHistory history = server_->reload_history();
   const auto health = health_index();
   const TransferInputs transfer = transfer_inputs();
+  ServerInfo info = info_;
+  if (write_errors_) info.state_writes = write_errors_->status();
   return json_response(
-      200, status_json(*snapshot, history, load_times_, *health, info_, health::wall_clock_ms(), &transfer));
+      200, status_json(*snapshot, history, load_times_, *health, info, health::wall_clock_ms(), &transfer));
 }
 
 HttpResponse ControlServer::post_reload(const HttpRequest&) {
@@ -393,6 +430,11 @@ HttpResponse ControlServer::get_metrics(const HttpRequest&) {
   in.probes = probes ? &*probes : nullptr;
   const TransferInputs transfer = transfer_inputs();
   in.transfer = &transfer;
+  std::vector<health::StateWriteStatus> state_writes;
+  if (write_errors_) {
+    state_writes = write_errors_->status();
+    in.state_writes = &state_writes;
+  }
   HttpResponse r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   r.body = render_metrics(in);
@@ -410,7 +452,12 @@ void ControlServer::persist_drains() {
   }
   std::string error;
   const bool ok = store_->save(records, error);
-  if (!ok) log_error("cannot persist drains: %s", error.c_str());
+  if (write_errors_) {
+    if (ok) write_errors_->succeeded("drains");
+    else write_errors_->failed("drains", error);
+  } else if (!ok) {
+    log_error("cannot persist drains: %s", error.c_str());
+  }
   persist_ok_.store(ok);
 }
 

@@ -13,6 +13,8 @@
 // on_reload on whichever thread reloaded.
 #pragma once
 
+#include <uv.h>
+
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -31,6 +33,7 @@
 
 namespace dnsd::health {
 class HealthRegistry;
+class StateWriteErrors;
 }
 
 namespace dnsd {
@@ -59,7 +62,15 @@ class ControlServer : public Service {
   /// NOTIFY details). Main thread, before start().
   void set_transfer_service(const TransferService* transfers) { transfer_service_ = transfers; }
 
+  /// Where failed writes of drains.json are counted and logged, and what the
+  /// status page and /metrics report about the state directory (may stay
+  /// unset: failures are logged as errors, nothing is reported). Main thread,
+  /// before restore_state().
+  void set_state_write_errors(health::StateWriteErrors* errors) { write_errors_ = errors; }
+
   const char* name() const override { return "control"; }
+  /// Binds the control address (a low port may need the start-up privileges).
+  bool open(Server& server) override;
   bool start(Server& server) override;
   void on_reload(const ReloadReport& report) override;
   void stop() override;
@@ -114,7 +125,8 @@ class ControlServer : public Service {
   HttpResponse get_metrics(const HttpRequest& request);
   /// The health table's status with times on the wall clock (empty without a registry).
   std::unique_ptr<HealthIndex> health_index() const;
-  /// Writes the registry's admin overrides to the state directory (admin listener).
+  /// Writes the registry's admin overrides to the state directory (admin
+  /// listener, and the retry timer while the last write failed).
   void persist_drains();
   static std::string drain_key(const std::string& zone, const std::string& pool, const std::string& address);
 
@@ -132,6 +144,9 @@ class ControlServer : public Service {
   std::mutex drains_mutex_;                   ///< guards drain_since_ and file writes
   std::map<std::string, uint64_t> drain_since_;  ///< drain_key -> Unix ms drained
   std::atomic<bool> persist_ok_{true};        ///< whether the last write succeeded
+  health::StateWriteErrors* write_errors_ = nullptr;
+  uv_timer_t drains_retry_{};      ///< on the server's main loop: rewrites drains.json after a failed write
+  bool drains_retry_open_ = false;
 };
 
 }  // namespace dnsd

@@ -98,6 +98,16 @@ json status_json(const Snapshot& snapshot, const ReloadHistory& history, const Z
               {"threads", info.threads},
               {"health", info.health},
               {"state_dir", info.state_dir.empty() ? json(nullptr) : json(info.state_dir)}};
+  json writes = json::object();
+  for (const health::StateWriteStatus& w : info.state_writes) {
+    const bool any = w.last_error_ms != 0;
+    writes[w.file] = {{"errors", w.errors},
+                      {"failing", w.failing},
+                      {"last_error", any ? json(w.last_error) : json(nullptr)},
+                      {"last_error_at", any ? json(iso_time(w.last_error_ms)) : json(nullptr)},
+                      {"last_error_ms", any ? json(w.last_error_ms) : json(nullptr)}};
+  }
+  server["state_writes"] = writes;
 
   const bool loaded = history.last_at_ms != 0;
   json zone_list = json::array();

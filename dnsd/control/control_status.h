@@ -15,6 +15,7 @@
 #include "dnsd/control/transfer_report.h"
 #include "dnsd/query/snapshot.h"
 #include "dnsd/server/reload_report.h"
+#include "health/state_write_errors.h"
 #include "zones/zone_set.h"
 
 namespace dnsd {
@@ -42,6 +43,8 @@ struct ServerInfo {
   uint64_t started_ms = 0;
   bool health = false;      ///< a health table is attached
   std::string state_dir;    ///< "" when drains are not persisted
+  /// Failed writes per state file, read at request time (empty: not reported).
+  std::vector<health::StateWriteStatus> state_writes;
 };
 
 /// A reload report as JSON (fields of CONTROL_API.md "last_reload").

@@ -142,21 +142,37 @@ HttpResponse HttpResponse::error(int status, const std::string& message) {
 
 HttpServer::~HttpServer() { stop(); }
 
+bool HttpServer::bind(const ListenAddress& address, std::string& error) {
+  if (bound_fd_ >= 0) return true;
+  bound_fd_ = open_listener(address, error);
+  return bound_fd_ >= 0;
+}
+
 bool HttpServer::start(const ListenAddress& address, unsigned threads, Handler handler, std::string& error) {
-  const int fd = open_listener(address, error);
-  if (fd < 0) return false;
+  if (!bind(address, error)) return false;
+  const int fd = bound_fd_;
+  bound_fd_ = -1;
   return serve(fd, address.family() == AF_INET6, "control " + address.to_string(), threads, std::move(handler), error);
 }
 
-bool HttpServer::start_unix(const std::string& path, unsigned threads, Handler handler, std::string& error) {
+bool HttpServer::bind_unix(const std::string& path, std::string& error) {
+  if (bound_fd_ >= 0) return true;
   UnixSocketFile file;
-  const int fd = listen_unix_socket(path, 0660, file, error);
-  if (fd < 0) return false;
+  bound_fd_ = listen_unix_socket(path, 0660, file, error);
+  if (bound_fd_ < 0) return false;
+  unix_file_ = std::move(file);
+  return true;
+}
+
+bool HttpServer::start_unix(const std::string& path, unsigned threads, Handler handler, std::string& error) {
+  if (!bind_unix(path, error)) return false;
+  const int fd = bound_fd_;
+  bound_fd_ = -1;
   if (!serve(fd, false, "control unix:" + path, threads, std::move(handler), error)) {
-    remove_unix_socket(file);
+    remove_unix_socket(unix_file_);
+    unix_file_ = {};
     return false;
   }
-  unix_file_ = std::move(file);
   return true;
 }
 
@@ -182,7 +198,15 @@ bool HttpServer::serve(int fd, bool ipv6, const std::string& what, unsigned thre
 }
 
 void HttpServer::stop() {
-  if (daemon_ == nullptr) return;
+  if (bound_fd_ >= 0) {
+    ::close(bound_fd_);
+    bound_fd_ = -1;
+  }
+  if (daemon_ == nullptr) {
+    remove_unix_socket(unix_file_);  // bound but never served
+    unix_file_ = {};
+    return;
+  }
   MHD_stop_daemon(daemon_);  // joins its threads and closes the listening socket
   daemon_ = nullptr;
   remove_unix_socket(unix_file_);

@@ -63,16 +63,27 @@ class HttpServer {
   HttpServer& operator=(const HttpServer&) = delete;
   ~HttpServer();
 
-  /// Binds `address` (refusing one that is in use) and starts `threads`
-  /// serving threads that call `handler`. False with `error` set on failure.
+  /// Binds `address` (refusing one that is in use) and listens, without
+  /// serving yet: done while dnsd still has the privileges a low port needs.
+  /// False with `error` set on failure.
+  bool bind(const ListenAddress& address, std::string& error);
+
+  /// Starts `threads` serving threads that call `handler`, on the socket
+  /// bind() opened, or binding `address` now if it was not called. False
+  /// with `error` set on failure.
   bool start(const ListenAddress& address, unsigned threads, Handler handler, std::string& error);
 
-  /// The same on a UNIX stream socket at `path`, created with mode 0660 as
-  /// unix_socket.h describes, and removed again by stop().
+  /// Creates the UNIX stream socket at `path` (mode 0660, as unix_socket.h
+  /// describes) and listens, without serving yet, like bind().
+  bool bind_unix(const std::string& path, std::string& error);
+
+  /// Starts serving on the UNIX socket bind_unix() made, or makes it now;
+  /// stop() removes the socket file again.
   bool start_unix(const std::string& path, unsigned threads, Handler handler, std::string& error);
 
-  /// Stops accepting, finishes or closes open connections, joins the threads
-  /// and removes a UNIX socket file start_unix made. Idempotent.
+  /// Stops accepting, finishes or closes open connections, joins the threads,
+  /// closes a socket bound but never served and removes a UNIX socket file
+  /// this server made. Idempotent.
   void stop();
 
  private:
@@ -82,6 +93,7 @@ class HttpServer {
   Handler handler_;
   MHD_Daemon* daemon_ = nullptr;
   UnixSocketFile unix_file_;  ///< the socket file to remove at stop; empty path for TCP
+  int bound_fd_ = -1;  ///< listening socket from bind(), until start() hands it to libmicrohttpd
 };
 
 }  // namespace dnsd

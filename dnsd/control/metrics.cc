@@ -223,6 +223,12 @@ std::string render_metrics(const MetricsInputs& in) {
   member_metrics(e, *in.snapshot);
   if (in.probes) probe_metrics(e, *in.probes);
   zone_metrics(e, *in.snapshot, *in.reloads);
+  if (in.state_writes) {
+    e.family("dnsd_state_write_errors_total", "counter",
+             "Failed writes of the state directory's files (serials, drains, health) and of the status file.");
+    for (const health::StateWriteStatus& s : *in.state_writes)
+      e.sample("dnsd_state_write_errors_total", label("file", s.file), double(s.errors));
+  }
   std::string text = e.take();
   if (in.transfer) text += transfer_metrics(*in.transfer);
   return text;

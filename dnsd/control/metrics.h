@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "dnsd/control/pool_report.h"
 #include "dnsd/server/query_stats.h"
@@ -13,6 +14,7 @@
 #include "dnsd/query/snapshot.h"
 #include "dnsd/server/reload_report.h"
 #include "health/probe_metrics.h"
+#include "health/state_write_errors.h"
 #include "zones/zone_set.h"
 
 namespace dnsd {
@@ -24,6 +26,8 @@ struct MetricsInputs {
   const ReloadHistory* reloads = nullptr;        ///< required
   const health::ProbeMetrics* probes = nullptr;  ///< null without a health table
   const TransferInputs* transfer = nullptr;      ///< null: no transfer families
+  /// Failed writes per state file; null: the family is left out.
+  const std::vector<health::StateWriteStatus>* state_writes = nullptr;
 };
 
 /// The exposition text, families in a fixed order, each with HELP and TYPE.

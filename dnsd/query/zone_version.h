@@ -64,6 +64,11 @@ struct ZoneVersion {
   uint64_t fingerprint = 0;
   uint64_t created_ms = 0;  ///< unix ms when this version was made
   std::shared_ptr<const ZoneHistory> history;  ///< never null
+  /// The serial is held back: the state file could not record a new one, so
+  /// this version carries the current content under the serial the file has
+  /// (dnsd/xfr/versioner.h), with no history. The next version made once the
+  /// file is writable gets a new serial.
+  bool held = false;
 
   /// The version a zone is served with when nothing versions it (tests and
   /// tools): the zone file's serial and no pool content. Any thread.

@@ -3,7 +3,9 @@
 #include <algorithm>
 
 #include "dnsd/server/log.h"
+#include "health/known_states.h"
 #include "health/state_change.h"
+#include "health/status_report.h"
 
 namespace dnsd {
 
@@ -15,7 +17,28 @@ HealthService::HealthService(health::HealthRegistry& registry, HealthServiceOpti
   };
   prober_options.on_warning = [](const std::string& warning) { log_warn("health: %s", warning.c_str()); };
   prober_options.status_file = options_.status_file;
+  if (health::StateWriteErrors* errors = options_.write_errors)
+    prober_options.on_status_file_write = [errors](bool ok, const std::string& error) {
+      if (ok) errors->succeeded("status");
+      else errors->failed("status", error);
+    };
   prober_ = std::make_unique<health::Prober>(registry_, std::move(prober_options));
+  if (!options_.known_states_file.empty()) {
+    restore_known_states();
+    known_state_writer_ = std::make_unique<health::KnownStateWriter>(registry_.targets(), options_.known_states_file,
+                                                                     options_.write_errors);
+  }
+}
+
+void HealthService::restore_known_states() {
+  std::vector<health::KnownState> states;
+  std::string error;
+  if (!health::read_known_states(options_.known_states_file, states, error)) {
+    // A cache, unlike serials: start as without it.
+    log_error("health: %s; ignoring it: every member starts unknown and is probed before it is served", error.c_str());
+    return;
+  }
+  registry_.targets().seed(states, health::wall_clock_ms());
 }
 
 HealthService::~HealthService() { stop(); }
@@ -23,10 +46,21 @@ HealthService::~HealthService() { stop(); }
 bool HealthService::start(Server& /*server*/) {
   const auto begin = std::chrono::steady_clock::now();
   // Members with check type none are static (up, never probed): not part of the round.
-  const auto all = registry_.targets().list();
-  const size_t targets = size_t(std::count_if(all.begin(), all.end(), [](const auto& t) {
-    return t->spec.type != zones::CheckType::None;
-  }));
+  const health::HealthSnapshot status = registry_.targets().status();
+  size_t targets = 0, restored = 0, restored_down = 0;
+  for (const health::TargetStatus& t : status.targets) {
+    if (t.check.type == zones::CheckType::None) continue;
+    ++targets;
+    if (!t.status.restored) continue;
+    ++restored;
+    restored_down += t.status.state == health::HealthState::Down;
+  }
+  if (restored > 0)
+    log_info("health: %zu of %zu target%s restored from %s (%zu down), served as they were; the first probe "
+             "round confirms them",
+             restored, targets, targets == 1 ? "" : "s", options_.known_states_file.c_str(), restored_down);
+  if (known_state_writer_) known_state_writer_->start();  // before the first results come in
+  // Restored targets are not waited for: only the others hold up the first answers.
   const auto budget = std::min(options_.probe_budget, prober_->initial_round_budget(options_.probe_budget));
   const size_t unprobed = prober_->run_initial_round(budget);
   started_ = true;
@@ -34,6 +68,8 @@ bool HealthService::start(Server& /*server*/) {
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - begin).count();
   if (targets == 0) {
     log_info("health: no checked pool members");
+  } else if (restored == targets) {
+    // Nothing waited for: the round goes on while the workers answer.
   } else if (unprobed == 0) {
     log_info("health: first probe round done: %zu target%s in %lld ms", targets, targets == 1 ? "" : "s",
              static_cast<long long>(took));
@@ -47,6 +83,7 @@ bool HealthService::start(Server& /*server*/) {
 
 void HealthService::stop() {
   if (prober_) prober_->stop();
+  if (known_state_writer_) known_state_writer_->stop();  // after the prober: its last transitions are kept
   started_ = false;
 }
 

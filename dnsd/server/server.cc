@@ -19,6 +19,8 @@ uint64_t wall_ms() {
 
 /// How often the main loop frees snapshots that no worker uses any more.
 constexpr uint64_t kReclaimIntervalMs = 100;
+/// How often serials.json is tried again while a zone's serial is held.
+constexpr uint64_t kSerialsRetryMs = 5000;
 
 }  // namespace
 
@@ -35,6 +37,8 @@ Server::Server(ServerConfig config, health::HealthRegistry& health)
   uv_loop_init(&loop_);
   uv_timer_init(&loop_, &reclaim_timer_);
   reclaim_timer_.data = this;
+  uv_timer_init(&loop_, &serials_retry_timer_);
+  serials_retry_timer_.data = this;
   uv_async_init(&loop_, &stop_async_, on_stop_request);
   stop_async_.data = this;
   for (uv_signal_t* s : {&sigterm_, &sigint_, &sighup_}) {
@@ -47,7 +51,8 @@ Server::~Server() {
   stop_everything();
   for (uv_handle_t* h : {reinterpret_cast<uv_handle_t*>(&sigterm_), reinterpret_cast<uv_handle_t*>(&sigint_),
                          reinterpret_cast<uv_handle_t*>(&sighup_), reinterpret_cast<uv_handle_t*>(&stop_async_),
-                         reinterpret_cast<uv_handle_t*>(&reclaim_timer_)})
+                         reinterpret_cast<uv_handle_t*>(&reclaim_timer_),
+                         reinterpret_cast<uv_handle_t*>(&serials_retry_timer_)})
     if (!uv_is_closing(h)) uv_close(h, nullptr);
   uv_run(&loop_, UV_RUN_DEFAULT);  // let every close callback run
   if (uv_loop_close(&loop_) != 0) log_warn("main loop closed with handles still open");
@@ -63,19 +68,36 @@ int Server::run() {
   uv_signal_start(&sighup_, on_signal, SIGHUP);
 
   started_at_ms_.store(wall_ms(), std::memory_order_relaxed);
-  std::string error;
-  if (!versioner_.load(error)) {
-    // Serving without the last serials could send secondaries backwards.
-    log_error("--state-dir: %s; move it aside to start over", error.c_str());
-    return 1;
-  }
-  const ReloadReport report = load_and_publish(true);
-  if (!report.published) return 1;
-
+  // Every socket first, while dnsd may still hold the privileges to bind it;
+  // then after_bind (which may drop them) before anything is read or started.
   if (!start_workers()) {
     stop_everything();
     return 1;
   }
+  for (auto& service : services_) {
+    if (!service->open(*this)) {
+      log_error("%s failed to open; shutting down", service->name());
+      stop_everything();
+      return 1;
+    }
+  }
+  if (config_.after_bind && !config_.after_bind()) {
+    stop_everything();
+    return 1;
+  }
+  std::string error;
+  if (!versioner_.load(error)) {
+    // Serving without the last serials could send secondaries backwards.
+    log_error("--state-dir: %s; move it aside to start over", error.c_str());
+    stop_everything();
+    return 1;
+  }
+  const ReloadReport report = load_and_publish(true);
+  if (!report.published) {
+    stop_everything();
+    return 1;
+  }
+
   for (auto& service : services_) {
     if (!service->start(*this)) {
       log_error("%s failed to start; shutting down", service->name());
@@ -88,6 +110,7 @@ int Server::run() {
   for (auto& worker : workers_) worker->start();
   reload_runner_.start();
   uv_timer_start(&reclaim_timer_, on_reclaim, kReclaimIntervalMs, kReclaimIntervalMs);
+  uv_timer_start(&serials_retry_timer_, on_serials_retry, kSerialsRetryMs, kSerialsRetryMs);
   log_info("serving %zu zone%s on %s with %u thread%s", report.zones, report.zones == 1 ? "" : "s",
            describe_listeners().c_str(), config_.threads, config_.threads == 1 ? "" : "s");
 
@@ -145,6 +168,11 @@ void Server::on_stop_request(uv_async_t* async) { uv_stop(async->loop); }
 
 void Server::on_reclaim(uv_timer_t* timer) { static_cast<Server*>(timer->data)->store_.reclaim(); }
 
+void Server::on_serials_retry(uv_timer_t* timer) {
+  auto* self = static_cast<Server*>(timer->data);
+  if (self->serials_held_.load(std::memory_order_relaxed) > 0) self->publish_versions();
+}
+
 void Server::on_signal(uv_signal_t* handle, int signum) {
   auto* self = static_cast<Server*>(handle->data);
   if (signum == SIGHUP) {
@@ -201,17 +229,45 @@ std::vector<uint32_t> Server::publish_locked(std::shared_ptr<const zones::ZoneSe
   const std::shared_ptr<const Snapshot> previous = store_.current();
   xfr::Advance next = versioner_.advance(*set, *view, step == VersionStep::FromStateFile ? nullptr : previous.get(),
                                          step != VersionStep::Provisional);
-  if (!next.error.empty()) log_error("%s", next.error.c_str());
-  if (step == VersionStep::Next && next.changed.empty() && set == previous->zones) return {};  // nothing new
+  if (step == VersionStep::Next && next.changed.empty() && set == previous->zones) {
+    note_serials_saved(next, *previous);
+    return {};  // nothing new
+  }
   auto snapshot = std::make_shared<const Snapshot>(std::move(set), std::move(view), config_.threads, previous.get(),
                                                    std::move(next.versions));
   store_.publish(snapshot);
   if (step == VersionStep::Provisional) return {};
+  note_serials_saved(next, *snapshot);
   for (const uint32_t z : next.changed)
     log_info("zone %s: serial %u%s", snapshot->zones->zone(z).origin_text().c_str(), snapshot->versions[z]->serial,
              why);
   for (size_t i = 0; i < services_started_; ++i) services_[i]->on_publish(*snapshot, next.changed);
   return next.changed;
+}
+
+void Server::note_serials_saved(const xfr::Advance& advance, const Snapshot& snapshot) {
+  if (!advance.error.empty()) {
+    if (write_errors_) write_errors_->failed("serials", advance.error);
+    else log_error("%s", advance.error.c_str());
+  } else if (write_errors_) {
+    write_errors_->succeeded("serials");
+  }
+  const size_t before = serials_held_.exchange(advance.held.size(), std::memory_order_relaxed);
+  if (before == 0 && !advance.held.empty()) {
+    std::string zones;
+    for (const uint32_t z : advance.held) {
+      if (zones.size() > 200) {
+        zones += ", ...";
+        break;
+      }
+      zones += (zones.empty() ? "" : ", ") + snapshot.zones->zone(z).origin_text() + " at " +
+               std::to_string(snapshot.versions[z]->serial);
+    }
+    log_warn("serials held until serials.json can be written (answers are current; secondaries wait): %s",
+             zones.c_str());
+  } else if (before > 0 && advance.held.empty() && advance.error.empty()) {
+    log_info("serials.json written: held serials move on");
+  }
 }
 
 void Server::publish_first_versions() {

@@ -23,6 +23,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -42,6 +43,7 @@
 #include "dnsd/xfr/transfer_endpoint.h"
 #include "dnsd/xfr/versioner.h"
 #include "health/health_registry.h"
+#include "health/state_write_errors.h"
 
 namespace dnsd {
 
@@ -62,6 +64,11 @@ struct ServerConfig {
   CatalogConfig catalog;
   /// --rrl-rate, --rrl-slip: response rate limiting of UDP answers.
   RateLimitConfig rrl;
+  /// Called on the main thread once every socket is open (the DNS listeners
+  /// and each service's open()) and before the state file and the zones are
+  /// read or any thread starts: `serve --user` drops privileges here. False
+  /// aborts start-up (it logs why). Empty: nothing to do.
+  std::function<bool()> after_bind;
 };
 
 /// The server. Construct, add services, run() on the main thread.
@@ -98,6 +105,10 @@ class Server {
   /// serialised with reloads.
   std::vector<uint32_t> publish_versions();
 
+  /// Where failed writes of serials.json are counted and logged (may stay
+  /// unset: they are logged as errors). Main thread, before run().
+  void set_state_write_errors(health::StateWriteErrors* errors) { write_errors_ = errors; }
+
   /// Answers zone transfers and signed messages for every worker. Any thread.
   xfr::TransferEndpoint& transfers() { return transfers_; }
 
@@ -122,6 +133,11 @@ class Server {
   static void on_signal(uv_signal_t* handle, int signum);
   static void on_stop_request(uv_async_t* async);
   static void on_reclaim(uv_timer_t* timer);
+  /// While a zone's serial is held (serials.json not writable): tries again.
+  static void on_serials_retry(uv_timer_t* timer);
+  /// Reports a publish's state-file outcome: counts and logs a failed write,
+  /// and logs when zones start and stop being held. Caller holds publish_mutex_.
+  void note_serials_saved(const xfr::Advance& advance, const Snapshot& snapshot);
   /// Human-readable "udp+tcp 127.0.0.1:5353, udp+tcp [::1]:5353".
   std::string describe_listeners() const;
   bool start_workers();
@@ -175,11 +191,14 @@ class Server {
   mutable std::mutex history_mutex_;  ///< guards history_
   ReloadHistory history_;
   std::atomic<uint64_t> started_at_ms_{0};
+  health::StateWriteErrors* write_errors_ = nullptr;
+  std::atomic<size_t> serials_held_{0};  ///< zones held by the last publish; written under publish_mutex_
 
   uv_loop_t loop_{};
   uv_signal_t sigterm_{}, sigint_{}, sighup_{};
   uv_async_t stop_async_{};
   uv_timer_t reclaim_timer_{};
+  uv_timer_t serials_retry_timer_{};
 };
 
 }  // namespace dnsd

@@ -25,6 +25,13 @@ class Service {
   /// Short name for logs ("prober", "control").
   virtual const char* name() const = 0;
 
+  /// Opens what may need the privileges dnsd started with, such as a
+  /// listening socket on a low port. Runs for every service, in order, after
+  /// the DNS sockets are open and before privileges are dropped (`serve
+  /// --user`), the zones load or any service starts; start threads in
+  /// start(), not here. Returns false to abort start-up; the service logs why.
+  virtual bool open(Server& /*server*/) { return true; }
+
   /// Starts the service: open its sockets, start its thread, or add handles to
   /// server.main_loop(). May block briefly (the prober's first probe round must
   /// finish before queries are answered). Returns false to abort start-up; the

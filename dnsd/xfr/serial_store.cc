@@ -13,7 +13,8 @@
 namespace dnsd::xfr {
 
 bool SerialStore::load(std::string& error) {
-  entries_.clear();
+  saved_.clear();
+  pending_.clear();
   if (path_.empty()) return true;
   std::ifstream in(path_);
   if (!in) {
@@ -29,7 +30,7 @@ bool SerialStore::load(std::string& error) {
       ServedSerial s;
       s.serial = entry.at("serial").get<uint32_t>();
       s.fingerprint = std::stoull(entry.at("fingerprint").get<std::string>(), nullptr, 16);
-      entries_[origin] = s;
+      saved_[origin] = s;
     }
   } catch (const std::exception& e) {
     error = path_ + ": not a serials file (" + e.what() + ")";
@@ -39,22 +40,35 @@ bool SerialStore::load(std::string& error) {
 }
 
 std::optional<ServedSerial> SerialStore::find(const std::string& origin) const {
-  const auto it = entries_.find(origin);
-  if (it == entries_.end()) return std::nullopt;
+  if (const auto it = pending_.find(origin); it != pending_.end()) return it->second;
+  return find_saved(origin);
+}
+
+std::optional<ServedSerial> SerialStore::find_saved(const std::string& origin) const {
+  const auto it = saved_.find(origin);
+  if (it == saved_.end()) return std::nullopt;
   return it->second;
 }
 
-void SerialStore::set(const std::string& origin, ServedSerial served) {
-  auto [it, inserted] = entries_.try_emplace(origin, served);
-  if (!inserted && it->second == served) return;
-  it->second = served;
-  dirty_ = true;
+bool SerialStore::set(const std::string& origin, ServedSerial served) {
+  if (find_saved(origin) == served) {
+    pending_.erase(origin);
+    return false;
+  }
+  pending_[origin] = served;
+  return true;
 }
 
 bool SerialStore::save(std::string& error) {
-  if (path_.empty() || !dirty_) return true;
+  if (path_.empty()) {
+    pending_.clear();
+    return true;
+  }
+  if (pending_.empty()) return true;
+  std::map<std::string, ServedSerial> entries = saved_;
+  for (const auto& [origin, s] : pending_) entries[origin] = s;
   nlohmann::json zones = nlohmann::json::object();
-  for (const auto& [origin, s] : entries_) {
+  for (const auto& [origin, s] : entries) {
     char hex[17];
     std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(s.fingerprint));
     zones[origin] = {{"serial", s.serial}, {"fingerprint", hex}};
@@ -62,7 +76,8 @@ bool SerialStore::save(std::string& error) {
   const nlohmann::json doc = {{"comment", "the SOA serial dnsd last served per zone; never edit by hand"},
                               {"zones", zones}};
   if (!health::write_file_atomically(path_, doc.dump(1) + "\n", error)) return false;
-  dirty_ = false;
+  saved_ = std::move(entries);
+  pending_.clear();
   return true;
 }
 

@@ -32,15 +32,23 @@ Versioner::Versioner(std::string state_file, HistoryLimits limits, std::function
 
 bool Versioner::load(std::string& error) { return store_.load(error); }
 
+uint32_t Versioner::first_serial(uint32_t floor, uint64_t created_ms) const {
+  const uint32_t clock = store_.persistent() ? 0 : uint32_t(created_ms / 1000);
+  return serial_newer(clock, floor) ? clock : floor;
+}
+
 std::shared_ptr<const ZoneVersion> Versioner::next_version(const zones::ZoneSet& set, uint32_t index,
                                                            const health::HealthView& health,
                                                            const std::shared_ptr<const ZoneVersion>& previous,
-                                                           const std::string& origin, bool commit) {
+                                                           const std::string& origin) {
   const auto& zone = set.zone_ptr(index);
   PoolContent pools = select_pool_content(*zone, index, health);
   const uint32_t floor = zone->serial();
-  if (previous && previous->zone == zone && previous->pools == pools && !serial_newer(floor, previous->serial))
-    return previous;  // nothing changed
+  // A held version's serial is the file's, not one that names its content:
+  // what follows it continues from the file, with no history from it.
+  const std::shared_ptr<const ZoneVersion> served = previous && !previous->held ? previous : nullptr;
+  if (served && served->zone == zone && served->pools == pools && !serial_newer(floor, served->serial))
+    return served;  // nothing changed
 
   auto v = std::make_shared<ZoneVersion>();
   v->zone = zone;
@@ -53,9 +61,9 @@ std::shared_ptr<const ZoneVersion> Versioner::next_version(const zones::ZoneSet&
   // Only pool members changed (a health change): the change is small and the
   // fingerprint follows from it, without walking a zone that may be large.
   std::shared_ptr<ZoneChange> change;
-  if (previous && previous->zone == zone && previous->pools.rrsets == v->pools.rrsets) {
-    change = std::make_shared<ZoneChange>(diff_versions(*previous, *v));
-    v->fingerprint = previous->fingerprint;
+  if (served && served->zone == zone && served->pools.rrsets == v->pools.rrsets) {
+    change = std::make_shared<ZoneChange>(diff_versions(*served, *v));
+    v->fingerprint = served->fingerprint;
     RecordView r;
     for (RecordList::Cursor c(change->removed); c.next(r);) v->fingerprint -= record_hash(r);
     for (RecordList::Cursor c(change->added); c.next(r);) v->fingerprint += record_hash(r);
@@ -64,26 +72,45 @@ std::shared_ptr<const ZoneVersion> Versioner::next_version(const zones::ZoneSet&
   }
 
   // Where the serial continues from: the version served before, or what the
-  // state file says a previous run served.
+  // state file says was served (by a previous run, or before a hold).
   const uint32_t clock = store_.persistent() ? 0 : uint32_t(v->created_ms / 1000);
   std::optional<ServedSerial> before;
-  if (previous) before = ServedSerial{previous->serial, previous->fingerprint};
+  if (served) before = ServedSerial{served->serial, served->fingerprint};
   else before = store_.find(origin);
 
-  if (!before) v->serial = serial_newer(clock, floor) ? clock : floor;  // first time this zone is served
+  if (!before) v->serial = first_serial(floor, v->created_ms);  // first time this zone is served
   else if (before->fingerprint == v->fingerprint && !serial_newer(floor, before->serial)) v->serial = before->serial;
   else v->serial = next_serial(before->serial, floor, clock);
   v->soa_rdata = soa_with_serial(file_soa, v->serial);
 
-  if (previous && previous->serial != v->serial) {
-    if (!change) change = std::make_shared<ZoneChange>(diff_versions(*previous, *v));
+  if (served && served->serial != v->serial) {
+    if (!change) change = std::make_shared<ZoneChange>(diff_versions(*served, *v));
     change->to_serial = v->serial;
     change->to_soa_rdata = v->soa_rdata;
-    v->history = extend(*previous->history, std::move(change), limits_);
+    v->history = extend(*served->history, std::move(change), limits_);
   } else {
-    v->history = previous ? previous->history : std::make_shared<const ZoneHistory>();
+    v->history = served ? served->history : std::make_shared<const ZoneHistory>();
   }
-  if (commit) store_.set(origin, {v->serial, v->fingerprint});
+  return v;
+}
+
+std::shared_ptr<const ZoneVersion> Versioner::held_version(const zones::ZoneSet& set, uint32_t index,
+                                                           const health::HealthView& health,
+                                                           const std::shared_ptr<const ZoneVersion>& previous,
+                                                           const std::string& origin) const {
+  if (previous && !previous->held) return previous;  // saved, and what secondaries may have: keep it
+  const auto& zone = set.zone_ptr(index);
+  auto v = std::make_shared<ZoneVersion>();
+  v->zone = zone;
+  v->pools = select_pool_content(*zone, index, health);
+  v->created_ms = wall_ms_();
+  v->fingerprint = content_fingerprint(*v);
+  const std::optional<ServedSerial> saved = store_.find_saved(origin);
+  v->serial = saved ? saved->serial : first_serial(zone->serial(), v->created_ms);
+  const zones::Record& soa = zone->records(zone->soa())[0];
+  v->soa_rdata = soa_with_serial(std::span<const uint8_t>(zone->rdata(soa), soa.rdata_length), v->serial);
+  v->history = std::make_shared<const ZoneHistory>();
+  v->held = true;
   return v;
 }
 
@@ -95,15 +122,27 @@ Advance Versioner::advance(const zones::ZoneSet& set, const health::HealthView& 
       before[zones::lower_text(previous->zones->zone(uint32_t(i)).origin_text())] = previous->versions[i];
 
   Advance out;
+  std::vector<std::shared_ptr<const ZoneVersion>> priors;
+  std::vector<std::string> origins;
+  std::vector<uint32_t> unsaved;  // zones whose serial the file does not hold yet
   for (uint32_t i = 0; i < set.size(); ++i) {
     const std::string origin = zones::lower_text(set.zone(i).origin_text());
     const auto it = before.find(origin);
-    const std::shared_ptr<const ZoneVersion> prior = it == before.end() ? nullptr : it->second;
-    auto v = next_version(set, i, health, prior, origin, commit);
-    if (!prior || prior->serial != v->serial) out.changed.push_back(i);
+    priors.push_back(it == before.end() ? nullptr : it->second);
+    auto v = next_version(set, i, health, priors.back(), origin);
+    if (commit && store_.set(origin, {v->serial, v->fingerprint})) unsaved.push_back(i);
     out.versions.push_back(std::move(v));
+    origins.push_back(origin);
   }
-  if (commit && !store_.save(out.error)) out.error = "serials not saved: " + out.error;
+  if (commit && !store_.save(out.error)) {
+    store_.discard();
+    out.error += "; " + std::to_string(unsaved.size()) + " zone" + (unsaved.size() == 1 ? "" : "s") +
+                 " held at the serial the file has";
+    for (const uint32_t i : unsaved) out.versions[i] = held_version(set, i, health, priors[i], origins[i]);
+    out.held = std::move(unsaved);
+  }
+  for (uint32_t i = 0; i < set.size(); ++i)
+    if (!priors[i] || priors[i]->serial != out.versions[i]->serial) out.changed.push_back(i);
   return out;
 }
 

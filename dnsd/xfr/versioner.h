@@ -10,6 +10,19 @@
 // the unix time in seconds, so a restart normally continues upwards too; it
 // can only go backwards if versions were made faster than one per second on
 // average, or the zone file's serial is ahead of the clock.
+//
+// When the state file cannot be written (disk full, directory made
+// read-only), nothing is served under a serial the file does not hold, since
+// a restart would continue from the file and could repeat or go below what
+// secondaries already have. Instead the zones whose serial would change are
+// held (Advance::held): each keeps serving its current version to transfers
+// and SOA queries, or, having none yet this run (start-up, a zone added), its
+// content now under the serial the file holds. Answers never wait: pool
+// answers follow health live and a reload's records are served at once; only
+// the serial, and so what secondaries fetch, waits. Every later advance
+// tries the file again (the server retries every few seconds while a zone is
+// held); once it is written, the held zones get their new serials and
+// secondaries are notified.
 #pragma once
 
 #include <cstdint>
@@ -37,7 +50,8 @@ struct HistoryLimits {
 struct Advance {
   Snapshot::Versions versions;    ///< parallel to the set's zones
   std::vector<uint32_t> changed;  ///< indices of zones with a new serial
-  std::string error;              ///< the state file could not be written (versions are still made)
+  std::vector<uint32_t> held;     ///< indices of zones whose new serial waits for the state file
+  std::string error;              ///< the state file could not be written (names it and why)
 };
 
 /// Makes versions and serials. Owned by the publisher; one call at a time.
@@ -53,9 +67,10 @@ class Versioner {
   /// on from `previous` (the snapshot published before, or nullptr: then
   /// from the state file). Writes new serials to the state file before
   /// returning, so nothing is served under a serial that a restart could
-  /// repeat. With `commit` false the versions are provisional: nothing is
-  /// recorded, for a snapshot nobody will see (the first load, made before
-  /// the prober's first round).
+  /// repeat; if that fails, the zones concerned are held (see above). With
+  /// `commit` false the versions are provisional: nothing is recorded, for a
+  /// snapshot nobody will see (the first load, made before the prober's
+  /// first round).
   Advance advance(const zones::ZoneSet& set, const health::HealthView& health, const Snapshot* previous,
                   bool commit = true);
 
@@ -65,7 +80,15 @@ class Versioner {
   std::shared_ptr<const ZoneVersion> next_version(const zones::ZoneSet& set, uint32_t index,
                                                   const health::HealthView& health,
                                                   const std::shared_ptr<const ZoneVersion>& previous,
-                                                  const std::string& origin, bool commit);
+                                                  const std::string& origin);
+  /// What zone `index` serves while its new serial cannot be saved: `previous`
+  /// if it was saved, else the content now under the serial the file holds.
+  std::shared_ptr<const ZoneVersion> held_version(const zones::ZoneSet& set, uint32_t index,
+                                                  const health::HealthView& health,
+                                                  const std::shared_ptr<const ZoneVersion>& previous,
+                                                  const std::string& origin) const;
+  /// The serial of a zone served for the first time: its file's, or the clock without a state file.
+  uint32_t first_serial(uint32_t floor, uint64_t created_ms) const;
 
   SerialStore store_;
   HistoryLimits limits_;

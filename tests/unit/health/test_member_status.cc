@@ -263,3 +263,38 @@ TEST_CASE("10,000 targets at a 1 s interval spread evenly: no probe bursts") {
     CHECK(b < 1200);
   }
 }
+
+TEST_CASE("a restored state is served as it was; the first result confirms or corrects it at once") {
+  const CheckSpec s = spec(/*rise=*/3, /*fall=*/3);
+  SUBCASE("agreeing: nothing changes, since stays") {
+    MemberStatus st = health::initial_status(100);
+    st.state = HealthState::Down;
+    st.since_ms = 40;
+    st.restored = true;
+    CHECK(health::on_result(st, kFail, s, 200) == Transition::Unchanged);
+    CHECK(st.state == HealthState::Down);
+    CHECK(st.since_ms == 40);
+    CHECK_FALSE(st.restored);
+    CHECK(st.state_changes == 0);
+  }
+  SUBCASE("disagreeing: one result is enough, as for an unknown target (no rise)") {
+    MemberStatus st = health::initial_status(100);
+    st.state = HealthState::Down;
+    st.restored = true;
+    CHECK(health::on_result(st, kOk, s, 200) == Transition::Changed);
+    CHECK(st.state == HealthState::Up);
+    CHECK(st.since_ms == 200);
+    CHECK_FALSE(st.restored);
+    // From then on the usual hysteresis: fall=3 failures to go down.
+    CHECK(health::on_result(st, kFail, s, 300) == Transition::ChangePending);
+    CHECK(health::on_result(st, kFail, s, 400) == Transition::ChangePending);
+    CHECK(health::on_result(st, kFail, s, 500) == Transition::Changed);
+  }
+  SUBCASE("restored up, found dead: out at the first failure, not after fall") {
+    MemberStatus st = health::initial_status(100);
+    st.state = HealthState::Up;
+    st.restored = true;
+    CHECK(health::on_result(st, kFail, s, 200) == Transition::Changed);
+    CHECK(st.state == HealthState::Down);
+  }
+}

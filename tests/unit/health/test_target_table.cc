@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "health/check.h"
+#include "health/known_states.h"
 #include "health/probe_barrier.h"
 #include "health/target_table.h"
 
@@ -262,4 +264,52 @@ TEST_CASE("target table: releasing a target that goes before its first result un
   table.set_uses({});
   CHECK(table.size() == 0);
   CHECK(waiting(barrier, a.id) == 0);
+}
+
+TEST_CASE("target table: known states from a previous run seed the first bind, and only it") {
+  ProbeBarrier barrier;
+  uint64_t now = 10'000;
+  TargetTable table(barrier, [&now] { return now; });
+  const CheckSpec http = dnsd::health::normalized_spec(check(CheckType::Http, 8080));
+  const std::string down_key = dnsd::health::target_key(http, "192.0.2.1");
+  const std::string up_key = dnsd::health::target_key(http, "192.0.2.2");
+  const uint64_t wall_now = 1'700'000'000'000;
+  const std::vector<dnsd::health::KnownState> known = {
+      {down_key, "http 192.0.2.1:8080", HealthState::Down, wall_now - 3000},
+      {up_key, "http 192.0.2.2:8080", HealthState::Up, wall_now - 50'000},  // older than the monotonic clock
+      {"no such target", "", HealthState::Down, wall_now}};
+  CHECK(table.seed(known, wall_now) == 3);
+
+  const BoundTarget down = table.bind(check(CheckType::Http, 8080), "192.0.2.1");
+  const BoundTarget up = table.bind(check(CheckType::Http, 8080), "192.0.2.2");
+  const BoundTarget fresh = table.bind(check(CheckType::Http, 8080), "192.0.2.3");
+  CHECK(state_of(down) == HealthState::Down);  // served as known, at once
+  CHECK(state_of(up) == HealthState::Up);
+  CHECK(state_of(fresh) == HealthState::Unknown);
+  CHECK(waiting(barrier, down.id) == 0);  // nobody waits for a restored target
+  CHECK(waiting(barrier, up.id) == 0);
+  CHECK(waiting(barrier, fresh.id) == 1);  // a target not in the file starts as always
+
+  const auto status = table.status();
+  for (const auto& t : status.targets) {
+    if (t.id == down.id) {
+      CHECK(t.status.restored);
+      CHECK(t.status.since_ms == now - 3000);
+    }
+    if (t.id == up.id) CHECK(t.status.since_ms == 1);  // clamped to the clock's start, not 0 (unset)
+    if (t.id == fresh.id) CHECK_FALSE(t.status.restored);
+  }
+
+  // The first result confirms: no transition, the state stays restored-then-confirmed.
+  auto outcome = table.record_result(down.id, CheckResult::failed(FailureKind::Refused, "refused", 1), now, 0);
+  REQUIRE(outcome);
+  CHECK(outcome->transition == Transition::Unchanged);
+
+  // After the first publish, a target a reload adds is probed first even if the file knew it.
+  table.set_uses({use_of(down.id, "192.0.2.1"), use_of(up.id, "192.0.2.2"), use_of(fresh.id, "192.0.2.3")});
+  CHECK(table.seed({{dnsd::health::target_key(http, "192.0.2.4"), "", HealthState::Up, wall_now}}, wall_now) == 1);
+  table.set_uses({use_of(down.id, "192.0.2.1"), use_of(up.id, "192.0.2.2"), use_of(fresh.id, "192.0.2.3")});
+  const BoundTarget later = table.bind(check(CheckType::Http, 8080), "192.0.2.4");
+  CHECK(state_of(later) == HealthState::Unknown);
+  CHECK(waiting(barrier, later.id) == 1);
 }

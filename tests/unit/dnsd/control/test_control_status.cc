@@ -62,3 +62,22 @@ TEST_CASE("no load yet: last_reload is null") {
   CHECK(s["last_reload"].is_null());
   CHECK(s["zones"][0]["loaded"].is_null());
 }
+
+TEST_CASE("status shows each state file's failed writes, the last error and when") {
+  auto set = dnsd::test::control_zone_set();
+  dnsd::health::StateWriteErrors errors(nullptr, [] { return uint64_t(1'795'342'560'000); });
+  errors.failed("drains", "/state/drains.json.tmp.9: No space left on device");
+  dnsd::ServerInfo info;
+  info.state_dir = "/state";
+  info.state_writes = errors.status();
+  const json s = dnsd::status_json(*dnsd::Snapshot::standalone(set), dnsd::ReloadHistory{}, dnsd::ZoneLoadTimes{},
+                                   dnsd::HealthIndex(), info, 1'795'342'561'000);
+  const json& writes = s["server"]["state_writes"];
+  CHECK(writes["drains"]["errors"] == 1);
+  CHECK(writes["drains"]["failing"] == true);
+  CHECK(writes["drains"]["last_error"] == "/state/drains.json.tmp.9: No space left on device");
+  CHECK(writes["drains"]["last_error_at"] == "2026-11-22T10:16:00.000Z");
+  CHECK(writes["drains"]["last_error_ms"] == 1'795'342'560'000);
+  CHECK(writes["serials"]["errors"] == 0);
+  CHECK(writes["serials"]["last_error"].is_null());
+}

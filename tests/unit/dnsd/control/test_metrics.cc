@@ -80,3 +80,27 @@ TEST_CASE("metrics render every family") {
   in.probes = nullptr;  // no health table: no probe families at all
   CHECK(dnsd::render_metrics(in).find("dnsd_probe_duration_seconds") == std::string::npos);
 }
+
+TEST_CASE("metrics count failed state file writes per file, zeros included") {
+  auto set = dnsd::test::control_zone_set();
+  const dnsd::QueryTotals q;
+  const dnsd::ReloadHistory h;
+  const auto snapshot = dnsd::Snapshot::standalone(set);
+  dnsd::health::StateWriteErrors errors;
+  errors.failed("serials", "/state/serials.json.tmp.1: No space left on device");
+  errors.failed("serials", "/state/serials.json.tmp.1: No space left on device");
+  errors.failed("health", "/state/health.json: rename: Is a directory");
+  const auto writes = errors.status();
+  dnsd::MetricsInputs in;
+  in.queries = &q;
+  in.snapshot = snapshot.get();
+  in.reloads = &h;
+  CHECK(dnsd::render_metrics(in).find("dnsd_state_write_errors_total") == std::string::npos);
+  in.state_writes = &writes;
+  const std::string text = dnsd::render_metrics(in);
+  CHECK(has_line(text, "# TYPE dnsd_state_write_errors_total counter"));
+  CHECK(has_line(text, "dnsd_state_write_errors_total{file=\"serials\"} 2"));
+  CHECK(has_line(text, "dnsd_state_write_errors_total{file=\"drains\"} 0"));
+  CHECK(has_line(text, "dnsd_state_write_errors_total{file=\"health\"} 1"));
+  CHECK(has_line(text, "dnsd_state_write_errors_total{file=\"status\"} 0"));
+}

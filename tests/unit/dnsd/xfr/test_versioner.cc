@@ -3,6 +3,9 @@
 // state file, and a bounded history of changes.
 #include <doctest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <fstream>
 
 #include "dnsd/xfr/serial.h"
@@ -34,13 +37,23 @@ struct Publisher {
     REQUIRE(versioner.load(error));
   }
   const ZoneVersion& publish(std::shared_ptr<const zones::ZoneSet> set,
-                             std::shared_ptr<const health::HealthView> view) {
+                             std::shared_ptr<const health::HealthView> view, bool saved = true) {
     last = versioner.advance(*set, *view, current.get());
-    REQUIRE(last.error.empty());
+    CHECK(last.error.empty() == saved);
     current = std::make_shared<const Snapshot>(set, view, 1, current.get(), last.versions);
     return *current->versions[0];
   }
-  const ZoneVersion& again() { return publish(current->zones, current->health); }
+  const ZoneVersion& again(bool saved = true) { return publish(current->zones, current->health, saved); }
+};
+
+/// Makes writes of `file` fail while it lives, leaving the file as it is: a
+/// directory where write_file_atomically puts its temporary file.
+struct FailingWrites {
+  std::filesystem::path blocker;
+  explicit FailingWrites(const std::string& file) : blocker(file + ".tmp." + std::to_string(::getpid())) {
+    std::filesystem::create_directory(blocker);
+  }
+  ~FailingWrites() { std::filesystem::remove(blocker); }
 };
 
 }  // namespace
@@ -210,4 +223,79 @@ TEST_CASE("the history keeps at most max_changes versions") {
   REQUIRE(h.changes.size() == 3);
   for (size_t i = 1; i < h.changes.size(); ++i) CHECK(h.changes[i]->from_serial == h.changes[i - 1]->to_serial);
   CHECK(h.changes.back()->to_serial == p.current->versions[0]->serial);
+}
+
+TEST_CASE("an unwritable state file holds new serials: nothing is served under a serial the file lacks") {
+  test::TempDir dir;
+  Clock clock;
+  const std::string file = (dir.path / "serials.json").string();
+  Publisher p(file, clock);
+  auto set = test::set_of(test::pool_zone(1));
+  auto view = health::HealthView::unbound(*set);
+  p.publish(set, view);
+  test::set_member(*view, 0, HealthState::Down);
+  const ZoneVersion& saved = p.again();
+  REQUIRE(saved.serial == 2);
+  {
+    FailingWrites fail(file);
+    // A health change: the zone keeps serving version 2 as it was (what secondaries have).
+    test::set_member(*view, 1, HealthState::Down);
+    const ZoneVersion& held = p.again(/*saved=*/false);
+    CHECK(&held == &saved);
+    CHECK(p.last.held == std::vector<uint32_t>{0});
+    CHECK(p.last.changed.empty());
+    CHECK(p.last.error.find("serials.json") != std::string::npos);
+    CHECK(p.last.error.find("1 zone held at the serial the file has") != std::string::npos);
+    // A zone edit: the new records are published (answers), the version stays.
+    auto edited = test::set_of(test::pool_zone(1, R"(, "txt": {"TXT": "edited"})"));
+    auto edited_view = health::HealthView::unbound(*edited);
+    CHECK(&p.publish(edited, edited_view, /*saved=*/false) == &saved);
+    CHECK(p.current->zones == edited);
+
+    // A restart meanwhile continues from the file: the saved serial, held, never below it.
+    Publisher restarted(file, clock);
+    const ZoneVersion& fresh = restarted.publish(edited, edited_view, /*saved=*/false);
+    CHECK(fresh.serial == 2);
+    CHECK(fresh.held);
+    CHECK(fresh.history->changes.empty());
+    CHECK(restarted.again(/*saved=*/false).serial == 2);
+  }
+  // Writable again: the next advance moves on, with the change from what was served.
+  const ZoneVersion& next = p.again();
+  CHECK(next.serial == 3);
+  CHECK_FALSE(next.held);
+  CHECK(p.last.changed == std::vector<uint32_t>{0});
+  CHECK(p.last.held.empty());
+  REQUIRE(next.history->changes.size() == 2);
+  CHECK(next.history->changes.back()->from_serial == 2);
+
+  // And a restart now continues from 3.
+  Publisher restarted(file, clock);
+  CHECK(restarted.publish(p.current->zones, p.current->health).serial == 3);
+}
+
+TEST_CASE("a version held at start-up moves on once the file is writable, with no history from it") {
+  test::TempDir dir;
+  Clock clock;
+  const std::string file = (dir.path / "serials.json").string();
+  {
+    Publisher p(file, clock);
+    auto set = test::set_of(test::pool_zone(10));
+    p.publish(set, health::HealthView::unbound(*set));  // 10 saved
+  }
+  Publisher p(file, clock);
+  auto set = test::set_of(test::pool_zone(10, R"(, "txt": {"TXT": "new"})"));
+  auto view = health::HealthView::unbound(*set);
+  {
+    FailingWrites fail(file);
+    const ZoneVersion& held = p.publish(set, view, /*saved=*/false);
+    CHECK(held.serial == 10);  // the file's, though the content differs
+    CHECK(held.held);
+    CHECK(p.last.changed == std::vector<uint32_t>{0});  // the first version of the run
+  }
+  const ZoneVersion& next = p.again();
+  CHECK(next.serial == 11);
+  CHECK_FALSE(next.held);
+  CHECK(next.history->changes.empty());  // secondaries at 10 may hold other content: AXFR, not IXFR
+  CHECK(p.last.changed == std::vector<uint32_t>{0});
 }

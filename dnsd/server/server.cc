@@ -5,6 +5,7 @@
 #include <chrono>
 #include <csignal>
 
+#include "dnsd/server/cookie_secret_file.h"
 #include "dnsd/server/listen_socket.h"
 #include "dnsd/server/log.h"
 
@@ -69,6 +70,12 @@ int Server::run() {
     log_error("--state-dir: %s; move it aside to start over", error.c_str());
     return 1;
   }
+  if (auto secrets = load_cookie_secrets(config_.cookie_secret_file, config_.state_dir, error)) {
+    cookie_secrets_ = *secrets;
+  } else {
+    log_error("DNS cookies: %s", error.c_str());
+    return 1;
+  }
   const ReloadReport report = load_and_publish(true);
   if (!report.published) return 1;
 
@@ -109,6 +116,12 @@ bool Server::start_workers() {
   for (unsigned i = 0; i < config_.threads; ++i) {
     auto worker = std::make_unique<Worker>(i, store_, config_.tcp, tcp_open_count_, &transfers_);  // reader slot i
     std::string error;
+    auto cookies = ServerCookies::create(cookie_secrets_, error);
+    if (!cookies) {
+      log_error("DNS cookies: %s", error.c_str());
+      return false;
+    }
+    worker->responder().identify(std::move(cookies), config_.nsid);
     if (!worker->listen(config_.listen, error)) {
       log_error("cannot listen: %s", error.c_str());
       return false;

@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "dnsd/query/server_cookies.h"
 #include "dnsd/server/listen_address.h"
 #include "dnsd/server/query_stats.h"
 #include "dnsd/server/reload_report.h"
@@ -59,6 +60,11 @@ struct ServerConfig {
   xfr::HistoryLimits history;
   /// --catalog and friends: a catalog zone listing every zone served.
   CatalogConfig catalog;
+  /// --cookie-secret: RFC 9018 secrets shared with other servers; empty for
+  /// a rotating secret from state_dir (or random). See cookie_secret_file.h.
+  std::string cookie_secret_file;
+  /// --nsid: the identifier answered to NSID requests (RFC 5001); empty: none.
+  std::vector<uint8_t> nsid;
 };
 
 /// The server. Construct, add services, run() on the main thread.
@@ -165,6 +171,7 @@ class Server {
   std::set<std::string> tsig_key_names_;  ///< what a zone's transfer.tsig may name  ///< set at shutdown: a reload in progress stops parsing
   ReloadRunner reload_runner_;
   std::atomic<unsigned> tcp_open_count_{0};
+  CookieSecrets cookie_secrets_;  ///< loaded by run(); each worker makes its ServerCookies from it
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::unique_ptr<Service>> services_;
   std::atomic<size_t> services_started_{0};  ///< read by the reload thread

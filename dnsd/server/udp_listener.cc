@@ -128,6 +128,7 @@ size_t copy_pktinfo(const msghdr& query, uint8_t* out, size_t out_size) {
 
 void UdpListener::answer_and_send(unsigned received) {
   unsigned replies = 0;
+  const uint32_t now = unix_seconds();  // once per batch, for server cookies
   for (unsigned i = 0; i < received; ++i) {
     const msghdr& in = batch_.received[i].msg_hdr;
     if (in.msg_flags & MSG_TRUNC) [[unlikely]] {
@@ -136,7 +137,8 @@ void UdpListener::answer_and_send(unsigned received) {
     }
     std::span<const uint8_t> query(batch_.queries[i].data(), batch_.received[i].msg_len);
     std::span<uint8_t> response(batch_.responses[replies].data(), kMaxUdpPayload);
-    QueryResult result = responder_.answer(query, response, Transport::Udp);
+    QueryResult result = responder_.answer(query, response, Transport::Udp,
+                                           reinterpret_cast<const sockaddr*>(&batch_.peers[i]), now);
     if (result.action == QueryAction::Handoff) [[unlikely]]
       result.length = hand_off(query, reinterpret_cast<const sockaddr*>(&batch_.peers[i]), response);
     else if (result.action != QueryAction::Respond)

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "dnsd/cli/commands.h"
 #include "dnsd/control/control_server.h"
@@ -63,6 +64,13 @@ void serve_usage(FILE* out) {
                "  --status-file FILE           also write every member's health as JSON to FILE,\n"
                "                               replaced atomically after each state change and\n"
                "                               every 2 s (for monitoring without HTTP)\n"
+               "  --nsid TEXT|0xHEX            answer NSID requests (RFC 5001, `dig +nsid`) with this\n"
+               "                               server identifier, at most 128 bytes (default: none)\n"
+               "  --cookie-secret FILE         DNS cookies (RFC 7873, RFC 9018) with the secrets in\n"
+               "                               FILE, for servers sharing cookies (anycast): one or\n"
+               "                               two lines of 32 hex digits; the first makes cookies,\n"
+               "                               the second is also accepted (default: a secret that\n"
+               "                               rotates daily, kept in --state-dir if given)\n"
                "  --no-watch                   do not watch DIR for changes; reload only on\n"
                "                               SIGHUP or `dnsd ctl reload` (default: watch)\n"
                "  --help                       show this help\n",
@@ -85,8 +93,27 @@ bool parse_number(const char* flag, const char* text, unsigned min, unsigned max
 enum Option : int {
   kZones = 1, kListen, kThreads, kTcpIdle, kTcpMax, kLogFormat, kNoWatch, kHelp,
   kControl, kControlToken, kControlTokenFile, kStateDir, kStatusFile,
-  kTsigKeys, kIxfrHistory, kCatalog, kCatalogAllow, kCatalogNotify, kCatalogTsig
+  kTsigKeys, kIxfrHistory, kCatalog, kCatalogAllow, kCatalogNotify, kCatalogTsig, kNsid, kCookieSecret
 };
+
+/// Parses --nsid: text as it is, or 0x and an even number of hex digits
+/// (as Knot's nsid takes it), 1 to kMaxNsidLength bytes.
+bool parse_nsid(std::string_view text, std::vector<uint8_t>& out) {
+  out.clear();
+  if (text.size() >= 2 && (text.substr(0, 2) == "0x" || text.substr(0, 2) == "0X")) {
+    const std::string_view digits = text.substr(2);
+    if (digits.size() % 2 != 0) return false;
+    for (size_t i = 0; i < digits.size(); i += 2) {
+      unsigned byte = 0;
+      auto [end, ec] = std::from_chars(digits.data() + i, digits.data() + i + 2, byte, 16);
+      if (ec != std::errc() || end != digits.data() + i + 2) return false;
+      out.push_back(uint8_t(byte));
+    }
+  } else {
+    out.assign(text.begin(), text.end());
+  }
+  return !out.empty() && out.size() <= kMaxNsidLength;
+}
 
 /// Calls `each` with every comma-separated item of `text`; false if it does.
 template <typename F>
@@ -130,6 +157,8 @@ int parse_serve_options(int argc, char** argv, ServeOptions& o) {
       {"catalog-allow", required_argument, nullptr, kCatalogAllow},
       {"catalog-notify", required_argument, nullptr, kCatalogNotify},
       {"catalog-tsig", required_argument, nullptr, kCatalogTsig},
+      {"nsid", required_argument, nullptr, kNsid},
+      {"cookie-secret", required_argument, nullptr, kCookieSecret},
       {"no-watch", no_argument, nullptr, kNoWatch},
       {"help", no_argument, nullptr, kHelp},
       {nullptr, 0, nullptr, 0},
@@ -247,6 +276,16 @@ int parse_serve_options(int argc, char** argv, ServeOptions& o) {
         config.catalog.transfer.tsig_key = zones::lower_text(optarg);
         if (config.catalog.transfer.tsig_key.empty() || config.catalog.transfer.tsig_key.back() != '.')
           config.catalog.transfer.tsig_key += '.';
+        break;
+      case kNsid:
+        if (!parse_nsid(optarg, config.nsid)) {
+          std::fprintf(stderr, "dnsd serve: --nsid '%s': expected 1 to %zu bytes of text, or 0x and hex digits\n",
+                       optarg, kMaxNsidLength);
+          return 2;
+        }
+        break;
+      case kCookieSecret:
+        config.cookie_secret_file = optarg;
         break;
       case kNoWatch:
         o.watch = false;

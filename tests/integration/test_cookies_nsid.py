@@ -124,6 +124,18 @@ def test_a_cookie_from_another_address_is_badcookie_over_udp_and_answered_over_t
     assert value(samples, "dnsd_responses_total", proto="udp", rcode="BADCOOKIE") == 2
 
 
+def test_ipv6_clients_get_cookies_bound_to_their_address(start_dnsd):
+    d = start_dnsd(hosts=("::1", "127.0.0.1"))
+    v6, v4 = d.addrs
+    (a,) = d.dig("-6", "+cookie", "www.example.test", "A", addr=v6)
+    client, server = dig_cookie(a)
+    (b,) = d.dig("-6", f"+cookie={client}{server}", "www.example.test", "A", addr=v6)
+    assert b.rcode == "NOERROR" and dig_cookie(b) == (client, server)
+    # The same cookie from 127.0.0.1 is not its own.
+    (c,) = d.dig(f"+cookie={client}{server}", "+nobadcookie", "www.example.test", "A", addr=v4)
+    assert c.rcode == "BADCOOKIE"
+
+
 def test_cookie_options_of_impossible_lengths_are_formerr(start_dnsd):
     d = start_dnsd()
     for length in (0, 7, 9, 15, 41):

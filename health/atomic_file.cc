@@ -8,9 +8,10 @@
 
 namespace dnsd::health {
 
-bool write_file_atomically(const std::string& path, std::string_view text, std::string& error) {
+bool write_file_atomically(const std::string& path, std::string_view text, std::string& error, unsigned mode) {
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  ::unlink(tmp.c_str());  // a leftover of a crash must not lend its permissions
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode_t(mode));
   if (fd < 0) {
     error = tmp + ": " + std::strerror(errno);
     return false;

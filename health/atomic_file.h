@@ -8,9 +8,11 @@
 
 namespace dnsd::health {
 
-/// Replaces `path` with `text` atomically. On failure sets `error` (naming the
-/// file and the failing step), removes the temp file and returns false. Any
-/// non-worker thread; concurrent writers of the same path must serialise.
-bool write_file_atomically(const std::string& path, std::string_view text, std::string& error);
+/// Replaces `path` with `text` atomically, the new file having permissions
+/// `mode` (0600 for a secret). On failure sets `error` (naming the file and
+/// the failing step), removes the temp file and returns false. Any non-worker
+/// thread; concurrent writers of the same path must serialise.
+bool write_file_atomically(const std::string& path, std::string_view text, std::string& error,
+                           unsigned mode = 0644);
 
 }  // namespace dnsd::health

@@ -9,6 +9,7 @@ std::string rcode_name(uint16_t rcode) {
                                        "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE"};
   if (rcode < std::size(kNames)) return kNames[rcode];
   if (rcode == 16) return "BADVERS";
+  if (rcode == 23) return "BADCOOKIE";
   return "RCODE" + std::to_string(rcode);
 }
 

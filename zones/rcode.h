@@ -10,7 +10,8 @@ namespace dnsd::zones {
 
 /// The IANA mnemonic of `rcode`: "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
 /// "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE",
-/// "BADVERS" (16, extended), and "RCODE<n>" for any other. Pure; any thread.
+/// "BADVERS" (16, extended), "BADCOOKIE" (23, extended), and "RCODE<n>" for
+/// any other. Pure; any thread.
 std::string rcode_name(uint16_t rcode);
 
 }  // namespace dnsd::zones

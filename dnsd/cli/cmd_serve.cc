@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "dnsd/cli/commands.h"
 #include "dnsd/control/control_server.h"
@@ -82,6 +83,13 @@ void serve_usage(FILE* out) {
                "  --rrl-slip N                 every Nth response RRL drops is sent as an empty\n"
                "                               truncated (TC) reply, so a real client retries over\n"
                "                               TCP; 1 every one, 0 never (default %u, as NSD and Knot)\n"
+               "  --nsid TEXT|0xHEX            answer NSID requests (RFC 5001, `dig +nsid`) with this\n"
+               "                               server identifier, at most 128 bytes (default: none)\n"
+               "  --cookie-secret FILE         DNS cookies (RFC 7873, RFC 9018) with the secrets in\n"
+               "                               FILE, for servers sharing cookies (anycast): one or\n"
+               "                               two lines of 32 hex digits; the first makes cookies,\n"
+               "                               the second is also accepted (default: a secret that\n"
+               "                               rotates daily, kept in --state-dir if given)\n"
                "  --no-watch                   do not watch DIR for changes; reload only on\n"
                "                               SIGHUP or `dnsd ctl reload` (default: watch)\n"
                "  --user NAME                  started as root: bind every socket, then switch for\n"
@@ -109,8 +117,27 @@ enum Option : int {
   kZones = 1, kListen, kThreads, kTcpIdle, kTcpMax, kLogFormat, kNoWatch, kHelp,
   kControl, kControlToken, kControlTokenFile, kStateDir, kStatusFile,
   kTsigKeys, kIxfrHistory, kCatalog, kCatalogAllow, kCatalogNotify, kCatalogTsig,
-  kRrlRate, kRrlSlip, kUser
+  kRrlRate, kRrlSlip, kUser, kNsid, kCookieSecret
 };
+
+/// Parses --nsid: text as it is, or 0x and an even number of hex digits
+/// (as Knot's nsid takes it), 1 to kMaxNsidLength bytes.
+bool parse_nsid(std::string_view text, std::vector<uint8_t>& out) {
+  out.clear();
+  if (text.size() >= 2 && (text.substr(0, 2) == "0x" || text.substr(0, 2) == "0X")) {
+    const std::string_view digits = text.substr(2);
+    if (digits.size() % 2 != 0) return false;
+    for (size_t i = 0; i < digits.size(); i += 2) {
+      unsigned byte = 0;
+      auto [end, ec] = std::from_chars(digits.data() + i, digits.data() + i + 2, byte, 16);
+      if (ec != std::errc() || end != digits.data() + i + 2) return false;
+      out.push_back(uint8_t(byte));
+    }
+  } else {
+    out.assign(text.begin(), text.end());
+  }
+  return !out.empty() && out.size() <= kMaxNsidLength;
+}
 
 /// Calls `each` with every comma-separated item of `text`; false if it does.
 template <typename F>
@@ -157,6 +184,8 @@ int parse_serve_options(int argc, char** argv, ServeOptions& o) {
       {"catalog-tsig", required_argument, nullptr, kCatalogTsig},
       {"rrl-rate", required_argument, nullptr, kRrlRate},
       {"rrl-slip", required_argument, nullptr, kRrlSlip},
+      {"nsid", required_argument, nullptr, kNsid},
+      {"cookie-secret", required_argument, nullptr, kCookieSecret},
       {"no-watch", no_argument, nullptr, kNoWatch},
       {"user", required_argument, nullptr, kUser},
       {"help", no_argument, nullptr, kHelp},
@@ -281,6 +310,15 @@ int parse_serve_options(int argc, char** argv, ServeOptions& o) {
         break;
       case kRrlSlip:
         if (!parse_number("--rrl-slip", optarg, 0, RateLimiter::kMaxSlip, config.rrl.slip)) return 2;
+      case kNsid:
+        if (!parse_nsid(optarg, config.nsid)) {
+          std::fprintf(stderr, "dnsd serve: --nsid '%s': expected 1 to %zu bytes of text, or 0x and hex digits\n",
+                       optarg, kMaxNsidLength);
+          return 2;
+        }
+        break;
+      case kCookieSecret:
+        config.cookie_secret_file = optarg;
         break;
       case kNoWatch:
         o.watch = false;

@@ -86,6 +86,12 @@ void query_metrics(Exposition& e, const QueryTotals& q) {
            "UDP responses response rate limiting sent as an empty truncated reply, so that the client "
            "retries over TCP.");
   e.sample("dnsd_rrl_slipped_total", "", double(q.rrl_slipped));
+  e.family("dnsd_cookies_total", "counter",
+           "Responses by what the query's DNS cookie proved: none sent, a client cookie only, a valid server "
+           "cookie, an invalid one (answered BADCOOKIE over UDP).");
+  static constexpr const char* kCookieStatus[kCookieStatusCount] = {"none", "client_only", "invalid", "valid"};
+  for (size_t i = 0; i < kCookieStatusCount; ++i)
+    e.sample("dnsd_cookies_total", label("status", kCookieStatus[i]), double(q.cookies[i]));
   e.family("dnsd_tcp_connections_total", "counter", "TCP connection events.");
   e.sample("dnsd_tcp_connections_total", label("event", "accepted"), double(q.tcp_accepted));
   e.sample("dnsd_tcp_connections_total", label("event", "refused"), double(q.tcp_refused));

@@ -182,7 +182,14 @@ bool PacketWriter::add_record(Section section, const uint8_t* owner, size_t owne
   return true;
 }
 
-void PacketWriter::add_opt(uint16_t payload, uint8_t extended_rcode, bool dnssec_ok) {
+size_t PacketWriter::opt_size(std::span<const EdnsOption> options) {
+  size_t size = 11;
+  for (const EdnsOption& o : options) size += 4 + o.data.size();
+  return size;
+}
+
+void PacketWriter::add_opt(uint16_t payload, uint8_t extended_rcode, bool dnssec_ok,
+                           std::span<const EdnsOption> options) {
   uint8_t* p = buf_ + size_;
   p[0] = 0;  // root owner
   put_u16(p + 1, 41);
@@ -191,8 +198,16 @@ void PacketWriter::add_opt(uint16_t payload, uint8_t extended_rcode, bool dnssec
   p[6] = 0;  // EDNS version 0
   p[7] = dnssec_ok ? 0x80 : 0;
   p[8] = 0;
-  put_u16(p + 9, 0);  // no options: unknown ones are never echoed
-  size_ += 11;
+  // Only the options given: unknown ones of the query are never echoed.
+  uint8_t* o = p + 11;
+  for (const EdnsOption& option : options) {
+    put_u16(o, option.code);
+    put_u16(o + 2, uint16_t(option.data.size()));
+    if (!option.data.empty()) std::memcpy(o + 4, option.data.data(), option.data.size());
+    o += 4 + option.data.size();
+  }
+  put_u16(p + 9, uint16_t(o - (p + 11)));
+  size_ += size_t(o - p);
   ++counts_[size_t(Section::Additional)];
 }
 

@@ -5,11 +5,18 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 namespace dnsd {
 
 /// Response sections, in wire order.
 enum class Section : uint8_t { Answer = 0, Authority = 1, Additional = 2 };
+
+/// One EDNS option of a response's OPT record: its code and data.
+struct EdnsOption {
+  uint16_t code = 0;
+  std::span<const uint8_t> data;
+};
 
 /// Writes one DNS message. One per response; owned by the worker building it.
 class PacketWriter {
@@ -37,8 +44,11 @@ class PacketWriter {
   bool add_record(Section section, const uint8_t* owner, size_t owner_length, uint16_t type, uint16_t rrclass,
                   uint32_t ttl, const uint8_t* rdata, size_t rdata_length, const uint16_t name_at[2]);
 
-  /// Appends the OPT record outside the limit (its room was reserved by the caller).
-  void add_opt(uint16_t payload, uint8_t extended_rcode, bool dnssec_ok);
+  /// Bytes an OPT record with `options` takes: what a caller reserves for add_opt.
+  static size_t opt_size(std::span<const EdnsOption> options = {});
+  /// Appends the OPT record with `options` outside the limit (the caller
+  /// reserved opt_size(options) bytes for it).
+  void add_opt(uint16_t payload, uint8_t extended_rcode, bool dnssec_ok, std::span<const EdnsOption> options = {});
 
   /// Sets header bits after the fact.
   void set_tc() { buf_[2] |= 0x02; }

@@ -39,7 +39,7 @@ enum class ResponseKind : uint8_t {
 enum class CookieStatus : uint8_t {
   None,        ///< no COOKIE option
   ClientOnly,  ///< a client cookie without a server cookie (or cookies are not checked)
-  Invalid,     ///< a server cookie we did not make, or one too old
+  Invalid,     ///< a server cookie we did not make, one too old, or a malformed COOKIE option
   Valid,       ///< a server cookie we made for this client and client cookie, still fresh
 };
 
@@ -81,9 +81,13 @@ struct QueryContext {
   /// Makes and checks server cookies (RFC 7873, RFC 9018); nullptr: none are
   /// made or checked. The caller's own instance: it holds per-thread state.
   ServerCookies* cookies = nullptr;
-  /// This server's identifier, for queries that ask for it (RFC 5001); empty: none.
+  /// This server's identifier, for queries that ask for it (RFC 5001); empty,
+  /// or longer than kMaxNsidLength: none.
   std::span<const uint8_t> nsid;
 };
+
+/// Longest NSID sent, so that the OPT record's reserved room stays small.
+inline constexpr size_t kMaxNsidLength = 128;
 
 /// Answers one DNS message from `snapshot`. `response` must hold kMaxMessage
 /// bytes for TCP and kMaxUdpPayload bytes for UDP. `rotation` must use a row

@@ -67,8 +67,15 @@ ParseStatus parse_additional(std::span<const uint8_t> packet, size_t pos, uint16
       out.dnssec_ok = (rr[6] & 0x80) != 0;
       for (size_t opt = pos + 10, end = pos + 10 + rdlength; opt < end;) {
         if (opt + 4 > end) return ParseStatus::FormErr;
+        const uint16_t code = read_u16(packet.data() + opt);
         const uint16_t opt_length = read_u16(packet.data() + opt + 2);
         if (opt + 4 + opt_length > end) return ParseStatus::FormErr;
+        if (code == edns_option::kCookie && !out.has_cookie) {
+          out.has_cookie = true;
+          out.cookie = packet.subspan(opt + 4, opt_length);
+        }
+        // A query's NSID option should be empty (RFC 5001 2.1); any content is ignored.
+        if (code == edns_option::kNsid) out.nsid_requested = true;
         opt += 4 + opt_length;
       }
       out.has_edns = true;
@@ -95,6 +102,13 @@ ParseStatus parse_query(std::span<const uint8_t> packet, ParsedQuery& out) {
   out.cd = (h[3] & 0x10) != 0;
   const uint16_t qdcount = read_u16(h + 4), ancount = read_u16(h + 6), nscount = read_u16(h + 8),
                  arcount = read_u16(h + 10);
+  if (qdcount == 0 && out.opcode == 0 && ancount == 0 && nscount == 0) {
+    // Only a request for a server cookie may leave the question out.
+    const ParseStatus status = parse_additional(packet, 12, arcount, out);
+    if (status != ParseStatus::Ok) out.has_edns = false;
+    if (status != ParseStatus::Ok || !out.has_cookie) return ParseStatus::FormErr;
+    return out.edns_version > 0 ? ParseStatus::BadVers : ParseStatus::NoQuestion;
+  }
   if (qdcount != 1) return out.opcode == 0 ? ParseStatus::FormErr : ParseStatus::NotImp;
   const size_t name_length = out.qname.parse(h + 12, packet.size() - 12);
   if (name_length == 0 || 12 + name_length + 4 > packet.size()) return ParseStatus::FormErr;

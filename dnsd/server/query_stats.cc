@@ -11,6 +11,7 @@ QueryTotals& QueryTotals::operator+=(const QueryTotals& other) {
     for (size_t i = 0; i < kQtypeBuckets; ++i) by_qtype[t][i] += other.by_qtype[t][i];
     for (size_t i = 0; i < kRcodeBuckets; ++i) by_rcode[t][i] += other.by_rcode[t][i];
   }
+  for (size_t i = 0; i < kCookieStatusCount; ++i) cookies[i] += other.cookies[i];
   udp_receive_errors += other.udp_receive_errors;
   udp_send_errors += other.udp_send_errors;
   tcp_accepted += other.tcp_accepted;
@@ -32,6 +33,7 @@ QueryTotals QueryStats::snapshot() const {
     for (size_t i = 0; i < kQtypeBuckets; ++i) out.by_qtype[t][i] = by_qtype_[t][i].get();
     for (size_t i = 0; i < kRcodeBuckets; ++i) out.by_rcode[t][i] = by_rcode_[t][i].get();
   }
+  for (size_t i = 0; i < kCookieStatusCount; ++i) out.cookies[i] = cookies_[i].get();
   out.udp_receive_errors = udp_receive_errors_.get();
   out.udp_send_errors = udp_send_errors_.get();
   out.tcp_accepted = tcp_accepted_.get();

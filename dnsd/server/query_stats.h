@@ -30,9 +30,11 @@ inline constexpr size_t kTransportCount = 2;
 /// qtypes 0..kQtypeBuckets-2 are counted one by one (this covers every common
 /// type up to CAA = 257); every higher qtype lands in the last bucket.
 inline constexpr size_t kQtypeBuckets = 260;
-/// rcodes 0..kRcodeBuckets-2 are counted one by one (extended rcodes such as
-/// BADVERS = 16 included); higher ones land in the last bucket.
-inline constexpr size_t kRcodeBuckets = 24;
+/// rcodes 0..kRcodeBuckets-2 are counted one by one (the extended BADVERS = 16
+/// and BADCOOKIE = 23 included); higher ones land in the last bucket.
+inline constexpr size_t kRcodeBuckets = 25;
+/// Responses counted by what the query's DNS cookie proved (CookieStatus).
+inline constexpr size_t kCookieStatusCount = 4;
 
 /// Plain-value copy of counters, for summing and for rendering metrics.
 struct QueryTotals {
@@ -48,6 +50,8 @@ struct QueryTotals {
   std::array<uint64_t, kTransportCount> dropped{};
   /// Responses in which a pool had no healthy member (QueryResult::all_down).
   std::array<uint64_t, kTransportCount> all_down{};
+  /// Responses by the query's cookie status, indexed by CookieStatus.
+  std::array<uint64_t, kCookieStatusCount> cookies{};
   /// UDP packets lost locally: too large to receive, or the send failed.
   uint64_t udp_receive_errors = 0;
   uint64_t udp_send_errors = 0;
@@ -92,6 +96,7 @@ class alignas(64) QueryStats {
     by_rcode_[t][rcode_bucket(result.rcode)].add();
     if (result.truncated) truncated_[t].add();
     if (result.all_down) all_down_[t].add();
+    cookies_[size_t(result.cookie)].add();
   }
 
   // Transport-level events. Owning worker thread.
@@ -117,6 +122,7 @@ class alignas(64) QueryStats {
   std::array<StatCounter, kTransportCount> truncated_;
   std::array<StatCounter, kTransportCount> dropped_;
   std::array<StatCounter, kTransportCount> all_down_;
+  std::array<StatCounter, kCookieStatusCount> cookies_;
   StatCounter udp_receive_errors_, udp_send_errors_;
   StatCounter tcp_accepted_, tcp_refused_, tcp_evicted_, tcp_idle_timeouts_;
   StatCounter rrl_dropped_, rrl_slipped_;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <csignal>
 
+#include "dnsd/server/cookie_secret_file.h"
 #include "dnsd/server/listen_socket.h"
 #include "dnsd/server/log.h"
 
@@ -92,6 +93,10 @@ int Server::run() {
     stop_everything();
     return 1;
   }
+  if (!give_workers_cookies()) {
+    stop_everything();
+    return 1;
+  }
   const ReloadReport report = load_and_publish(true);
   if (!report.published) {
     stop_everything();
@@ -143,6 +148,25 @@ bool Server::start_workers() {
       return false;
     }
     workers_.push_back(std::move(worker));
+  }
+  return true;
+}
+
+bool Server::give_workers_cookies() {
+  std::string error;
+  if (auto secrets = load_cookie_secrets(config_.cookie_secret_file, config_.state_dir, error)) {
+    cookie_secrets_ = *secrets;
+  } else {
+    log_error("DNS cookies: %s", error.c_str());
+    return false;
+  }
+  for (auto& worker : workers_) {
+    auto cookies = ServerCookies::create(cookie_secrets_, error);
+    if (!cookies) {
+      log_error("DNS cookies: %s", error.c_str());
+      return false;
+    }
+    worker->responder().identify(std::move(cookies), config_.nsid);
   }
   return true;
 }

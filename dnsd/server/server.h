@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "dnsd/query/server_cookies.h"
 #include "dnsd/server/listen_address.h"
 #include "dnsd/server/query_stats.h"
 #include "dnsd/server/rate_limiter.h"
@@ -69,6 +70,11 @@ struct ServerConfig {
   /// read or any thread starts: `serve --user` drops privileges here. False
   /// aborts start-up (it logs why). Empty: nothing to do.
   std::function<bool()> after_bind;
+  /// --cookie-secret: RFC 9018 secrets shared with other servers; empty for
+  /// a rotating secret from state_dir (or random). See cookie_secret_file.h.
+  std::string cookie_secret_file;
+  /// --nsid: the identifier answered to NSID requests (RFC 5001); empty: none.
+  std::vector<uint8_t> nsid;
 };
 
 /// The server. Construct, add services, run() on the main thread.
@@ -141,6 +147,10 @@ class Server {
   /// Human-readable "udp+tcp 127.0.0.1:5353, udp+tcp [::1]:5353".
   std::string describe_listeners() const;
   bool start_workers();
+  /// Loads the DNS cookie secrets (--cookie-secret, or the state dir's master
+  /// secret) and gives each worker its ServerCookies and the NSID. Main
+  /// thread, after the privilege drop and before the workers start.
+  bool give_workers_cookies();
   void stop_everything();
   void log_report(const ReloadReport& report, bool initial) const;
   /// One whole reload: load, bind health, let started services prepare,
@@ -185,6 +195,7 @@ class Server {
   ReloadRunner reload_runner_;
   std::atomic<unsigned> tcp_open_count_{0};
   std::unique_ptr<RateLimiter> rate_limiter_;  ///< shared by the workers; nullptr when --rrl-rate 0
+  CookieSecrets cookie_secrets_;  ///< loaded by run(); each worker makes its ServerCookies from it
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::unique_ptr<Service>> services_;
   std::atomic<size_t> services_started_{0};  ///< read by the reload thread

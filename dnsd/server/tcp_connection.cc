@@ -87,7 +87,7 @@ void TcpConnection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* 
     self->read_length_ += static_cast<size_t>(nread);
     self->last_activity_ms_ = uv_now(self->owner_.loop_);
     self->owner_.touch(self);
-    if (!self->answer_complete_messages()) {
+    if (!self->answer_complete_messages(unix_seconds())) {  // the time once per read
       self->close();
       return;
     }
@@ -107,7 +107,7 @@ void TcpConnection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* 
   self->close();  // ECONNRESET and the like
 }
 
-bool TcpConnection::answer_complete_messages() {
+bool TcpConnection::answer_complete_messages(uint32_t now) {
   uint8_t* data = read_buffer_.data();
   uint8_t* response = owner_.response_.get();
   size_t pos = 0;
@@ -116,7 +116,8 @@ bool TcpConnection::answer_complete_messages() {
     if (length == 0) return false;  // not a DNS message: the stream is broken
     if (read_length_ - pos - 2 < length) break;  // the rest arrives later
     const std::span<const uint8_t> query(data + pos + 2, length);
-    QueryResult result = owner_.responder_.answer(query, {response, kMaxMessage}, Transport::Tcp);
+    QueryResult result = owner_.responder_.answer(query, {response, kMaxMessage}, Transport::Tcp,
+                                                  reinterpret_cast<const sockaddr*>(&peer_), now);
     pos += 2 + length;
     if (result.action == QueryAction::Handoff) {
       stream_ = owner_.responder_.hand_off(query, reinterpret_cast<const sockaddr*>(&peer_), Transport::Tcp);
@@ -166,7 +167,7 @@ void TcpConnection::flush() {
     queued_.clear();
     if (stream_) {  // the socket took it all: make more of the transfer now
       pump();
-      if (!stream_ && !answer_complete_messages()) {  // queries that waited behind it
+      if (!stream_ && !answer_complete_messages(unix_seconds())) {  // queries that waited behind it
         close();
         return;
       }
@@ -203,7 +204,7 @@ void TcpConnection::on_written(uv_write_t* request, int status) {
     // A transfer in progress counts as activity: the client is reading it.
     self->last_activity_ms_ = uv_now(self->owner_.loop_);
     self->pump();
-    if (!self->stream_ && !self->answer_complete_messages()) {  // queries that waited behind it
+    if (!self->stream_ && !self->answer_complete_messages(unix_seconds())) {  // queries that waited behind it
       self->close();
       return;
     }

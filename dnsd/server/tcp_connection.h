@@ -61,9 +61,10 @@ class TcpConnection {
   static void on_idle_timer(uv_timer_t* timer);
   static void on_closed(uv_handle_t* handle);
 
-  /// Answers every complete message in the read buffer, queueing the answers.
-  /// Returns false when the connection must close (a zero-length message).
-  bool answer_complete_messages();
+  /// Answers every complete message in the read buffer at unix time `now`,
+  /// queueing the answers. Returns false when the connection must close (a
+  /// zero-length message).
+  bool answer_complete_messages(uint32_t now);
   /// Starts writing queued answers unless a write is already in flight.
   void flush();
   /// Queues the next messages of a multi-message response (a zone transfer)

@@ -135,6 +135,7 @@ size_t copy_pktinfo(const msghdr& query, uint8_t* out, size_t out_size) {
 
 void UdpListener::answer_and_send(unsigned received, uint64_t now_ms) {
   unsigned replies = 0;
+  const uint32_t now = unix_seconds();  // once per batch, for server cookies
   for (unsigned i = 0; i < received; ++i) {
     const msghdr& in = batch_.received[i].msg_hdr;
     if (in.msg_flags & MSG_TRUNC) [[unlikely]] {
@@ -143,8 +144,8 @@ void UdpListener::answer_and_send(unsigned received, uint64_t now_ms) {
     }
     std::span<const uint8_t> query(batch_.queries[i].data(), batch_.received[i].msg_len);
     std::span<uint8_t> response(batch_.responses[replies].data(), kMaxUdpPayload);
-    QueryResult result = responder_.answer(query, response, Transport::Udp);
     const auto* peer = reinterpret_cast<const sockaddr*>(&batch_.peers[i]);
+    QueryResult result = responder_.answer(query, response, Transport::Udp, peer, now);
     if (result.action == QueryAction::Handoff) [[unlikely]]
       result.length = hand_off(query, peer, response);
     else if (result.action != QueryAction::Respond || !rate_limit(result, response, peer, now_ms))

@@ -53,6 +53,9 @@ class Worker {
 
   /// This worker's counters. Any thread may read them.
   const QueryStats& stats() const { return responder_.stats(); }
+  /// This worker's Responder, to give it server cookies and an NSID
+  /// (Responder::identify). Main thread, before start().
+  Responder& responder() { return responder_; }
 
  private:
   static void on_stop(uv_async_t* async);

@@ -30,6 +30,8 @@ TEST_CASE("metrics render every family") {
   q.all_down[0] = 3;
   q.rrl_dropped = 40;
   q.rrl_slipped = 39;
+  q.by_rcode[0][23] = 6;
+  q.cookies[size_t(dnsd::CookieStatus::Valid)] = 7;
   dnsd::ReloadHistory h;
   h.ok = 2;
   h.failed = 1;
@@ -57,6 +59,9 @@ TEST_CASE("metrics render every family") {
   CHECK(has_line(text, "# TYPE dnsd_rrl_dropped_total counter"));
   CHECK(has_line(text, "dnsd_rrl_dropped_total 40"));
   CHECK(has_line(text, "dnsd_rrl_slipped_total 39"));
+  CHECK(has_line(text, "dnsd_responses_total{proto=\"udp\",rcode=\"BADCOOKIE\"} 6"));
+  CHECK(has_line(text, "dnsd_cookies_total{status=\"valid\"} 7"));
+  CHECK(has_line(text, "dnsd_cookies_total{status=\"client_only\"} 0"));
   CHECK(has_line(text, "dnsd_member_up{zone=\"ctl.test.\",pool=\"web\",member=\"192.0.2.1\"} 1"));
   CHECK(has_line(text, "dnsd_member_up{zone=\"ctl.test.\",pool=\"dead\",member=\"127.0.1.1\"} 0"));
   CHECK(has_line(text, "dnsd_member_state{zone=\"ctl.test.\",pool=\"dead\",member=\"127.0.1.1\",state=\"unknown\"} 1"));

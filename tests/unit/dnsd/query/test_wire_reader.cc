@@ -122,3 +122,74 @@ TEST_CASE("queries made by ldns parse, with and without EDNS") {
     CHECK(q.qname.label_count == 3);
   }
 }
+
+namespace {
+
+// One EDNS option: code, length, data.
+std::vector<uint8_t> option(uint16_t code, std::vector<uint8_t> data) {
+  std::vector<uint8_t> o = {uint8_t(code >> 8), uint8_t(code), uint8_t(data.size() >> 8), uint8_t(data.size())};
+  o.insert(o.end(), data.begin(), data.end());
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("COOKIE: the first option is kept; 8 and 16 to 40 bytes are well formed (RFC 7873 5.2.2)") {
+  for (size_t length : {0, 1, 7, 8, 9, 15, 16, 24, 40, 41, 64}) {
+    CAPTURE(length);
+    ParsedQuery q;
+    std::vector<uint8_t> data(length);
+    for (size_t i = 0; i < length; ++i) data[i] = uint8_t(i + 1);
+    REQUIRE(parse(raw(0x01, 1, 0, 1, opt(1232, 0, false, option(10, data))), q) == ParseStatus::Ok);
+    CHECK(q.has_edns);
+    CHECK(q.has_cookie);
+    CHECK(q.cookie.size() == length);
+    if (length > 0) CHECK(q.cookie[0] == 1);
+    CHECK(q.cookie_well_formed() == (length == 8 || (length >= 16 && length <= 40)));
+  }
+  ParsedQuery none;
+  REQUIRE(parse(raw(0x01, 1, 0, 1, opt(1232)), none) == ParseStatus::Ok);
+  CHECK_FALSE(none.has_cookie);
+  CHECK_FALSE(none.nsid_requested);
+
+  auto two = option(10, {1, 2, 3, 4, 5, 6, 7, 8});
+  const auto second = option(10, {9, 9, 9});
+  two.insert(two.end(), second.begin(), second.end());
+  ParsedQuery first;
+  REQUIRE(parse(raw(0x01, 1, 0, 1, opt(1232, 0, false, two)), first) == ParseStatus::Ok);
+  CHECK(first.cookie.size() == 8);  // the later, malformed one is ignored
+  CHECK(first.cookie_well_formed());
+}
+
+TEST_CASE("NSID: an option of code 3 asks for the server identifier (RFC 5001)") {
+  auto options = option(3, {});
+  const auto cookie = option(10, {1, 2, 3, 4, 5, 6, 7, 8});
+  options.insert(options.end(), cookie.begin(), cookie.end());
+  ParsedQuery q;
+  REQUIRE(parse(raw(0x01, 1, 0, 1, opt(1232, 0, false, options)), q) == ParseStatus::Ok);
+  CHECK(q.nsid_requested);
+  CHECK(q.has_cookie);
+}
+
+TEST_CASE("QDCOUNT 0 with a COOKIE option asks for a server cookie (RFC 7873 5.4)") {
+  // Header with no question, then an OPT record.
+  const auto no_question = [](std::vector<uint8_t> additional, uint16_t arcount) {
+    std::vector<uint8_t> p = {0xAB, 0xCD, 0x00, 0x00, 0, 0, 0, 0, 0, 0, 0, uint8_t(arcount)};
+    p.insert(p.end(), additional.begin(), additional.end());
+    return p;
+  };
+  ParsedQuery q;
+  CHECK(parse(no_question(opt(1232, 0, false, option(10, {1, 2, 3, 4, 5, 6, 7, 8})), 1), q) ==
+        ParseStatus::NoQuestion);
+  CHECK(q.has_edns);
+  CHECK_FALSE(q.has_question);
+  CHECK(q.cookie.size() == 8);
+  ParsedQuery without;
+  CHECK(parse(no_question(opt(1232), 1), without) == ParseStatus::FormErr);
+  CHECK(without.has_edns);  // FORMERR with an OPT record
+  ParsedQuery plain;
+  CHECK(parse(no_question({}, 0), plain) == ParseStatus::FormErr);
+  ParsedQuery v1;
+  CHECK(parse(no_question(opt(1232, 1, false, option(10, {1, 2, 3, 4, 5, 6, 7, 8})), 1), v1) ==
+        ParseStatus::BadVers);
+}

@@ -64,3 +64,23 @@ TEST_CASE("query stats: sum over workers") {
   CHECK(t.rrl_dropped == 2);
   CHECK(t.rrl_slipped == 1);
 }
+
+TEST_CASE("query stats: responses by cookie status, BADCOOKIE by its own rcode") {
+  QueryStats a, b;
+  QueryResult valid = answered(1, 0);
+  valid.cookie = CookieStatus::Valid;
+  QueryResult bad = answered(1, 23);
+  bad.cookie = CookieStatus::Invalid;
+  a.record(Transport::Udp, valid);
+  a.record(Transport::Udp, bad);
+  b.record(Transport::Tcp, valid);
+  b.record(Transport::Udp, answered(1, 0));
+  b.record(Transport::Udp, QueryResult{});  // dropped: no response, not counted by cookie
+  std::vector<const QueryStats*> workers{&a, &b};
+  QueryTotals t = QueryStats::sum(workers);
+  CHECK(t.cookies[size_t(CookieStatus::Valid)] == 2);
+  CHECK(t.cookies[size_t(CookieStatus::Invalid)] == 1);
+  CHECK(t.cookies[size_t(CookieStatus::None)] == 1);
+  CHECK(t.cookies[size_t(CookieStatus::ClientOnly)] == 0);
+  CHECK(t.by_rcode[size_t(Transport::Udp)][23] == 1);
+}

@@ -98,7 +98,7 @@ void TcpConnection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* 
 }
 
 void TcpConnection::progress() {
-  if (closing_) return;
+  if (closing_ || lingering_) return;
   if (session_.broken()) {  // the stream cannot be framed: nothing more can be answered
     close();
     return;

@@ -37,11 +37,11 @@ struct TcpScratch {
 class TcpSession {
  public:
   /// Bytes of answers queued for a client at which no more queries are
-  /// answered (and none read) until the client has read half of them. The
-  /// queue holds at most this plus one largest message (kMaxQueueBytes).
+  /// answered (and none read) until the client has read half of them.
   static constexpr size_t kMaxQueuedBytes = 256 * 1024;
-  /// The most bytes the output queue ever holds.
-  static constexpr size_t kMaxQueueBytes = kMaxQueuedBytes + 2 + kMaxMessage;
+  /// The most bytes the output queue ever holds: the cap, overshot by at
+  /// most one largest message (answers are made while under the cap).
+  static constexpr size_t kQueueBound = kMaxQueuedBytes + 2 + kMaxMessage;
   /// Bytes of a streamed response (a zone transfer) made ahead of the client,
   /// so a transfer is made as fast as the client reads it and no faster.
   static constexpr size_t kStreamQueue = 128 * 1024;

@@ -12,7 +12,7 @@
 //
 // Checks: the output is a sequence of length-prefixed messages, each a DNS
 // response (QR set) that ldns parses, with no bytes left over once drained;
-// the output queue never holds more than TcpSession::kMaxQueueBytes; a
+// the output queue never holds more than TcpSession::kQueueBound; a
 // session that wants to read has room to read into; the query limit holds;
 // a session that reached its end with FIN and nothing left is finished.
 #include <arpa/inet.h>
@@ -126,7 +126,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const size_t n = std::min(wanted, out.size());
     checker.take(out.first(n));
     session.consumed(n);
-    FUZZ_CHECK(session.queued_bytes() <= TcpSession::kMaxQueueBytes);
+    FUZZ_CHECK(session.queued_bytes() <= TcpSession::kQueueBound);
     return n;
   };
   // Stops once a whole cycle of write sizes moves nothing (a consumer that takes nothing).
@@ -140,7 +140,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       std::memcpy(space.data(), stream + pos, n);
       pos += n;
       session.received(n);
-      FUZZ_CHECK(session.queued_bytes() <= TcpSession::kMaxQueueBytes);
+      FUZZ_CHECK(session.queued_bytes() <= TcpSession::kQueueBound);
       moved = true;
     }
     moved |= write(write_sizes.empty() ? SIZE_MAX : write_sizes[write_turn++ % write_sizes.size()]) > 0;

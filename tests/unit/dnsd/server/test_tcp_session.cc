@@ -78,7 +78,7 @@ struct Session {
 
   void note() {
     max_queued = std::max(max_queued, session.queued_bytes());
-    CHECK(session.queued_bytes() <= TcpSession::kMaxQueueBytes);
+    CHECK(session.queued_bytes() <= TcpSession::kQueueBound);
   }
 
   /// Reads up to `n` bytes of `in` from `pos` (as one read would); returns how many.
@@ -185,7 +185,7 @@ TEST_CASE("tcp session: pipelined queries cut at random points give the same ans
     CHECK(s.written == reference.written);
     CHECK(s.session.queries() == kQueries);
     CHECK(s.session.finished());
-    CHECK(s.max_queued <= TcpSession::kMaxQueueBytes);
+    CHECK(s.max_queued <= TcpSession::kQueueBound);
   }
 }
 
@@ -196,7 +196,7 @@ TEST_CASE("tcp session: a client that never reads fills the queue to its cap and
   while (s.session.wants_read() && pos < in.size()) s.read(in, pos, 65536);
   const uint64_t answered = s.session.queries();
   CHECK(s.session.queued_bytes() >= TcpSession::kMaxQueuedBytes);
-  CHECK(s.session.queued_bytes() <= TcpSession::kMaxQueueBytes);
+  CHECK(s.session.queued_bytes() <= TcpSession::kQueueBound);
   CHECK(answered < 20000);
   CHECK(pos < in.size());  // the rest stays with the client (in the kernel, for a socket)
   // The bytes read and not answered are at most one read buffer.
@@ -212,7 +212,7 @@ TEST_CASE("tcp session: a client that never reads fills the queue to its cap and
   s.write(queued / 4);
   CHECK(s.session.queries() > answered);
   CHECK_FALSE(s.session.wants_read());  // reading resumes at half the cap
-  CHECK(s.session.queued_bytes() <= TcpSession::kMaxQueueBytes);
+  CHECK(s.session.queued_bytes() <= TcpSession::kQueueBound);
   while (!s.session.wants_read()) REQUIRE(s.write(4096) > 0);
   CHECK(s.session.queued_bytes() <= TcpSession::kMaxQueuedBytes / 2);
 
@@ -225,7 +225,7 @@ TEST_CASE("tcp session: a client that never reads fills the queue to its cap and
   const auto messages = s.messages();
   REQUIRE(messages.size() == 20000);
   for (size_t i = 0; i < messages.size(); ++i) REQUIRE(id_of(messages[i]) == uint16_t(i));
-  CHECK(s.max_queued <= TcpSession::kMaxQueueBytes);
+  CHECK(s.max_queued <= TcpSession::kQueueBound);
 }
 
 TEST_CASE("tcp session: with 50 KB answers the queue overshoots its cap by less than one message") {
@@ -234,7 +234,7 @@ TEST_CASE("tcp session: with 50 KB answers the queue overshoots its cap by less 
   size_t pos = 0;
   while (s.session.wants_read() && pos < in.size()) s.read(in, pos, 65536);
   CHECK(s.session.queued_bytes() > TcpSession::kMaxQueuedBytes);
-  CHECK(s.session.queued_bytes() <= TcpSession::kMaxQueueBytes);
+  CHECK(s.session.queued_bytes() <= TcpSession::kQueueBound);
   CHECK(s.session.queries() < 10);
   std::mt19937 rng(11);
   while (pos < in.size() || s.session.queued_bytes() > 0) {
@@ -242,7 +242,7 @@ TEST_CASE("tcp session: with 50 KB answers the queue overshoots its cap by less 
     s.write(1 + rng() % 300000);
   }
   CHECK(s.messages().size() == 200);
-  CHECK(s.max_queued <= TcpSession::kMaxQueueBytes);
+  CHECK(s.max_queued <= TcpSession::kQueueBound);
 }
 
 TEST_CASE("tcp session: the read buffer grows for a long message and shrinks once it is answered") {

@@ -49,6 +49,8 @@ void serve_usage(FILE* out) {
                "  --tcp-idle-timeout SECONDS   close TCP connections idle this long (default 10)\n"
                "  --tcp-max-connections N      most open TCP connections; at the limit the oldest\n"
                "                               idle one is closed, or the new one refused (default 1000)\n"
+               "  --tcp-max-queries N          queries answered on one TCP connection before it is\n"
+               "                               closed gracefully; 0 = no limit (default 10000)\n"
                "  --log-format text|json       log line format on stderr (default text)\n"
                "  --control ADDR:PORT|none     control API and /metrics over HTTP (default %s);\n"
                "                               `none` disables it; unix:PATH serves it on a UNIX\n"
@@ -114,7 +116,7 @@ bool parse_number(const char* flag, const char* text, unsigned min, unsigned max
 }
 
 enum Option : int {
-  kZones = 1, kListen, kThreads, kTcpIdle, kTcpMax, kLogFormat, kNoWatch, kHelp,
+  kZones = 1, kListen, kThreads, kTcpIdle, kTcpMax, kTcpMaxQueries, kLogFormat, kNoWatch, kHelp,
   kControl, kControlToken, kControlTokenFile, kStateDir, kStatusFile,
   kTsigKeys, kIxfrHistory, kCatalog, kCatalogAllow, kCatalogNotify, kCatalogTsig,
   kRrlRate, kRrlSlip, kUser, kNsid, kCookieSecret
@@ -170,6 +172,7 @@ int parse_serve_options(int argc, char** argv, ServeOptions& o) {
       {"threads", required_argument, nullptr, kThreads},
       {"tcp-idle-timeout", required_argument, nullptr, kTcpIdle},
       {"tcp-max-connections", required_argument, nullptr, kTcpMax},
+      {"tcp-max-queries", required_argument, nullptr, kTcpMaxQueries},
       {"log-format", required_argument, nullptr, kLogFormat},
       {"control", required_argument, nullptr, kControl},
       {"control-token", required_argument, nullptr, kControlToken},
@@ -232,6 +235,12 @@ int parse_serve_options(int argc, char** argv, ServeOptions& o) {
       case kTcpMax:
         if (!parse_number("--tcp-max-connections", optarg, 1, 1000000, config.tcp.max_connections)) return 2;
         break;
+      case kTcpMaxQueries: {
+        unsigned queries = 0;
+        if (!parse_number("--tcp-max-queries", optarg, 0, 1000000000, queries)) return 2;
+        config.tcp.max_queries = queries;
+        break;
+      }
       case kLogFormat: {
         LogFormat format;
         if (!parse_log_format(optarg, format)) {

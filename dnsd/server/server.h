@@ -53,7 +53,7 @@ struct ServerConfig {
   std::string zones_path;                  ///< --zones: directory (or one file) of zone JSON
   std::vector<ListenAddress> listen;       ///< --listen: UDP and TCP on each
   unsigned threads = 1;                    ///< --threads: worker loops
-  TcpLimits tcp;                           ///< --tcp-idle-timeout, --tcp-max-connections
+  TcpLimits tcp;                           ///< --tcp-idle-timeout, --tcp-max-connections, --tcp-max-queries
   /// --state-dir: serials.json keeps each zone's last served serial; empty
   /// for time-based serials (dnsd/xfr/versioner.h).
   std::string state_dir;

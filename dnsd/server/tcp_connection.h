@@ -14,8 +14,7 @@
 #include <memory>
 #include <vector>
 
-#include "dnsd/query/query.h"
-#include "dnsd/xfr/response_stream.h"
+#include "dnsd/server/tcp_session.h"
 
 namespace dnsd {
 
@@ -28,28 +27,34 @@ struct TcpLimits {
   uint64_t idle_timeout_ms = 10000;
   /// Most open connections in the whole process.
   unsigned max_connections = 1000;
+  /// Queries answered on one connection before the server closes it
+  /// gracefully (RFC 7766 6.2.4: a server may close a connection, and a
+  /// client retries what was not answered on a new one); 0: no limit. NSD's tcp-query-count and PowerDNS default to no
+  /// limit; this default never cuts a resolver's or secondary's connection in
+  /// practice and bounds how long one client can keep a worker's connection.
+  uint64_t max_queries = 10000;
 };
 
-/// One client connection. Lives on its worker's loop and deletes itself once
-/// closed. Worker thread only.
+/// One client connection: a TcpSession behind a libuv socket, an idle timer
+/// and the writes. Lives on its worker's loop and deletes itself once closed.
+/// Worker thread only.
 class TcpConnection {
  public:
-  /// Most bytes of answers queued for a client before we stop reading from it
-  /// (a client that pipelines without reading must not grow our memory).
-  static constexpr size_t kMaxQueuedBytes = 256 * 1024;
-
   explicit TcpConnection(TcpConnections& owner);
   TcpConnection(const TcpConnection&) = delete;
   TcpConnection& operator=(const TcpConnection&) = delete;
 
-  /// Accepts a pending connection of `server` and starts reading. Returns false
-  /// (and closes itself) when accept fails.
+  /// Accepts a pending connection of `server`. Returns false (and closes
+  /// itself) when accept fails. Reading starts with start().
   bool accept(uv_stream_t* server);
+  /// Starts reading and the idle timer, once the connection has its slot.
+  void start();
   /// Closes the connection; pending answers are discarded. Idempotent.
   void close();
-  /// True when no answer is being written or queued and no message is half
-  /// received, so closing loses nothing.
-  bool idle() const { return !write_in_flight_ && queued_.empty() && read_length_ == 0 && !stream_; }
+  /// True when closing loses nothing: no answer queued or being written, no
+  /// message half received, no transfer under way (or the connection is only
+  /// waiting for the client's FIN after its last answer).
+  bool idle() const { return lingering_ || (!write_in_flight_ && session_.idle()); }
   bool closing() const { return closing_; }
 
  private:
@@ -57,67 +62,73 @@ class TcpConnection {
 
   static void on_alloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
   static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
+  static void on_discard_alloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
+  static void on_discard_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
   static void on_written(uv_write_t* request, int status);
+  static void on_shutdown(uv_shutdown_t* request, int status);
   static void on_idle_timer(uv_timer_t* timer);
   static void on_closed(uv_handle_t* handle);
 
-  /// Answers every complete message in the read buffer at unix time `now`,
-  /// queueing the answers. Returns false when the connection must close (a
-  /// zero-length message).
-  bool answer_complete_messages(uint32_t now);
-  /// Starts writing queued answers unless a write is already in flight.
+  /// Acts on the session's state after it changed: writes what it has,
+  /// starts or stops reading, closes or finishes.
+  void progress();
+  /// Writes the session's output: uv_try_write while the socket takes it,
+  /// then one uv_write for the rest.
   void flush();
-  /// Queues the next messages of a multi-message response (a zone transfer)
-  /// while less than kStreamQueue bytes wait, so a transfer is made as fast
-  /// as the client reads it and no faster.
-  void pump();
-  /// Bytes of a streamed response queued ahead of the client.
-  static constexpr size_t kStreamQueue = 128 * 1024;
-  /// Stops reading while too many answers wait, resumes when they drain.
   void update_reading();
+  /// The session has answered everything it will: send FIN after the
+  /// answers, then read and drop whatever the client still sends until it
+  /// closes (or the idle timeout), so that unread bytes never make the
+  /// kernel reset the connection and lose answers it still holds.
+  void finish();
 
   TcpConnections& owner_;
+  TcpSession session_;
   uv_tcp_t handle_{};
   uv_timer_t idle_timer_{};
   uv_write_t write_request_{};
+  uv_shutdown_t shutdown_request_{};
   int open_handles_ = 0;
+  bool linked_ = false;
   bool closing_ = false;
   bool reading_ = false;
-  bool peer_done_ = false;  ///< EOF seen: close once the answers are written
   bool write_in_flight_ = false;
+  bool lingering_ = false;   ///< FIN sent; only waiting for the client's
+  bool peer_done_ = false;   ///< the client's FIN seen
+  size_t write_length_ = 0;  ///< bytes of the session's output in the uv_write in flight
   uint64_t last_activity_ms_ = 0;
-
-  std::vector<uint8_t> read_buffer_;  ///< [0, read_length_) holds unprocessed bytes
-  size_t read_length_ = 0;
-  std::vector<uint8_t> queued_;   ///< length-prefixed answers not yet handed to the kernel
-  std::vector<uint8_t> writing_;  ///< the bytes of the uv_write in flight
-  /// A response still being made (a transfer); later queries wait for it, so answers stay in order.
-  std::unique_ptr<xfr::ResponseStream> stream_;
-  sockaddr_storage peer_{};  ///< the client's address, for the transfer plane
 
   TcpConnection* prev_ = nullptr;  ///< least-recently-active list
   TcpConnection* next_ = nullptr;
 };
 
 /// A worker's TCP connections. Worker thread only, except for the shared
-/// process-wide connection count.
+/// process-wide connection count, which every worker's TcpConnections
+/// updates atomically so that the cap holds across workers.
 class TcpConnections {
  public:
-  /// `open_count` is shared by every worker and enforces limits.max_connections.
+  /// `open_count` is shared by every worker: the connections open in the
+  /// process, never more than limits.max_connections.
   TcpConnections(uv_loop_t* loop, Responder& responder, const TcpLimits& limits, std::atomic<unsigned>& open_count);
   TcpConnections(const TcpConnections&) = delete;
   TcpConnections& operator=(const TcpConnections&) = delete;
 
-  /// Accepts one pending connection from a listening socket. At the cap, closes
-  /// this worker's least-recently-active idle connection to make room, or else
-  /// accepts and immediately closes the new one.
+  /// Accepts one pending connection from a listening socket. It gets a slot
+  /// of the shared count first; at the cap, this worker's least-recently-active
+  /// idle connection is closed to make room, or else the new one is accepted
+  /// and closed at once.
   void accept(uv_stream_t* server);
   /// Closes every connection (shutdown).
   void close_all();
 
  private:
   friend class TcpConnection;
+  /// Takes one slot of the shared count if it is under the cap (a CAS loop,
+  /// so that two workers never both take the last slot).
+  bool reserve_slot();
+  /// Adds `c`, which holds a reserved slot, to this worker's list.
   void link(TcpConnection* c);
+  /// Removes `c` from the list and gives its slot back; no-op if not linked.
   void unlink(TcpConnection* c);
   /// Marks `c` as just active: it moves to the back of the eviction order.
   void touch(TcpConnection* c);
@@ -129,9 +140,9 @@ class TcpConnections {
   std::atomic<unsigned>& open_count_;
   TcpConnection* oldest_ = nullptr;
   TcpConnection* newest_ = nullptr;
-  /// One answer at a time is built here, then copied to its connection's queue.
-  std::unique_ptr<uint8_t[]> response_;
-  std::vector<uint8_t> stream_message_;  ///< scratch for one message of a streamed response
+  TcpScratch scratch_;
+  /// Where the bytes a closing client still sends are read, to be dropped.
+  std::unique_ptr<uint8_t[]> discard_;
 };
 
 }  // namespace dnsd

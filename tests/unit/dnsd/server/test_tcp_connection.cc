@@ -25,33 +25,15 @@
 
 #include "dnsd/server/responder.h"
 #include "dnsd/server/tcp_connection.h"
+#include "tests/unit/dnsd/server/tcp_fixture.h"
 #include "tests/unit/zone_fixture.h"
 
 using namespace dnsd;
+using test::framed;
+using test::server_end_of;
+using test::tcp_zones;
 
 namespace {
-
-std::shared_ptr<const zones::ZoneSet> tcp_zones() {
-  auto zone = test::zone_from_lines("example.test.", {
-      "@ 300 IN SOA ns1 hostmaster 1 3600 600 86400 60",
-      "@ 300 IN NS ns1",
-      "ns1 300 IN A 192.0.2.53",
-      "www 300 IN A 192.0.2.10",
-      "big 300 IN TXT \"" + std::string(250, 'a') + "\" \"" + std::string(250, 'b') + "\"",
-  });
-  return std::make_shared<zones::ZoneSet>(std::vector{zone});
-}
-
-/// `query` with its 2-byte length prefix.
-std::vector<uint8_t> framed(const std::vector<uint8_t>& query) {
-  std::vector<uint8_t> out{uint8_t(query.size() >> 8), uint8_t(query.size())};
-  out.insert(out.end(), query.begin(), query.end());
-  return out;
-}
-
-bool same_address(const sockaddr_in& a, const sockaddr_in& b) {
-  return a.sin_family == b.sin_family && a.sin_port == b.sin_port && a.sin_addr.s_addr == b.sin_addr.s_addr;
-}
 
 /// A worker's TCP side on its own loop: a listener on a free 127.0.0.1 port
 /// whose connections go to a TcpConnections, plus one client socket polled by
@@ -165,28 +147,7 @@ struct TcpHarness {
     CHECK(::send(client, bytes.data() + from, to - from, MSG_NOSIGNAL) == ssize_t(to - from));
   }
 
-  /// The server's end of the client's connection, found among this process's
-  /// descriptors by its addresses (TcpConnection owns it privately).
-  int server_end() const {
-    sockaddr_in local{}, peer{};
-    socklen_t l = sizeof local, p = sizeof peer;
-    getsockname(client, reinterpret_cast<sockaddr*>(&local), &l);
-    getpeername(client, reinterpret_cast<sockaddr*>(&peer), &p);
-    DIR* dir = opendir("/proc/self/fd");
-    int found = -1;
-    while (dirent* e = dir ? readdir(dir) : nullptr) {
-      const int fd = std::atoi(e->d_name);
-      if (fd <= 2 || fd == client) continue;
-      sockaddr_in a{}, b{};
-      socklen_t al = sizeof a, bl = sizeof b;
-      if (getsockname(fd, reinterpret_cast<sockaddr*>(&a), &al) == 0 &&
-          getpeername(fd, reinterpret_cast<sockaddr*>(&b), &bl) == 0 && same_address(a, peer) &&
-          same_address(b, local))
-        found = fd;
-    }
-    if (dir) closedir(dir);
-    return found;
-  }
+  int server_end() const { return server_end_of(client); }
 
   /// Sends part of a message and runs the loop until the server has read every
   /// byte of it, so the next part arrives in a read of its own.
@@ -376,3 +337,4 @@ TEST_CASE("tcp connection: activity pushes the idle timeout back") {
   REQUIRE(h.run_until([&] { return h.eof; }));
   CHECK(h.responder.stats().snapshot().tcp_idle_timeouts == 1);
 }
+

@@ -50,11 +50,11 @@ Transition on_result(MemberStatus& status, const CheckResult& result, const zone
   }
 
   if (status.restored) {
-    // The first result of this run confirms or corrects the restored state.
+    // A member restored as Up may have died while dnsd was down: its first
+    // failure takes it out, as for an Unknown one. A member restored as Down
+    // needs `rise` successes, as if dnsd had never stopped (below).
     status.restored = false;
-    const HealthState verdict = result.ok ? HealthState::Up : HealthState::Down;
-    if (verdict == status.state) return Transition::Unchanged;
-    return change_to(status, verdict, now_ms);
+    if (status.state == HealthState::Up && !result.ok) return change_to(status, HealthState::Down, now_ms);
   }
   switch (status.state) {
     case HealthState::Unknown:

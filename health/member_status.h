@@ -9,9 +9,10 @@
 //     one failure is what keeps a dead one out. Waiting for `rise` successes
 //     there would either delay start-up by rise x interval or serve Unknown.
 //   * A target restored from the state directory starts in its last known
-//     state (`restored`), served at once; its first result of this run
-//     decides just as for an Unknown one: agreeing leaves the state (and its
-//     since) as it was, disagreeing changes it at once.
+//     state (`restored`), served at once. Restored Up, its first failure of
+//     this run takes it down at once, as for an Unknown one (it may have died
+//     while dnsd was stopped). Restored Down, it needs `rise` successes, as if
+//     dnsd had never stopped: a restart does not let a failed member back in.
 //   * Afterwards `rise` consecutive successes take Down -> Up and `fall`
 //     consecutive failures take Up -> Down. A result that disagrees with the
 //     state but has not yet reached its threshold is ChangePending; a result

@@ -4,7 +4,7 @@
 As root, permissions do not stop writes, so the drill breaks the directory
 in ways that stop root too, one dnsd per fault:
 
-    full       DIR is a 16 KiB tmpfs mounted in a private mount namespace
+    full       DIR is a 64 KiB tmpfs mounted in a private mount namespace
                (`unshare -m`, dnsd exec'ed inside it); once dnsd serves, a
                file fills it through /proc/PID/root, so writes fail ENOSPC
     read-only  the same tmpfs, remounted read-only (`nsenter -m mount -o
@@ -72,7 +72,7 @@ class NamespacedDnsd(ds.Dnsd):
         self.state = str(state)
 
     def command(self):
-        script = 'mount -t tmpfs -o size=16k,mode=0755 dnsd-drill-state "$0" && exec "$@"'
+        script = 'mount -t tmpfs -o size=64k,mode=0755 dnsd-drill-state "$0" && exec "$@"'
         return ["unshare", "-m", "--propagation", "private", "sh", "-c", script, self.state] + super().command()
 
     def state_path(self, name: str = "") -> str:
@@ -213,6 +213,7 @@ def drill_one(kind: str, args, work, backends, port, check, report):
         stop.set()
         loader.join(10)
         errors_after = ds.log_count(d, ERROR_LINE.pattern) - errors_repaired
+        new_errors = [l for l in d.log().splitlines() if ERROR_LINE.search(l)][errors_repaired:]
         metric_after = ds.metric_total(d, METRIC)
         alive = d.alive()
     finally:
@@ -241,6 +242,8 @@ def drill_one(kind: str, args, work, backends, port, check, report):
     if metric_ok:
         report.target(f"[{kind}] {METRIC} still after repair", metric_after == metric_during,
                       f"{metric_during} -> {metric_after}")
+    for line in new_errors if errors_after else []:
+        report.figure(f"[{kind}] after repair: {line}")
     report.target(f"[{kind}] state written again after repair", errors_after == 0 and seen["served"] == seen["kept"],
                   f"{errors_after} new errors; served serial {seen['served']}, serials.json {seen['kept']}")
 

@@ -254,7 +254,7 @@ def test_state_files_that_cannot_be_replaced_are_logged_and_counted(start_dnsd, 
     log = d.log()
     assert f"state: cannot write health: {state}/health.json: rename: Is a directory" in log, log
     assert f"state: cannot write drains: {state}/drains.json: rename: Is a directory" in log, log
-    assert f"state: cannot write serials: {blocker}: Is a directory; 1 zone held at the serial the file has" in log, log
+    assert f"state: cannot write serials: {blocker}: File exists; 1 zone held at the serial the file has" in log, log
     assert set(addresses(d)) == {a.address}
 
     blocker.rmdir()

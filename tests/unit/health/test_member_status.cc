@@ -264,7 +264,7 @@ TEST_CASE("10,000 targets at a 1 s interval spread evenly: no probe bursts") {
   }
 }
 
-TEST_CASE("a restored state is served as it was; the first result confirms or corrects it at once") {
+TEST_CASE("a restored state is served as it was; Down needs rise successes, Up goes at the first failure") {
   const CheckSpec s = spec(/*rise=*/3, /*fall=*/3);
   SUBCASE("agreeing: nothing changes, since stays") {
     MemberStatus st = health::initial_status(100);
@@ -277,18 +277,21 @@ TEST_CASE("a restored state is served as it was; the first result confirms or co
     CHECK_FALSE(st.restored);
     CHECK(st.state_changes == 0);
   }
-  SUBCASE("disagreeing: one result is enough, as for an unknown target (no rise)") {
+  SUBCASE("restored down, found alive: back after rise successes, as if dnsd had never stopped") {
     MemberStatus st = health::initial_status(100);
     st.state = HealthState::Down;
     st.restored = true;
-    CHECK(health::on_result(st, kOk, s, 200) == Transition::Changed);
-    CHECK(st.state == HealthState::Up);
-    CHECK(st.since_ms == 200);
+    CHECK(health::on_result(st, kOk, s, 200) == Transition::ChangePending);
     CHECK_FALSE(st.restored);
+    CHECK(health::on_result(st, kOk, s, 300) == Transition::ChangePending);
+    CHECK(st.state == HealthState::Down);
+    CHECK(health::on_result(st, kOk, s, 400) == Transition::Changed);
+    CHECK(st.state == HealthState::Up);
+    CHECK(st.since_ms == 400);
     // From then on the usual hysteresis: fall=3 failures to go down.
-    CHECK(health::on_result(st, kFail, s, 300) == Transition::ChangePending);
-    CHECK(health::on_result(st, kFail, s, 400) == Transition::ChangePending);
-    CHECK(health::on_result(st, kFail, s, 500) == Transition::Changed);
+    CHECK(health::on_result(st, kFail, s, 500) == Transition::ChangePending);
+    CHECK(health::on_result(st, kFail, s, 600) == Transition::ChangePending);
+    CHECK(health::on_result(st, kFail, s, 700) == Transition::Changed);
   }
   SUBCASE("restored up, found dead: out at the first failure, not after fall") {
     MemberStatus st = health::initial_status(100);

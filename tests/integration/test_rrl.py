@@ -15,8 +15,10 @@ import subprocess
 import threading
 import time
 
+import dns.edns
 import dns.flags
 import dns.message
+import dns.query
 import dns.rcode
 import pytest
 
@@ -193,6 +195,34 @@ def test_another_slash24_is_answered_during_the_flood(start_dnsd, zone_dir):
         for _ in range(20):
             r = _query_from(d, OTHER_SLASH24, f"big.{ORIGIN}", "TXT")
             assert not r.flags & dns.flags.TC and len(r.answer) == 1, r.to_text()
+        assert len(flood.slips) > slips_before, "the flood was still limited meanwhile"
+
+
+def test_a_client_with_a_valid_server_cookie_is_exempt(start_dnsd, zone_dir):
+    d = rrl_server(start_dnsd, zone_dir)
+    client_cookie = bytes(range(1, 9))
+
+    def with_cookie(cookie: bytes) -> dns.message.Message:
+        return make_query(f"big.{ORIGIN}", "TXT", edns=0,
+                          options=[dns.edns.GenericOption(dns.edns.COOKIE, cookie)])
+
+    def cookie_of(r: dns.message.Message) -> bytes:
+        return next(o.data for o in r.options if o.otype == dns.edns.COOKIE)
+
+    # The server cookie comes over TCP, which RRL never limits.
+    server_cookie = cookie_of(dns.query.tcp(with_cookie(client_cookie), d.host, port=d.port, timeout=2))[8:]
+    assert len(server_cookie) == 16
+    with BackgroundFlood(d) as flood:
+        slips_before = len(flood.slips)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.bind(("127.0.0.1", 0))  # the flood's own /24
+            s.settimeout(2)
+            for _ in range(50):
+                q = with_cookie(client_cookie + server_cookie)
+                s.sendto(q.to_wire(), (d.host, d.port))
+                r = dns.message.from_wire(s.recvfrom(65535)[0])
+                assert r.id == q.id and not r.flags & dns.flags.TC and len(r.answer) == 1, r.to_text()
+                assert cookie_of(r)[:8] == client_cookie
         assert len(flood.slips) > slips_before, "the flood was still limited meanwhile"
 
 

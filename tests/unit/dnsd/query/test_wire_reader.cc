@@ -140,7 +140,8 @@ TEST_CASE("COOKIE: the first option is kept; 8 and 16 to 40 bytes are well forme
     ParsedQuery q;
     std::vector<uint8_t> data(length);
     for (size_t i = 0; i < length; ++i) data[i] = uint8_t(i + 1);
-    REQUIRE(parse(raw(0x01, 1, 0, 1, opt(1232, 0, false, option(10, data))), q) == ParseStatus::Ok);
+    const auto packet = raw(0x01, 1, 0, 1, opt(1232, 0, false, option(10, data)));  // q points into it
+    REQUIRE(parse(packet, q) == ParseStatus::Ok);
     CHECK(q.has_edns);
     CHECK(q.has_cookie);
     CHECK(q.cookie.size() == length);
@@ -156,7 +157,8 @@ TEST_CASE("COOKIE: the first option is kept; 8 and 16 to 40 bytes are well forme
   const auto second = option(10, {9, 9, 9});
   two.insert(two.end(), second.begin(), second.end());
   ParsedQuery first;
-  REQUIRE(parse(raw(0x01, 1, 0, 1, opt(1232, 0, false, two)), first) == ParseStatus::Ok);
+  const auto packet = raw(0x01, 1, 0, 1, opt(1232, 0, false, two));
+  REQUIRE(parse(packet, first) == ParseStatus::Ok);
   CHECK(first.cookie.size() == 8);  // the later, malformed one is ignored
   CHECK(first.cookie_well_formed());
 }

@@ -132,7 +132,9 @@ std::string HttpRequest::header(const std::string& name) const {
 HttpResponse HttpResponse::error(int status, const std::string& message) {
   HttpResponse r;
   r.status = status;
-  r.body = nlohmann::json{{"error", message}}.dump() + "\n";
+  // Messages may quote what the client sent, which need not be UTF-8: replace
+  // such bytes rather than throw (dump's default), which would turn a 400 into a 500.
+  r.body = nlohmann::json{{"error", message}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   return r;
 }
 

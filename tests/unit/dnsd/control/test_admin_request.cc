@@ -1,8 +1,12 @@
 // POST /api/drain and /api/undrain bodies read without an HTTP server:
-// what is accepted and normalised, and the 400 message for what is not.
+// what is accepted and normalised, and the 400 reply for what is not.
 #include "dnsd/control/admin_request.h"
 
 #include <doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "dnsd/control/http_server.h"
 
 using dnsd::AdminRequest;
 using dnsd::parse_admin_request;
@@ -45,4 +49,15 @@ TEST_CASE("bodies that are not an object naming pool and address are refused wit
     CHECK_FALSE(parse_admin_request(c.body, r, error));
     CHECK_MESSAGE(error.rfind(c.error, 0) == 0, c.body, " -> ", error);
   }
+}
+
+TEST_CASE("the 400 for a body that is not UTF-8 is JSON, the bytes it quotes replaced") {
+  AdminRequest r;
+  std::string error;
+  REQUIRE_FALSE(parse_admin_request("{\"pool\": \"w\xff\", \"address\": \"192.0.2.1\"}", r, error));
+  const dnsd::HttpResponse reply = dnsd::HttpResponse::error(400, error);  // threw before: a 500 instead
+  CHECK(reply.status == 400);
+  const auto body = nlohmann::json::parse(reply.body);
+  CHECK(body["error"].get<std::string>().rfind("body is not JSON: ", 0) == 0);
+  CHECK(body["error"].get<std::string>().find("\xef\xbf\xbd") != std::string::npos);  // U+FFFD
 }

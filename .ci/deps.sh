@@ -18,6 +18,10 @@ PACKAGES=(
   knot nsd unbound dnsperf                  # benchmark peers, resolver tests, load
   iproute2 procps util-linux                # ss, pgrep/ps, taskset
   chromium chromium-driver python3-selenium  # dashboard test in a real headless browser
+  # tests/fuzz: clang-14 builds the harnesses; libclang-rt-14-dev holds the
+  # libFuzzer runtime that -fsanitize=fuzzer links (libfuzzer-14-dev would only
+  # add a second, standalone libFuzzer.a); llvm-14 has llvm-symbolizer-14.
+  clang-14 libclang-rt-14-dev llvm-14
 )
 
 missing=()

@@ -94,7 +94,10 @@ bool check_length(uint16_t type, bool ok, const ParsedRdata& out, std::string& e
 }  // namespace
 
 bool rr_type_from_text(std::string_view text, uint16_t& type) {
-  if (text.size() > 4 && iequals(text.substr(0, 4), "TYPE") && std::isdigit((unsigned char)text[4])) {
+  // RFC 3597's TYPEnnn is read here and never by ldns, whose atoi turns
+  // "TYPE-1" into a value outside its enum.
+  if (text.size() >= 4 && iequals(text.substr(0, 4), "TYPE")) {
+    if (text.size() == 4) return false;
     uint32_t value = 0;
     for (char c : text.substr(4)) {
       if (!std::isdigit((unsigned char)c)) return false;

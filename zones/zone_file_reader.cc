@@ -64,18 +64,19 @@ std::string snippet(std::string_view text, size_t from, size_t to) {
   return out;
 }
 
-/// "$INCLUDE file [origin] [;comment]" split into its arguments; quotes allowed around each.
+/// "$INCLUDE file [origin] [;comment]" split into its arguments; quotes allowed
+/// around each. A NUL byte ends the arguments, as it ends a C string in ldns.
 std::vector<std::string> directive_arguments(std::string_view text, size_t from) {
   std::vector<std::string> args;
   size_t i = from;
-  while (i < text.size() && text[i] != '\n' && text[i] != ';') {
+  while (i < text.size() && text[i] != '\n' && text[i] != ';' && text[i] != '\0') {
     if (text[i] == ' ' || text[i] == '\t' || text[i] == '\r') {
       ++i;
       continue;
     }
     std::string arg;
     if (text[i] == '"') {
-      for (++i; i < text.size() && text[i] != '"' && text[i] != '\n'; ++i) arg.push_back(text[i]);
+      for (++i; i < text.size() && text[i] != '"' && text[i] != '\n' && text[i] != '\0'; ++i) arg.push_back(text[i]);
       if (i < text.size() && text[i] == '"') ++i;
     } else {
       for (; i < text.size() && !std::strchr(" \t\r\n;", text[i]); ++i) arg.push_back(text[i]);

@@ -48,18 +48,6 @@ HttpResponse unauthorized() {
   return r;
 }
 
-/// A JSON body's optional string field; false (with `error`) when present but not a string.
-bool string_field(const json& body, const char* key, std::string& out, std::string& error) {
-  auto it = body.find(key);
-  if (it == body.end() || it->is_null()) return true;
-  if (!it->is_string()) {
-    error = std::string("'") + key + "' must be a string";
-    return false;
-  }
-  out = it->get<std::string>();
-  return true;
-}
-
 /// How often a failed drains.json write is tried again.
 constexpr uint64_t kDrainsRetryMs = 5000;
 
@@ -264,31 +252,6 @@ HttpResponse ControlServer::post_reload(const HttpRequest&) {
   return json_response(status, reload_json(report, health::wall_clock_ms(), took));
 }
 
-bool ControlServer::parse_admin_request(const HttpRequest& request, AdminRequest& out, std::string& error) {
-  json body;
-  try {
-    body = json::parse(request.body.empty() ? "{}" : request.body);
-  } catch (const std::exception& e) {
-    error = std::string("body is not JSON: ") + e.what();
-    return false;
-  }
-  if (!body.is_object()) {
-    error = "body must be a JSON object";
-    return false;
-  }
-  std::string zone;
-  if (!string_field(body, "pool", out.pool, error) || !string_field(body, "address", out.address_text, error) ||
-      !string_field(body, "zone", zone, error))
-    return false;
-  if (out.pool.empty() || out.address_text.empty()) {
-    error = "'pool' and 'address' are required";
-    return false;
-  }
-  out.zone = zone.empty() ? "" : health::normalized_zone(zone);
-  out.address = health::canonical_address(out.address_text);
-  return true;
-}
-
 std::vector<ControlServer::MemberRef> ControlServer::find_members(const zones::ZoneSet& zones,
                                                                   const AdminRequest& request) {
   std::vector<MemberRef> matches;
@@ -386,7 +349,7 @@ json ControlServer::admin_result(const Snapshot& snapshot, const std::vector<Mem
 HttpResponse ControlServer::post_admin(const HttpRequest& request, bool drain) {
   AdminRequest admin;
   std::string error;
-  if (!parse_admin_request(request, admin, error)) return HttpResponse::error(400, error);
+  if (!parse_admin_request(request.body, admin, error)) return HttpResponse::error(400, error);
   if (!registry_) return HttpResponse::error(503, "this server has no health table; drains are unavailable");
   const auto snapshot = server_->snapshots().current();
   const std::vector<MemberRef> matches = find_members(*snapshot->zones, admin);

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "dnsd/control/admin_request.h"
 #include "dnsd/control/control_options.h"
 #include "dnsd/control/control_status.h"
 #include "dnsd/control/drain_store.h"
@@ -85,13 +86,6 @@ class ControlServer : public Service {
   struct MemberRef {
     uint32_t zone = 0, pool = 0, member = 0;
   };
-  /// A drain or undrain request's body, checked and normalised.
-  struct AdminRequest {
-    std::string pool;          ///< pool name, required
-    std::string address_text;  ///< the member's address as the request gave it
-    std::string address;       ///< the same, canonical (health::canonical_address)
-    std::string zone;          ///< normalised zone origin, or empty for every zone
-  };
 
   /// Every request: the guard, then route(), then the headers that keep
   /// responses out of other pages' frames. HTTP threads.
@@ -105,9 +99,6 @@ class ControlServer : public Service {
   HttpResponse post_reload(const HttpRequest& request);
   /// POST /api/drain and /api/undrain, in the steps below. HTTP threads.
   HttpResponse post_admin(const HttpRequest& request, bool drain);
-  /// Reads pool, address and zone from the JSON body, so each later step
-  /// works on checked, normalised values. False with `error` (a 400).
-  static bool parse_admin_request(const HttpRequest& request, AdminRequest& out, std::string& error);
   /// The members of the published snapshot the request names: a pool name
   /// and address may recur across zones, and a drain applies to all of them.
   static std::vector<MemberRef> find_members(const zones::ZoneSet& zones, const AdminRequest& request);

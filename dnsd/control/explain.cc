@@ -282,15 +282,23 @@ void explain_owner(const zones::Zone& zone, uint32_t zone_index, const health::H
 
 bool parse_rrtype(std::string_view text, uint16_t& out) {
   if (text.empty()) return false;
-  if (std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+  const auto all_digits = [](std::string_view t) {
+    return !t.empty() && std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  std::string upper(text);
+  for (char& c : upper) c = char(std::toupper(static_cast<unsigned char>(c)));
+  // "TYPEnnn" (RFC 3597) is read here: ldns reads it with atoi, so "TYPE70000"
+  // would wrap to 4464 and "TYPE1x" pass as 1.
+  std::string_view number = text;
+  if (upper.rfind("TYPE", 0) == 0) number = text.substr(4);
+  if (all_digits(number)) {
     unsigned value = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size() || value > 65535) return false;
+    auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
+    if (ec != std::errc() || end != number.data() + number.size() || value > 65535) return false;
     out = uint16_t(value);
     return true;
   }
-  std::string upper(text);
-  for (char& c : upper) c = char(std::toupper(static_cast<unsigned char>(c)));
+  if (number.size() != text.size()) return false;  // "TYPE" without a number
   const ldns_rr_type type = ldns_get_rr_type_by_name(upper.c_str());
   if (type == 0) return false;
   out = uint16_t(type);

@@ -126,7 +126,10 @@ std::unique_ptr<ResponseStream> TransferEndpoint::respond(std::span<const uint8_
     // Anything else malformed gets the query path's error reply below, signed.
     if (status != ParseStatus::Ok) req.q.qtype = 0;
   }
-  req.limit = room > kTsigRoom + 512 ? room - kTsigRoom : room;
+  // A UDP reply must fit the requester's size with its TSIG (RFC 8945 5.3); a
+  // TCP message keeps kTsigRoom free.
+  if (transport == Transport::Udp) req.limit = room - (req.signer ? req.signer->record_size() : 0);
+  else req.limit = room > kTsigRoom + 512 ? room - kTsigRoom : room;
 
   if (req.q.qtype == rr::AXFR || req.q.qtype == rr::IXFR) return transfer(req, snapshot);
 

@@ -156,6 +156,13 @@ bool ResponseSigner::sign(std::vector<uint8_t>& message, uint64_t now_s, TsigErr
   return true;
 }
 
+size_t ResponseSigner::record_size() const {
+  if (secret_.empty()) return 0;
+  // Owner, TYPE, CLASS, TTL, RDLENGTH; algorithm name, Time Signed (48 bits),
+  // Fudge, MAC Size, MAC, Original ID, Error, Other Len (RFC 8945 4.2).
+  return base_.key_name.size() + 10 + base_.algorithm.size() + 6 + 2 + 2 + algorithm_->mac_size + 2 + 2 + 2;
+}
+
 void append_unsigned_tsig(std::vector<uint8_t>& message, const TsigCheck& check, TsigError error, uint64_t now_s) {
   const auto name = tsig_name_wire(check.key_name);
   const auto algorithm = tsig_name_wire(check.algorithm);

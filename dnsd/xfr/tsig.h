@@ -85,6 +85,10 @@ class ResponseSigner {
   /// leaving `message` alone.
   bool sign(std::vector<uint8_t>& message, uint64_t now_s, TsigError error = TsigError::NoError);
 
+  /// Bytes the TSIG record of sign() with NoError adds to a message (0 when
+  /// the key is unusable), so a UDP reply can leave room for it. Any thread.
+  size_t record_size() const;
+
  private:
   TsigRecord base_;                    ///< key and algorithm names, original ID
   const TsigAlgorithm* algorithm_ = nullptr;

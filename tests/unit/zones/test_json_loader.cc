@@ -403,6 +403,10 @@ TEST_CASE("SOA and DNAME in records, unknown and meta types are rejected") {
   CHECK_ERROR(r, "/records/x/ANY", "query and meta types");
   CHECK_ERROR(r, "/records/x/RRSIG", "unsigned zones");
   CHECK_ERROR(r, "/records/x/TYPE0", "unknown record type");
+  // Read without ldns's atoi (undefined behaviour under UBSan for "TYPE-1").
+  r = load(zone_with(R"("x": {"TYPE-1": "1", "TYPE": "1", "type99999999999": "1", "TYPE1x": "1"})"));
+  for (const char* type : {"TYPE-1", "TYPE", "type99999999999", "TYPE1x"})
+    CHECK_ERROR(r, std::string("/records/x/") + type, "unknown record type");
 }
 
 TEST_CASE("rrset shapes: empty list, missing data, data and pool together, a type given twice") {

@@ -361,3 +361,18 @@ TEST_CASE("import: a forgotten trailing dot (a name repeating the origin) is fla
     CHECK(has_message(r.warnings, "test.zone:6: skipped the A record at host.example.test.example.test.: "
                                   "dnsd's loader refuses it"));
 }
+
+TEST_CASE("import: a NUL byte ends a directive's arguments (it used to loop, collecting empty arguments)") {
+  using namespace std::string_literals;
+  // "$ORIGIN sub" followed by NULs and junk: read as "$ORIGIN sub".
+  ImportResult r = import("$ORIGIN example.test.\n"s + kSoa + "@ IN NS ns1\nns1 IN A 192.0.2.1\n" +
+                          "$ORIGIN sub\0\0\0junk.\nwww IN A 192.0.2.2\n"s);
+  INFO(messages(r.errors));
+  REQUIRE(r.ok());
+  CHECK(json::parse(r.json)["records"].contains("www.sub"));
+  // "$INCLUDE" with nothing before the NUL has no file name.
+  r = import("$ORIGIN example.test.\n"s + kSoa + "$INCLUDE \0/etc/passwd\n"s);
+  CHECK(messages(r.errors).find("$INCLUDE needs a file name") != std::string::npos);
+  r = import("$ORIGIN example.test.\n"s + kSoa + "$INCLUDE \"\0\"\n"s);
+  CHECK_FALSE(r.ok());
+}

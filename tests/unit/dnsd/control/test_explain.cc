@@ -33,6 +33,14 @@ TEST_CASE("types by mnemonic or number") {
   CHECK_FALSE(dnsd::parse_rrtype("70000", t));
 }
 
+TEST_CASE("TYPEnnn must be a whole number up to 65535 (ldns's atoi wrapped and ignored junk)") {
+  uint16_t t = 0;
+  CHECK((dnsd::parse_rrtype("type65280", t) && t == 65280));
+  CHECK((dnsd::parse_rrtype("TYPE0", t) && t == 0));
+  for (const char* bad : {"TYPE70000", "TYPE65536", "TYPE33333333333333333333", "TYPE1x", "TYPE-1", "TYPE", "TYPE 1"})
+    CHECK_FALSE_MESSAGE(dnsd::parse_rrtype(bad, t), bad);
+}
+
 TEST_CASE("worst-case detection: a jittered interval, fall-1 fast intervals, fall timeouts") {
   zones::CheckSpec c;  // interval 2000, fast 500, timeout 1000, fall 3
   CHECK(dnsd::worst_case_detection_ms(c) == 2200 + 2 * 550 + 3 * 1000);

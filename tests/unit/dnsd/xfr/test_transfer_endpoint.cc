@@ -279,6 +279,26 @@ TEST_CASE("a query signed with an unknown key gets NOTAUTH with BADKEY; a known 
   }
 }
 
+TEST_CASE("a signed answer over UDP fits the requester's 512 bytes with its TSIG (it used to go over)") {
+  // Two 200-byte strings: about 460 bytes unsigned, more than 512 with the TSIG.
+  Fixture f(kTransfer, ", \"medium\": {\"TXT\": [\"" + std::string(200, 'd') + "\", \"" + std::string(200, 'e') + "\"]}");
+  const auto q = query("medium.example.test.", LDNS_RR_TYPE_TXT, 0, "xfr-key.");
+  const sockaddr_storage peer = address("127.0.0.1");
+  auto stream = f.endpoint.respond(q, reinterpret_cast<const sockaddr*>(&peer), Transport::Udp, *f.snapshot, f.rotation);
+  std::vector<uint8_t> m;
+  REQUIRE(stream->next(m));
+  CHECK(m.size() <= 512);
+  auto p = test::parse_packet(m.data(), m.size());
+  REQUIRE(p);
+  CHECK(ldns_pkt_tc(p.get()));  // the client retries over TCP
+  CHECK(ldns_pkt_tsig(p.get()) != nullptr);
+  // Over TCP the whole answer comes, signed.
+  const auto tcp = f.ask(q, Transport::Tcp);
+  REQUIRE(tcp.size() == 1);
+  CHECK(ldns_pkt_ancount(tcp[0].get()) == 2);
+  CHECK(ldns_pkt_tsig(tcp[0].get()) != nullptr);
+}
+
 TEST_CASE("a signed query outside the time window gets NOTAUTH with BADTIME, signed") {
   Fixture f;
   xfr::TransferEndpoint skewed(Fixture::keys(), [] {

@@ -244,6 +244,18 @@ TEST_CASE("tsig: ResponseSigner signs a two-message stream exactly as dnspython 
   }
 }
 
+TEST_CASE("tsig: record_size() is what sign() adds, so a UDP reply can leave room for it") {
+  const TsigCheck check = check_request(tv::kStreamQuery, keyring(), tv::T);
+  REQUIRE(check.status == Status::Valid);
+  ResponseSigner signer(check);
+  Bytes message = strip_tsig(tv::kStream1);
+  const size_t before = message.size();
+  const size_t room = signer.record_size();
+  REQUIRE(signer.sign(message, tv::T + 1));
+  CHECK(message.size() - before == room);
+  CHECK(ResponseSigner(TsigKey{}, {}, 0).record_size() == 0);  // an unusable key signs nothing
+}
+
 TEST_CASE("tsig: ldns verifies a stream ResponseSigner signs, each later message with timers only") {
   const TsigCheck check = check_request(tv::kStreamQuery, keyring(), tv::T);
   ResponseSigner signer(check);

@@ -1,0 +1,53 @@
+#include "dnsd/control/admin_request.h"
+
+#include <nlohmann/json.hpp>
+
+#include "health/check.h"
+#include "health/drain_table.h"
+
+namespace dnsd {
+
+using nlohmann::json;
+
+namespace {
+
+/// A JSON body's optional string field; false (with `error`) when present but not a string.
+bool string_field(const json& body, const char* key, std::string& out, std::string& error) {
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null()) return true;
+  if (!it->is_string()) {
+    error = std::string("'") + key + "' must be a string";
+    return false;
+  }
+  out = it->get<std::string>();
+  return true;
+}
+
+}  // namespace
+
+bool parse_admin_request(std::string_view body_text, AdminRequest& out, std::string& error) {
+  json body;
+  try {
+    body = json::parse(body_text.empty() ? std::string_view("{}") : body_text);
+  } catch (const std::exception& e) {
+    error = std::string("body is not JSON: ") + e.what();
+    return false;
+  }
+  if (!body.is_object()) {
+    error = "body must be a JSON object";
+    return false;
+  }
+  std::string zone;
+  if (!string_field(body, "pool", out.pool, error) || !string_field(body, "address", out.address_text, error) ||
+      !string_field(body, "zone", zone, error))
+    return false;
+  if (out.pool.empty() || out.address_text.empty()) {
+    error = "'pool' and 'address' are required";
+    return false;
+  }
+  out.zone = zone.empty() ? "" : health::normalized_zone(zone);
+  out.address = health::canonical_address(out.address_text);
+  return true;
+}
+
+}  // namespace dnsd

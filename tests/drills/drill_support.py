@@ -28,11 +28,24 @@ import time
 REPO = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "integration"))
 
-from dnsd_harness import Dnsd, wait_for  # noqa: E402,F401 (re-exported for the drills)
+from dnsd_harness import Dnsd, dnsd_bin, wait_for  # noqa: E402,F401 (re-exported for the drills)
 
 
 # ---------------------------------------------------------------------------
 # Command line and report
+
+
+def sanitizer_build(binary: str) -> str | None:
+    """"ASan" or "TSan" when `binary` was built with that sanitizer, else None:
+    such a build starts and runs several times slower, so time targets meant
+    for a real build are reported, with a wider bound, rather than judged as is."""
+    with open(binary, "rb") as f:
+        data = f.read()
+    if b"__tsan_init" in data:
+        return "TSan"
+    if b"__asan_init" in data:
+        return "ASan"
+    return None
 
 
 def arguments(doc: str, extra=None) -> argparse.Namespace:

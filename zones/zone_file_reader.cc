@@ -1,5 +1,6 @@
 // Reads RFC 1035 master files for `dnsd import` (see zone_file_reader.h).
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -62,6 +63,40 @@ std::string snippet(std::string_view text, size_t from, size_t to) {
   }
   while (!out.empty() && out.back() == ' ') out.pop_back();
   return out;
+}
+
+/// The type field of the record written at [start, end): after the owner
+/// (when the record's line starts with one), a TTL and a class in either
+/// order. Empty when the record does not show one.
+std::string_view type_field(std::string_view text, size_t start, size_t end) {
+  constexpr std::string_view kSeparators = " \t\r\n()";
+  bool owner = start == 0 || text[start - 1] == '\n';
+  size_t i = start;
+  for (int field = 0; field < 4; ++field) {
+    while (i < end && kSeparators.find(text[i]) != std::string_view::npos) ++i;
+    if (i >= end || text[i] == ';') return {};
+    const size_t from = i;
+    while (i < end && text[i] != ';' && kSeparators.find(text[i]) == std::string_view::npos) ++i;
+    const std::string_view token = text.substr(from, i - from);
+    const std::string lower = lower_text(token);
+    if (owner) {
+      owner = false;
+    } else if (!std::isdigit(static_cast<unsigned char>(token[0])) && lower != "in" && lower != "ch" &&
+               lower != "hs" && lower != "cs" && lower != "none" && lower != "any" && lower.rfind("class", 0) != 0) {
+      return token;  // neither a TTL nor a class
+    }
+  }
+  return {};
+}
+
+/// Whether a type field in RFC 3597 form is one ldns misreads: its atoi
+/// turns TYPE65537 into 1 (A) and TYPE1x into 1.
+bool misread_numeric_type(std::string_view field) {
+  if (field.size() < 4 || lower_text(field.substr(0, 4)) != "type") return false;
+  const std::string_view digits = field.substr(4);
+  if (digits.empty() || digits.size() > 5) return true;
+  if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) return true;
+  return std::stoul(std::string(digits)) > 65535;
 }
 
 /// "$INCLUDE file [origin] [;comment]" split into its arguments; quotes allowed
@@ -187,6 +222,10 @@ void ZoneFileReader::read(const std::string& file, std::string_view text, const 
 
     switch (status) {
       case LDNS_STATUS_OK:
+        if (const std::string_view type = type_field(buffer, start, size_t(end)); misread_numeric_type(type)) {
+          error(file, line, std::string(type) + " is not a record type: RFC 3597 numbers go from TYPE0 to TYPE65535");
+          break;
+        }
         if (ldns_rr_get_class(rr.get()) != LDNS_RR_CLASS_IN) {
           warning(file, line, "skipped a record of class " + class_text(rr.get()) + ": dnsd serves class IN only");
           break;

@@ -376,3 +376,16 @@ TEST_CASE("import: a NUL byte ends a directive's arguments (it used to loop, col
   r = import("$ORIGIN example.test.\n"s + kSoa + "$INCLUDE \"\0\"\n"s);
   CHECK_FALSE(r.ok());
 }
+
+TEST_CASE("import: a TYPEnnn that does not fit 16 bits is an error, not the type ldns's atoi made of it") {
+  const ImportResult r = import(std::string("$ORIGIN example.test.\n") + kSoa +
+                                "@ IN NS ns1\nns1 IN A 192.0.2.1\n"
+                                "x IN TYPE65537 192.0.2.9\n"  // ldns: type 1, an A record
+                                "y 300 TYPE1x 192.0.2.8\n"
+                                "type70000 IN TXT \"an owner may look like a type\"\n"
+                                "z IN TYPE65280 \\# 1 ff\n");
+  const std::string errors = messages(r.errors);
+  CHECK(errors.find("test.zone:5: TYPE65537 is not a record type") != std::string::npos);
+  CHECK(errors.find("test.zone:6: TYPE1x is not a record type") != std::string::npos);
+  CHECK(r.errors.size() == 2);
+}

@@ -1,17 +1,13 @@
 #include "dnsd/server/cookie_secret_file.h"
 
-#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cctype>
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 
 #include "health/atomic_file.h"
+#include "health/private_file.h"
 
 namespace dnsd {
 namespace {
@@ -31,45 +27,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-/// Reads a file that holds secrets, refusing one others may read or change.
-bool read_private_file(const std::string& path, std::string& text, std::string& error) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    error = path + ": " + std::strerror(errno);
-    return false;
-  }
-  struct stat st {};
-  bool ok = ::fstat(fd, &st) == 0;
-  if (!ok) {
-    error = path + ": " + std::strerror(errno);
-  } else if (!S_ISREG(st.st_mode)) {
-    error = path + ": not a regular file";
-    ok = false;
-  } else if ((st.st_mode & (S_IRWXO | S_IWGRP)) != 0) {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", unsigned(st.st_mode & 07777));
-    error = path + ": holds secrets but its mode is " + mode + "; chmod 600 (or 640) it";
-    ok = false;
-  } else if (size_t(st.st_size) > kMaxFileSize) {
-    error = path + ": larger than 64 KiB; not a secrets file";
-    ok = false;
-  }
-  char buffer[4096];
-  while (ok) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      error = path + ": " + std::strerror(errno);
-      ok = false;
-    }
-    if (n <= 0) break;
-    text.append(buffer, size_t(n));
-  }
-  OPENSSL_cleanse(buffer, sizeof buffer);
-  ::close(fd);
-  return ok;
-}
-
 std::string to_hex(const CookieSecret& secret) {
   static const char* digits = "0123456789abcdef";
   std::string out;
@@ -85,7 +42,7 @@ std::optional<CookieSecret> state_dir_master(const std::string& state_dir, std::
   const std::string path = state_dir + "/" + kCookieMasterFile;
   std::string text;
   if (::access(path.c_str(), F_OK) == 0) {
-    if (!read_private_file(path, text, error)) return std::nullopt;
+    if (!health::read_private_file(path, kMaxFileSize, "a secrets file", text, error)) return std::nullopt;
     auto secrets = parse_cookie_secrets(text, path, error);
     OPENSSL_cleanse(text.data(), text.size());
     if (!secrets) return std::nullopt;
@@ -152,7 +109,7 @@ std::optional<CookieSecrets> load_cookie_secrets(const std::string& secret_file,
                                                  std::string& error) {
   if (!secret_file.empty()) {
     std::string text;
-    if (!read_private_file(secret_file, text, error)) return std::nullopt;
+    if (!health::read_private_file(secret_file, kMaxFileSize, "a secrets file", text, error)) return std::nullopt;
     auto secrets = parse_cookie_secrets(text, secret_file, error);
     OPENSSL_cleanse(text.data(), text.size());
     if (!secrets) return std::nullopt;

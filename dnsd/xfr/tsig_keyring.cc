@@ -1,17 +1,13 @@
 #include "dnsd/xfr/tsig_keyring.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <openssl/crypto.h>
 
 #include <cctype>
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <vector>
 
 #include "dnsd/xfr/tsig_mac.h"
 #include "dnsd/xfr/tsig_record.h"
+#include "health/private_file.h"
 
 namespace dnsd::xfr {
 namespace {
@@ -96,42 +92,11 @@ std::optional<TsigKeyring> TsigKeyring::parse(std::string_view text, const std::
 }
 
 std::optional<TsigKeyring> TsigKeyring::load(const std::string& path, std::string& error) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    error = path + ": " + std::strerror(errno);
-    return std::nullopt;
-  }
-  struct stat st {};
   std::string text;
-  bool ok = ::fstat(fd, &st) == 0;
-  if (!ok) {
-    error = path + ": " + std::strerror(errno);
-  } else if (!S_ISREG(st.st_mode)) {
-    error = path + ": not a regular file";
-    ok = false;
-  } else if ((st.st_mode & (S_IRWXO | S_IWGRP)) != 0) {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", unsigned(st.st_mode & 07777));
-    error = path + ": holds secrets but its mode is " + mode + "; chmod 600 (or 640) it";
-    ok = false;
-  } else if (size_t(st.st_size) > kMaxFileSize) {
-    error = path + ": larger than 1 MiB; not a key file";
-    ok = false;
-  }
-  char buffer[4096];
-  while (ok) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      error = path + ": " + std::strerror(errno);
-      ok = false;
-    }
-    if (n <= 0) break;
-    text.append(buffer, size_t(n));
-  }
-  ::close(fd);
-  if (!ok) return std::nullopt;
-  return parse(text, path, error);
+  if (!health::read_private_file(path, kMaxFileSize, "a key file", text, error)) return std::nullopt;
+  auto ring = parse(text, path, error);
+  OPENSSL_cleanse(text.data(), text.size());
+  return ring;
 }
 
 const TsigKey* TsigKeyring::find(std::string_view name) const {

@@ -11,6 +11,8 @@ leave dnsd's answers; start it again and watch it come back.
 
 Each backend's PID is in /tmp/dnsd-demo/backend-N.pid (DNSD_DEMO_DIR changes
 the directory), so `kill $(cat /tmp/dnsd-demo/backend-2.pid)` works too.
+`stop` returns once the backend is gone and its port free.
+DNSD_DEMO_BACKEND_PORT changes the port (the zone's check must name it too).
 Everything binds to 127.0.1.x only.
 """
 
@@ -24,7 +26,8 @@ import sys
 import time
 
 ADDRESSES = {1: "127.0.1.1", 2: "127.0.1.2", 3: "127.0.1.3"}
-PORT = 8080
+PORT = int(os.environ.get("DNSD_DEMO_BACKEND_PORT", "8080"))
+STOP_TIMEOUT = 5.0  # seconds a backend gets to exit after SIGTERM, before SIGKILL
 DIR = pathlib.Path(os.environ.get("DNSD_DEMO_DIR", "/tmp/dnsd-demo"))
 
 
@@ -87,10 +90,32 @@ def start(n: int) -> bool:
     return False
 
 
+def gone(pid: int) -> bool:
+    """Whether `pid` has exited. A backend is not our child, so it may linger as
+    a zombie until its new parent reaps it: that counts as gone (its port is free)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def wait_gone(pid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not gone(pid):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
 def stop(n: int):
     pid = running_pid(n)
     if pid:
         os.kill(pid, signal.SIGTERM)
+        if not wait_gone(pid, STOP_TIMEOUT):
+            os.kill(pid, signal.SIGKILL)
+            wait_gone(pid, STOP_TIMEOUT)
         print(f"backend {n} ({ADDRESSES[n]}) stopped (pid {pid})")
     pid_file(n).unlink(missing_ok=True)
 

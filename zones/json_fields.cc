@@ -33,6 +33,10 @@ void LoadContext::error(std::string pointer, std::string message) {
   errors.push_back(LoadError{file, std::move(pointer), std::move(message)});
 }
 
+void LoadContext::warn(std::string pointer, std::string message) {
+  warnings.push_back(LoadError{file, std::move(pointer), std::move(message)});
+}
+
 std::string pointer_escape(std::string_view token) {
   std::string out;
   out.reserve(token.size());

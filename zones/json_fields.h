@@ -21,12 +21,15 @@ namespace dnsd::zones {
 /// but its lookups are linear, and zones with 100k owners must load in seconds.
 using Json = nlohmann::json;
 
-/// Errors of one file being loaded.
+/// Errors and warnings of one file being loaded.
 struct LoadContext {
   std::string file;
   std::vector<LoadError> errors;
+  std::vector<LoadError> warnings;
   /// Records one error at `pointer`.
   void error(std::string pointer, std::string message);
+  /// Records one warning at `pointer`: the file still loads.
+  void warn(std::string pointer, std::string message);
   /// Errors recorded so far; compare before and after a step to see if it failed.
   size_t error_count() const { return errors.size(); }
 };

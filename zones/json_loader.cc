@@ -52,10 +52,12 @@ class ZoneFileLoader {
     if (parse_json_document(text, doc, ctx_, options_.cancel)) read_document(doc);
     if (options_.cancel && options_.cancel->load(std::memory_order_relaxed)) {
       ctx_.errors.clear();  // whatever a cut-short read found says nothing about the file
+      ctx_.warnings.clear();
       ctx_.error("", kLoadCancelled);
     }
     if (ctx_.errors.empty()) result.zone = build();
     result.errors = std::move(ctx_.errors);
+    result.warnings = std::move(ctx_.warnings);
     if (!result.errors.empty()) result.zone = nullptr;
     return result;
   }
@@ -204,7 +206,9 @@ class ZoneFileLoader {
 
 }  // namespace
 
-std::string LoadError::to_string() const { return file + ": " + pointer + ": " + message; }
+std::string pointer_for_display(const std::string& pointer) { return pointer.empty() ? "(root)" : pointer; }
+
+std::string LoadError::to_string() const { return file + ": " + pointer_for_display(pointer) + ": " + message; }
 
 LoadResult load_zone_json(std::string_view text, const std::string& file, const LoadOptions& options) {
   try {

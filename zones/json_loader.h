@@ -19,9 +19,14 @@ struct LoadError {
   std::string file;     ///< path as given
   std::string pointer;  ///< e.g. "/records/www/A/1"; "" for the whole document
   std::string message;  ///< what is wrong, in words an operator understands
-  /// "FILE: /pointer: message", the one format every tool prints.
+  /// "FILE: /pointer: message", the one format every tool prints; the whole
+  /// document's pointer "" is shown as "(root)".
   std::string to_string() const;
 };
+
+/// How a pointer is shown to people: itself, or "(root)" for "" (the whole
+/// document), which would otherwise print as an empty field. Any thread.
+std::string pointer_for_display(const std::string& pointer);
 
 /// How a load runs. Zone data is plain data: nothing here binds live state.
 struct LoadOptions {
@@ -41,6 +46,9 @@ inline constexpr const char* kLoadCancelled = "load cancelled: the server is shu
 struct LoadResult {
   std::shared_ptr<const Zone> zone;  ///< null when errors is non-empty
   std::vector<LoadError> errors;
+  /// Things that load but are probably not what the author meant (zones/zone_lint.h);
+  /// they never stop a zone from loading.
+  std::vector<LoadError> warnings;
 };
 
 /// Parses and validates JSON text; `file` names it in errors. Any thread; no globals.

@@ -1,11 +1,13 @@
 #include "zones/records_parser.h"
 
 #include <map>
+#include <optional>
 #include <utility>
 
 #include "zones/pool_parser.h"
 #include "zones/rdata_parser.h"
 #include "zones/zone.h"
+#include "zones/zone_lint.h"
 
 namespace dnsd::zones {
 namespace {
@@ -206,6 +208,8 @@ class RecordsParser {
         ok = false;
         continue;
       }
+      if (std::optional<std::string> warning = lint_record_text(out.type, item.text))
+        ctx_.warn(item.pointer, std::move(*warning));
       out.rdatas.push_back(std::move(rdata.wire));
     }
     return ok;

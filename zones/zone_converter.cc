@@ -66,12 +66,14 @@ std::string other_types(const ImportedOwner& owner) {
 
 void ImportLog::skip(const SourceRecord& r, const std::string& reason) {
   std::string type = rr_type_to_text(uint16_t(ldns_rr_get_type(r.rr.get())));
+  std::string owner = name_of(ldns_rr_owner(r.rr.get())).text();
+  result_.dropped.push_back(DroppedRecord{r.file, r.line, type, owner, reason});
   SkipTally& tally = skips_[type + "\n" + reason];
   if (tally.count++ == 0) {
     tally.file = r.file;
     tally.line = r.line;
     tally.type = type;
-    tally.first_owner = name_of(ldns_rr_owner(r.rr.get())).text();
+    tally.first_owner = owner;
   }
 }
 
@@ -92,12 +94,17 @@ void ImportLog::sort(const std::string& zone_file) {
   };
   std::stable_sort(result_.warnings.begin(), result_.warnings.end(), before);
   std::stable_sort(result_.errors.begin(), result_.errors.end(), before);
+  auto record_before = [&before](const DroppedRecord& a, const DroppedRecord& b) {
+    return before(ImportMessage{a.file, a.line, {}}, ImportMessage{b.file, b.line, {}});
+  };
+  std::stable_sort(result_.dropped.begin(), result_.dropped.end(), record_before);
 }
 
-ImportLog::Mark ImportLog::mark() const { return Mark{result_.warnings.size(), skips_}; }
+ImportLog::Mark ImportLog::mark() const { return Mark{result_.warnings.size(), result_.dropped.size(), skips_}; }
 
 void ImportLog::rewind(const Mark& mark) {
   result_.warnings.erase(result_.warnings.begin() + std::ptrdiff_t(mark.warnings), result_.warnings.end());
+  result_.dropped.erase(result_.dropped.begin() + std::ptrdiff_t(mark.dropped), result_.dropped.end());
   skips_ = mark.skips;
 }
 

@@ -76,7 +76,8 @@ class ImportLog {
   /// Logs a record skipped or adjusted; the JSON stays valid.
   void warning(ImportMessage m) { result_.warnings.push_back(std::move(m)); }
 
-  /// Counts `r` as skipped for `reason`; reported by report_skips().
+  /// Counts `r` as skipped for `reason` (one of the result's dropped
+  /// records); reported by report_skips().
   void skip(const SourceRecord& r, const std::string& reason);
   /// Turns the skip tallies into warnings, one per type and reason.
   void report_skips();
@@ -88,11 +89,12 @@ class ImportLog {
   /// that rendering again does not repeat what the last rendering said.
   struct Mark {
     size_t warnings = 0;
+    size_t dropped = 0;
     std::map<std::string, SkipTally> skips;
   };
   /// Where the log stands now.
   Mark mark() const;
-  /// Forgets warnings and skips logged after `mark`.
+  /// Forgets warnings, skips and dropped records logged after `mark`.
   void rewind(const Mark& mark);
 
  private:

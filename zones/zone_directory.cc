@@ -67,6 +67,7 @@ DirectoryLoad load_zone_files(const std::vector<std::string>& files, const LoadO
       }
     }
     load.errors.insert(load.errors.end(), result.errors.begin(), result.errors.end());
+    if (!reused) load.warnings.insert(load.warnings.end(), result.warnings.begin(), result.warnings.end());
     load.results.push_back(std::move(result));
   }
   return load;

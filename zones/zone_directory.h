@@ -22,6 +22,9 @@ struct DirectoryLoad {
   /// Every error of every file, file by file, plus directory-level ones (an
   /// unreadable directory, reported with file = the directory).
   std::vector<LoadError> errors;
+  /// The warnings of the files parsed by this load, file by file. A file
+  /// reused from the cache is left out: its warnings were given when it was parsed.
+  std::vector<LoadError> warnings;
   /// Files whose contents had not changed, so their last result was reused.
   size_t unchanged = 0;
 

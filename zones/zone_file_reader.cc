@@ -10,6 +10,7 @@
 
 // After the standard headers: ldns's headers redefine bool, true and false.
 #include "zones/zone_file_reader.h"
+#include "zones/rdata_parser.h"
 
 namespace dnsd::zones::importer {
 namespace {
@@ -227,7 +228,11 @@ void ZoneFileReader::read(const std::string& file, std::string_view text, const 
           break;
         }
         if (ldns_rr_get_class(rr.get()) != LDNS_RR_CLASS_IN) {
-          warning(file, line, "skipped a record of class " + class_text(rr.get()) + ": dnsd serves class IN only");
+          std::string reason = "dnsd serves class IN only";
+          warning(file, line, "skipped a record of class " + class_text(rr.get()) + ": " + reason);
+          result_.dropped.push_back(DroppedRecord{file, line, rr_type_to_text(uint16_t(ldns_rr_get_type(rr.get()))),
+                                                  name_of(ldns_rr_owner(rr.get())).text(),
+                                                  "class " + class_text(rr.get()) + ": " + reason});
           break;
         }
         records_.push_back(SourceRecord{std::move(rr), file, line});

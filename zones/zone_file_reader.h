@@ -70,7 +70,7 @@ struct SourceRecord {
 
 /// Reads a master file and the files it includes into records, in file order.
 /// Syntax errors and unsupported directives go to the result's errors, records
-/// of a class other than IN to its warnings. One import's thread.
+/// of a class other than IN to its warnings and dropped records. One import's thread.
 class ZoneFileReader {
  public:
   /// `result` receives the messages; it must outlive the reader.

@@ -41,6 +41,10 @@ std::string ImportMessage::to_string() const {
   return file + ":" + std::to_string(line) + ": " + message;
 }
 
+std::string DroppedRecord::what() const { return "the " + type + " record at " + owner + ": " + reason; }
+
+std::string DroppedRecord::to_string() const { return ImportMessage{file, line, what()}.to_string(); }
+
 ImportResult import_zone_text(std::string_view text, const std::string& file, const ImportOptions& options) {
   ImportResult result;
   try {

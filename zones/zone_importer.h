@@ -21,6 +21,21 @@ struct ImportMessage {
   std::string to_string() const;
 };
 
+/// One record the import leaves out of the JSON because dnsd cannot serve it
+/// (DNAME, DNSSEC signatures, a class other than IN, a name outside the zone,
+/// ...). Duplicates are not dropped records: their data is kept once.
+struct DroppedRecord {
+  std::string file;    ///< where the record is
+  int line = 0;        ///< 1-based line where it starts
+  std::string type;    ///< e.g. "DNAME"
+  std::string owner;   ///< e.g. "old.example.test."
+  std::string reason;  ///< why dnsd cannot serve it
+  /// "the TYPE record at OWNER: reason".
+  std::string what() const;
+  /// "FILE:LINE: " and what().
+  std::string to_string() const;
+};
+
 /// What the caller knows that the file may not say.
 struct ImportOptions {
   /// The zone's origin ("example.test."), as a server's configuration would give
@@ -34,6 +49,8 @@ struct ImportOptions {
 struct ImportResult {
   std::string json;                    ///< the zone, pretty-printed, ending in a newline
   std::vector<ImportMessage> warnings; ///< records skipped or adjusted; the JSON is still valid
+  /// Every record left out, in reading order; the warnings say the same, by type and reason.
+  std::vector<DroppedRecord> dropped;
   std::vector<ImportMessage> errors;   ///< why there is no JSON
   bool ok() const { return errors.empty(); }
 };

@@ -1,6 +1,6 @@
 // `dnsd check DIR|FILE...`: validates zone files exactly as `dnsd serve` would
 // load them, without serving. Made for editors, CI and pre-reload hooks: one
-// line per error on stderr, and the exit code says whether all is well.
+// line per error or warning on stderr, and the exit code says whether all is well.
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -22,11 +22,15 @@ void check_usage(FILE* out) {
                "Files are checked together, so two files declaring the same origin is an error.\n"
                "\n"
                "On success prints \"ok: N zones\" and exits 0. Otherwise prints one line per\n"
-               "error to stderr, as FILE: /json/pointer: message, and exits 1.\n"
-               "Bad usage exits 2. The format is described in zones/FORMAT.md.\n"
+               "error to stderr, as FILE: /json/pointer: message, and exits 1; the pointer\n"
+               "of a problem with the whole file is shown as (root).\n"
+               "Warnings (a zone that loads, but probably not as meant, such as TXT text in\n"
+               "quotes) are printed as FILE: /json/pointer: warning: message and do not\n"
+               "change the exit code. Bad usage exits 2. The format is described in\n"
+               "zones/FORMAT.md.\n"
                "\n"
                "options:\n"
-               "  -q, --quiet   print nothing on success\n"
+               "  -q, --quiet   print nothing on success (warnings are still printed)\n"
                "  -h, --help    show this help\n");
 }
 
@@ -82,6 +86,11 @@ int cmd_check(int argc, char** argv) {
   zones::DirectoryLoad load = zones::load_zone_files(files);
   errors.insert(errors.end(), load.errors.begin(), load.errors.end());
 
+  for (const zones::LoadError& w : load.warnings) {
+    zones::LoadError shown = w;
+    shown.message = "warning: " + w.message;
+    std::fprintf(stderr, "%s\n", shown.to_string().c_str());
+  }
   for (const zones::LoadError& e : errors) std::fprintf(stderr, "%s\n", e.to_string().c_str());
   if (!errors.empty()) return 1;
   if (!quiet) {

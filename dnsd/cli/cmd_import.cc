@@ -1,7 +1,9 @@
-// `dnsd import ZONEFILE [--origin NAME] [--output FILE]`: converts a BIND, NSD
-// or Knot zone file into dnsd's JSON zone format, so an existing zone moves
-// over in one step. Warnings (records skipped or adjusted) and errors go to
-// stderr as FILE:LINE: message; the JSON goes to stdout or --output.
+// `dnsd import ZONEFILE [--origin NAME] [--output FILE] [--strict]`: converts a
+// BIND, NSD or Knot zone file into dnsd's JSON zone format, so an existing zone
+// moves over in one step. Warnings (records skipped or adjusted) and errors go
+// to stderr as FILE:LINE: message, then one line sums up the records dropped;
+// the JSON goes to stdout or --output. With --strict a dropped record fails
+// the import instead.
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,8 +12,10 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <map>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "dnsd/cli/commands.h"
 #include "zones/zone_importer.h"
@@ -21,7 +25,7 @@ namespace {
 
 void import_usage(FILE* out) {
   std::fprintf(out,
-               "usage: dnsd import [--origin NAME] [--output FILE] ZONEFILE\n"
+               "usage: dnsd import [--origin NAME] [--output FILE] [--strict] ZONEFILE\n"
                "\n"
                "Converts an RFC 1035 zone file (BIND, NSD or Knot format) into dnsd's JSON\n"
                "zone format (zones/FORMAT.md) and prints it, or writes it to FILE.\n"
@@ -33,14 +37,18 @@ void import_usage(FILE* out) {
                "duplicates. DNSKEY, DS and CDS are kept as data. Every record is checked to\n"
                "load back byte for byte, and the output always passes `dnsd check`.\n"
                "\n"
-               "Warnings and errors are printed to stderr as FILE:LINE: message. Exits 0 on\n"
-               "success (warnings allowed), 1 when the zone cannot be converted, 2 on bad usage.\n"
+               "Warnings and errors are printed to stderr as FILE:LINE: message, and a last\n"
+               "line counts the records dropped by type. Exits 0 on success (warnings\n"
+               "allowed), 1 when the zone cannot be converted (or, with --strict, when a\n"
+               "record would be dropped), 2 on bad usage.\n"
                "\n"
                "options:\n"
                "  --origin NAME   the zone's name, as a server's configuration would give it;\n"
                "                  needed when the file uses relative names before any $ORIGIN\n"
                "                  (default: $ORIGIN, and the SOA owner becomes the origin)\n"
                "  --output FILE   write the JSON to FILE (replaced atomically) instead of stdout\n"
+               "  --strict        fail, writing nothing, if any record would be dropped; each\n"
+               "                  one is named as FILE:LINE (for CI and scripted migrations)\n"
                "  -h, --help      show this help\n");
 }
 
@@ -63,11 +71,25 @@ bool write_atomically(const std::string& path, const std::string& text, std::str
   return true;
 }
 
+// "2 records: 1 DNAME, 1 RRSIG": how many records were dropped, by type.
+std::string dropped_summary(const std::vector<zones::DroppedRecord>& dropped) {
+  std::map<std::string, size_t> by_type;
+  for (const zones::DroppedRecord& d : dropped) ++by_type[d.type];
+  std::string out = std::to_string(dropped.size()) + (dropped.size() == 1 ? " record: " : " records: ");
+  bool first = true;
+  for (const auto& [type, count] : by_type) {
+    out += (first ? "" : ", ") + std::to_string(count) + " " + type;
+    first = false;
+  }
+  return out;
+}
+
 }  // namespace
 
 int cmd_import(int argc, char** argv) {
   zones::ImportOptions options;
   std::string input, output;
+  bool strict = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&](const char* option, std::string& out) {
@@ -89,6 +111,8 @@ int cmd_import(int argc, char** argv) {
       if (!value("--output", output)) return import_usage(stderr), 2;
     } else if (arg.rfind("--output=", 0) == 0) {
       output = arg.substr(std::strlen("--output="));
+    } else if (arg == "--strict") {
+      strict = true;
     } else if (arg.size() > 1 && arg[0] == '-') {
       std::fprintf(stderr, "dnsd import: unknown option '%s'\n\n", arg.c_str());
       import_usage(stderr);
@@ -122,6 +146,18 @@ int cmd_import(int argc, char** argv) {
   }
   for (const zones::ImportMessage& e : result.errors) std::fprintf(stderr, "%s\n", e.to_string().c_str());
   if (!result.ok()) return 1;
+  if (!result.dropped.empty() && strict) {
+    for (const zones::DroppedRecord& d : result.dropped) {
+      zones::ImportMessage shown{d.file, d.line, "error: would drop " + d.what()};
+      std::fprintf(stderr, "%s\n", shown.to_string().c_str());
+    }
+    std::fprintf(stderr, "dnsd import: --strict: would drop %s; nothing written\n",
+                 dropped_summary(result.dropped).c_str());
+    return 1;
+  }
+  if (!result.dropped.empty())
+    std::fprintf(stderr, "dnsd import: dropped %s (see warnings above); --strict fails instead\n",
+                 dropped_summary(result.dropped).c_str());
 
   if (output.empty()) {
     std::fwrite(result.json.data(), 1, result.json.size(), stdout);

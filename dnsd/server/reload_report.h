@@ -33,6 +33,7 @@ struct ReloadReport {
   size_t new_unprobed = 0;      ///< of those, how many still had no result when it was published
   std::vector<KeptZone> kept;            ///< failed files still served from their last good version
   std::vector<zones::LoadError> errors;  ///< every error, as `FILE: /pointer: message`
+  std::vector<zones::LoadError> warnings;  ///< warnings of the files parsed now (zones/zone_lint.h)
 };
 
 /// Every load and reload so far (start-up included), for status and metrics.

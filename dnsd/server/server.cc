@@ -338,6 +338,7 @@ std::string Server::describe_listeners() const {
 }
 
 void Server::log_report(const ReloadReport& report, bool initial) const {
+  for (const auto& warning : report.warnings) log_warn("%s", warning.to_string().c_str());
   for (const auto& error : report.errors) log_error("%s", error.to_string().c_str());
   for (const auto& kept : report.kept)
     log_warn("%s: still serving the last good version of %s (serial %u)", kept.file.c_str(), kept.origin.c_str(),

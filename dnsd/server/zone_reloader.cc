@@ -67,6 +67,7 @@ ZoneLoad ZoneReloader::load(const zones::LoadOptions& options) {
   if (!catalog_.name.empty()) out.set = with_catalog(*out.set, report);
 
   report.errors = load.errors;
+  report.warnings = load.warnings;
   report.files = load.files.size();
   report.unchanged = load.unchanged;
   report.zones = out.set->size();

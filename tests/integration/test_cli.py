@@ -10,7 +10,7 @@ import socket
 import dns.rcode
 import pytest
 
-from dnsd_harness import ZONES, STOP_TIMEOUT, make_query, parse, run_dnsd, texts
+from dnsd_harness import ZONES, STOP_TIMEOUT, make_query, parse, run_dnsd, texts, wait_for
 
 GOOD = {
     "origin": "cli.test.",
@@ -30,8 +30,8 @@ def variant(edit):
 
 
 def error_lines(output, path):
-    """(pointer, message) of each `PATH: /pointer: message` line."""
-    pattern = re.compile(r"^" + re.escape(str(path)) + r": (/[^ ]*|): (.+)$")
+    """(pointer, message) of each `PATH: /pointer: message` line; the whole document's pointer is `(root)`."""
+    pattern = re.compile(r"^" + re.escape(str(path)) + r": (/[^ ]*|\(root\)): (.+)$")
     return [m.groups() for m in map(pattern.match, output.splitlines()) if m]
 
 
@@ -79,7 +79,7 @@ def test_check_accepts_one_good_file(zone_dir):
 
 BAD = [
     # (name, zone JSON or text, pointer prefix the error must carry)
-    ("bad-json", '{"origin": "cli.test.", ', ""),
+    ("bad-json", '{"origin": "cli.test.", ', "(root)"),
     ("unknown-top-key", variant(lambda z: z.update(colour="blue")), "/colour"),
     ("unknown-rrset-key", variant(lambda z: z["records"]["www"].update(A={"ttl": 5, "data": "192.0.2.1", "x": 1})),
      "/records/www/A"),
@@ -89,7 +89,7 @@ BAD = [
     ("outside-origin", variant(lambda z: z["records"].update({"www.other.test.": {"A": "192.0.2.1"}})),
      "/records/www.other.test."),
     ("cname-and-other-data", variant(lambda z: z["records"]["www"].update(CNAME="mail")), "/records/www"),
-    ("missing-soa", variant(lambda z: z.pop("soa")), ""),
+    ("missing-soa", variant(lambda z: z.pop("soa")), "(root)"),
     ("missing-apex-ns", variant(lambda z: z["records"]["@"].pop("NS")), ""),
     ("ttl-too-big", variant(lambda z: z.update(ttl=2 ** 31)), "/ttl"),
     ("ttl-negative", variant(lambda z: z["records"]["www"].update(A={"ttl": -1, "data": "192.0.2.1"})),
@@ -116,6 +116,46 @@ def test_check_reports_file_pointer_message(zone_dir, name, zone, pointer):
     assert lines, f"no `{path}: /pointer: message` line in:\n{p.stderr}"
     assert any(ptr.startswith(pointer) and msg.strip() for ptr, msg in lines), \
         f"want pointer under {pointer!r}:\n{p.stderr}"
+
+
+def test_check_shows_the_whole_document_pointer_as_root(zone_dir):
+    d = zone_dir({"bad.test.json": variant(lambda z: z.pop("soa"))})
+    path = d / "bad.test.json"
+    p = run_dnsd("check", str(path))
+    assert p.returncode == 1
+    assert f'{path}: (root): missing required key "soa"' in p.stderr.splitlines(), p.stderr
+    assert f"{path}: : " not in p.stderr, "an empty pointer reads as a missing field"
+
+
+QUOTED_TXT = ('/records/@/TXT: warning: TXT string starts and ends with a double quote; dnsd takes JSON strings '
+              'literally, so the quotes are served as part of the text. Write "v=spf1 -all" without them')
+
+
+def test_check_warns_about_a_quoted_txt_string_and_still_passes(zone_dir):
+    d = zone_dir({"cli.test.json": variant(lambda z: z["records"]["@"].update(TXT='"v=spf1 -all"'))})
+    path = d / "cli.test.json"
+    p = run_dnsd("check", str(path))
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "ok: 1 zone"
+    assert p.stderr.splitlines() == [f"{path}: {QUOTED_TXT}"]
+    quiet = run_dnsd("check", "--quiet", str(d))
+    assert quiet.returncode == 0 and quiet.stdout == "" and quiet.stderr == p.stderr
+
+
+def test_check_does_not_warn_about_plain_txt(zone_dir):
+    d = zone_dir({"cli.test.json": variant(lambda z: z["records"]["@"].update(TXT=['v=spf1 -all', 'say "hi"']))})
+    p = run_dnsd("check", str(d))
+    assert p.returncode == 0 and p.stderr == "", p.stderr
+
+
+def test_serve_logs_the_quoted_txt_warning_and_serves_the_quotes(start_dnsd, zone_dir):
+    zones = zone_dir({"cli.test.json": variant(lambda z: z["records"]["@"].update(TXT='"v=spf1 -all"'))})
+    d = start_dnsd(zones=zones)
+    r = d.query("cli.test", "TXT")
+    assert [b"".join(rd.strings) for rd in r.answer[0]] == [b'"v=spf1 -all"']
+    line = f"{zones / 'cli.test.json'}: {QUOTED_TXT.replace('warning: ', '')}"
+    wait_for(lambda: any(l.endswith(line) and " warn: " in l for l in d.log().splitlines()), STOP_TIMEOUT,
+             "the warning in the log")
 
 
 def test_check_accepts_a_transfer_object(zone_dir):

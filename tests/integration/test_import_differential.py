@@ -341,3 +341,55 @@ def test_parse_error_names_file_and_line(tmp_path):
     assert proc.returncode == 1
     assert proc.stdout == ""
     assert proc.stderr.startswith(f"{bad}:6: "), proc.stderr
+
+
+# -- records dnsd cannot serve: a summary by default, a failure with --strict ---------
+
+DROPPING = """$ORIGIN drop.test.
+$TTL 60
+@ SOA ns1 hostmaster 1 2 3 4 5
+  NS ns1
+ns1 A 192.0.2.1
+old DNAME new.example.
+ns1 RRSIG A 13 2 60 20240101000000 20231201000000 12345 drop.test. AAAA
+www A 192.0.2.2
+"""
+SUMMARY = "1 DNAME, 1 RRSIG"
+
+
+def test_import_ends_with_one_line_naming_what_it_dropped(tmp_path):
+    zone = tmp_path / "drop.test.zone"
+    zone.write_text(DROPPING)
+    out = tmp_path / "drop.test.json"
+    proc = run_dnsd("import", str(zone), "--output", str(out))
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert lines[-1] == f"dnsd import: dropped 2 records: {SUMMARY} (see warnings above); --strict fails instead"
+    assert any(line.startswith(f"{zone}:6: warning: skipped the DNAME record") for line in lines), proc.stderr
+    doc = json.loads(out.read_text())
+    assert "old" not in doc["records"] and doc["records"]["www"] == {"A": "192.0.2.2"}
+    assert run_dnsd("check", str(out)).returncode == 0
+
+
+@pytest.mark.parametrize("to_file", [True, False], ids=["output", "stdout"])
+def test_import_strict_fails_naming_each_dropped_record_and_writes_nothing(tmp_path, to_file):
+    zone = tmp_path / "drop.test.zone"
+    zone.write_text(DROPPING)
+    out = tmp_path / "drop.test.json"
+    proc = run_dnsd("import", "--strict", str(zone), *(["--output", str(out)] if to_file else []))
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout == "" and not out.exists()
+    lines = proc.stderr.splitlines()
+    assert f"{zone}:6: error: would drop the DNAME record at old.drop.test.: DNAME is not supported by dnsd" in lines
+    assert any(line.startswith(f"{zone}:7: error: would drop the RRSIG record at ns1.drop.test.: ")
+               for line in lines), proc.stderr
+    assert lines[-1] == f"dnsd import: --strict: would drop 2 records: {SUMMARY}; nothing written"
+
+
+def test_import_strict_passes_a_zone_it_converts_whole(tmp_path):
+    zone = tmp_path / "whole.test.zone"
+    zone.write_text(DROPPING.replace("old DNAME new.example.\n", "").replace("ns1 RRSIG", "; ns1 RRSIG"))
+    out = tmp_path / "whole.test.json"
+    proc = run_dnsd("import", "--strict", str(zone), "--output", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "dropped" not in proc.stderr and json.loads(out.read_text())["origin"] == "drop.test."

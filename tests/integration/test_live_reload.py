@@ -390,8 +390,8 @@ def test_files_that_are_not_zones_do_not_reload(live):
 
 
 BROKEN = [
-    # The pointer of a document that is not JSON at all is "", the whole document (RFC 6901).
-    pytest.param("{ \"origin\": \"live.test.\", ", r": invalid JSON at line \d+, column \d+: \S.*",
+    # The pointer of a document that is not JSON at all is "", the whole document (RFC 6901), shown as (root).
+    pytest.param("{ \"origin\": \"live.test.\", ", r"\(root\): invalid JSON at line \d+, column \d+: \S.*",
                  id="invalid-json"),
     pytest.param(zone("live.test.", "300.1.1.1", serial=3), r"/records/www/A\S*: \S.*", id="bad-address"),
 ]

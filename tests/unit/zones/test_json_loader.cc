@@ -253,7 +253,7 @@ TEST_CASE("bad JSON: pointer \"\", line and column") {
   REQUIRE(r.errors.size() == 1);
   CHECK(r.errors[0].pointer == "");
   CHECK(r.errors[0].message.find("line 3, column 14") != std::string::npos);
-  CHECK(r.errors[0].to_string().rfind("z.json: : invalid JSON at line 3", 0) == 0);
+  CHECK(r.errors[0].to_string().rfind("z.json: (root): invalid JSON at line 3", 0) == 0);
   CHECK_ERROR(load(""), "", "invalid JSON at line 1, column 1");
   CHECK_ERROR(load("[1, 2]"), "", "must be a JSON object");
 }
@@ -432,11 +432,21 @@ TEST_CASE("all errors of a file are collected, none stop the others") {
   for (const auto& e : r.errors) CHECK(e.file == "z.json");
 }
 
+TEST_CASE("a whole-document error prints its pointer as (root), never as an empty field") {
+  LoadResult r = load(R"({"origin": "example.test.", "records": {"@": {"NS": "ns1"}}})");
+  REQUIRE(has_error(r, "", "missing required key \"soa\""));
+  for (const auto& e : r.errors)
+    if (e.pointer.empty()) CHECK(e.to_string() == "z.json: (root): " + e.message);
+  CHECK(pointer_for_display("") == "(root)");
+  CHECK(pointer_for_display("/records/www/A/0") == "/records/www/A/0");
+  CHECK(LoadError{"z.json", "/ttl", "bad"}.to_string() == "z.json: /ttl: bad");
+}
+
 TEST_CASE("load_zone_file reports a missing file at pointer \"\"") {
   LoadResult r = load_zone_file("/nonexistent/zone.json");
   REQUIRE(r.errors.size() == 1);
   CHECK(r.errors[0].pointer == "");
-  CHECK(r.errors[0].to_string() == "/nonexistent/zone.json: : cannot open file: No such file or directory");
+  CHECK(r.errors[0].to_string() == "/nonexistent/zone.json: (root): cannot open file: No such file or directory");
   CHECK(load_zone_file("/tmp").errors.at(0).message == "is a directory, not a zone file");
 }
 

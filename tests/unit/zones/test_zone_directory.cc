@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "tests/unit/temp_dir.h"
 #include "zones/zone_directory.h"
@@ -107,4 +108,26 @@ TEST_CASE("build_zone_set keeps the previous zone of a file that broke, and drop
   auto third = build_zone_set(load_zone_directory(dir.path.string()), first.get());
   REQUIRE(third->size() == 1);
   CHECK(third->source(0).file == (dir.path / "c.json").string());
+}
+
+TEST_CASE("warnings are collected file by file, and a file reused from the cache does not repeat them") {
+  TempDir dir;
+  std::string quoted = R"({"origin": "q.test.", "soa": {"mname": "ns1"},
+                           "records": {"@": {"NS": "ns1", "TXT": "\"v=spf1 -all\""}, "ns1": {"A": "192.0.2.1"}}})";
+  std::string a = dir.write("a.json", quoted);
+  dir.write("b.json", zone("b.test."));
+  std::vector<std::string> files;
+  std::string error;
+  REQUIRE(list_zone_files(dir.path.string(), files, error));
+  ZoneFileCache cache;
+  DirectoryLoad first = load_zone_files(files, {}, &cache);
+  CHECK(first.ok());
+  CHECK(first.zone_count() == 2);
+  REQUIRE(first.warnings.size() == 1);
+  CHECK(first.warnings[0].file == a);
+  CHECK(first.warnings[0].pointer == "/records/@/TXT");
+  DirectoryLoad again = load_zone_files(files, {}, &cache);
+  CHECK(again.unchanged == 2);
+  CHECK(again.warnings.empty());
+  CHECK(load_zone_directory(dir.path.string()).warnings.size() == 1);
 }

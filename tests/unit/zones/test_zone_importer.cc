@@ -5,6 +5,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "tests/unit/temp_dir.h"
 #include "zones/json_loader.h"
@@ -232,6 +233,39 @@ TEST_CASE("import: out-of-zone records, duplicates, mixed TTLs and other classes
   CHECK(has_message(r.warnings, "test.zone:8: duplicate A record"));
   CHECK(has_message(r.warnings, "test.zone:10: duplicate MX record"));
   CHECK(has_message(r.warnings, "test.zone:11: skipped a record of class CH"));
+}
+
+TEST_CASE("import: every dropped record is listed with its file, line, type and owner, in reading order") {
+  ImportResult r = import(std::string("$TTL 60\n") + kSoa +
+                          "  NS ns1\n"
+                          "  RRSIG NS 13 2 60 20240101000000 20231201000000 12345 example.test. AAAA\n"
+                          "ns1 A 192.0.2.53\n"
+                          "  RRSIG A 13 3 60 20240101000000 20231201000000 12345 example.test. AAAA\n"
+                          "old DNAME new.example.\n"
+                          "outside.example.org. A 192.0.2.1\n"
+                          "version CH TXT \"1.0\"\n"
+                          "www A 192.0.2.10\n"
+                          "www A 192.0.2.10\n"
+                          "top DS 60485 13 2 D4B7D520E7BB5F0F67674A0CCEB1E3E0614B93C4F9E99B8383F6A1E4469DA50A\n");
+  REQUIRE_MESSAGE(r.ok(), messages(r.errors));
+  std::vector<std::string> dropped;
+  for (const DroppedRecord& d : r.dropped) dropped.push_back(d.to_string());
+  // The duplicate www A is not dropped: its data is kept once.
+  REQUIRE(dropped.size() == 6);
+  CHECK(dropped[0].rfind("test.zone:4: the RRSIG record at example.test.: dnsd serves unsigned zones", 0) == 0);
+  CHECK(dropped[1].rfind("test.zone:6: the RRSIG record at ns1.example.test.: ", 0) == 0);
+  CHECK(dropped[2] == "test.zone:7: the DNAME record at old.example.test.: DNAME is not supported by dnsd");
+  CHECK(dropped[3].rfind("test.zone:8: the A record at outside.example.org.: outside the zone", 0) == 0);
+  CHECK(dropped[4] == "test.zone:9: the TXT record at version.example.test.: class CH: dnsd serves class IN only");
+  CHECK(dropped[5].rfind("test.zone:12: the DS record at top.example.test.: DS is only meaningful at a delegation", 0) ==
+        0);
+  CHECK(r.dropped[2].type == "DNAME");
+  CHECK(r.dropped[2].line == 7);
+  CHECK(r.dropped[2].file == "test.zone");
+
+  ImportResult clean = import(std::string("$TTL 60\n") + kSoa + "  NS ns1\nns1 A 192.0.2.53\nns1 A 192.0.2.53\n");
+  REQUIRE(clean.ok());
+  CHECK(clean.dropped.empty());
 }
 
 TEST_CASE("import: zones no server should load are errors at the offending record") {

@@ -403,7 +403,9 @@ void ControlServer::persist_drains() {
   for (const health::AdminOverride& o : registry_->drains().overrides()) {
     if (o.state != health::AdminState::Drain) continue;
     auto it = drain_since_.find(drain_key(o.zone, o.pool, o.address));
-    records.push_back({o.zone, o.pool, o.address, it != drain_since_.end() ? it->second : health::wall_clock_ms()});
+    // 0: still served when a reply last looked, so not drained for resolvers yet.
+    const bool known = it != drain_since_.end() && it->second != 0;
+    records.push_back({o.zone, o.pool, o.address, known ? it->second : health::wall_clock_ms()});
   }
   for (const std::string& address : registry_->drains().drained_addresses()) {
     auto it = drain_since_.find(address_drain_key(address));

@@ -30,6 +30,7 @@ std::shared_ptr<MemberAdmin> DrainTable::bind_locked(const std::string& zone, st
     Entry e;
     e.key = AdminOverride{zone, std::string(pool), address, AdminState::Auto};
     e.admin = std::make_shared<MemberAdmin>();
+    if (everywhere_.count(address)) e.admin->state.store(uint8_t(AdminState::Drain), std::memory_order_relaxed);
     it = entries_.emplace(k, std::move(e)).first;
   }
   it->second.bound_epoch = epoch_;
@@ -59,6 +60,45 @@ size_t DrainTable::set(std::string_view zone, std::string_view pool, std::string
   if (changed && listener) listener();
   if (changed) changes_.notify();
   return matched;
+}
+
+size_t DrainTable::set_address(std::string_view address, AdminState state) {
+  const std::string a = canonical_address(std::string(address));
+  size_t matched = 0;
+  bool changed = false;
+  std::function<void()> listener;
+  {
+    std::lock_guard lock(mutex_);
+    changed = state == AdminState::Drain ? everywhere_.insert(a).second : everywhere_.erase(a) > 0;
+    for (auto& [k, entry] : entries_) {
+      if (entry.key.address != a) continue;
+      ++matched;
+      changed |= entry.admin->state.exchange(uint8_t(state), std::memory_order_relaxed) != uint8_t(state);
+    }
+    listener = listener_;
+  }
+  if (changed && listener) listener();
+  if (changed) changes_.notify();
+  return matched;
+}
+
+bool DrainTable::drained_everywhere(std::string_view address) const {
+  const std::string a = canonical_address(std::string(address));
+  std::lock_guard lock(mutex_);
+  return everywhere_.count(a) > 0;
+}
+
+std::vector<std::string> DrainTable::drained_addresses() const {
+  std::lock_guard lock(mutex_);
+  return {everywhere_.begin(), everywhere_.end()};
+}
+
+void DrainTable::restore_address(std::string_view address) {
+  const std::string a = canonical_address(std::string(address));
+  std::lock_guard lock(mutex_);
+  everywhere_.insert(a);
+  for (auto& [k, entry] : entries_)
+    if (entry.key.address == a) entry.admin->state.store(uint8_t(AdminState::Drain), std::memory_order_relaxed);
 }
 
 void DrainTable::restore(const AdminOverride& entry) {

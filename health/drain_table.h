@@ -2,12 +2,16 @@
 // address), set through the control API, persisted by the control plane, and
 // kept across reloads. Each entry is one atomic that a HealthView points
 // workers at, so a drain takes effect on the next answer without a publish.
+// An address can also be drained in every pool of every zone: that covers
+// the entries bound now and every entry bound later (a pool a reload adds),
+// until it is lifted.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -39,8 +43,25 @@ class DrainTable {
   /// the listener (outside the lock) when something changed. Any thread.
   size_t set(std::string_view zone, std::string_view pool, std::string_view address, AdminState state);
 
+  /// Drains `address` in every pool of every zone (Drain), now and in every
+  /// entry bound later, or lifts that (Auto) and sets every entry of the
+  /// address back to Auto, per-pool drains included. Returns how many
+  /// entries matched. Calls the listener when something changed, the
+  /// address-wide drain itself included. Any thread.
+  size_t set_address(std::string_view address, AdminState state);
+
+  /// Whether `address` is drained in every pool of every zone. Any thread.
+  bool drained_everywhere(std::string_view address) const;
+
+  /// The addresses drained in every pool of every zone, canonical and
+  /// sorted: what a state directory persists beside overrides(). Any thread.
+  std::vector<std::string> drained_addresses() const;
+
   /// Seeds a state before the zones load (persisted drains at start-up). Any thread.
   void restore(const AdminOverride& entry);
+
+  /// Seeds an address-wide drain before the zones load. Any thread.
+  void restore_address(std::string_view address);
 
   /// Every state other than Auto, sorted: what a state directory persists. Any thread.
   std::vector<AdminOverride> overrides() const;
@@ -53,7 +74,7 @@ class DrainTable {
 
   /// Forgets entries that `used` (keys from key()) does not name, unless they
   /// were bound since the previous retain (a load in progress may publish
-  /// them). The publisher's thread, after each publish.
+  /// them). Address-wide drains are kept. The publisher's thread, after each publish.
   void retain(const std::unordered_set<std::string>& used);
 
   /// The identity of one entry, as retain() expects it. Any thread.
@@ -70,6 +91,7 @@ class DrainTable {
   mutable std::mutex mutex_;
   uint64_t epoch_ = 1;
   std::unordered_map<std::string, Entry> entries_;
+  std::set<std::string> everywhere_;  ///< canonical addresses drained in every pool
   std::function<void()> listener_;
   ChangeSignal changes_;
 };

@@ -1,7 +1,9 @@
 // `dnsd ctl`: the control API from the command line (CONTROL_API.md), a small
 // libcurl client. Exit codes: 0 done; 1 the server refused or failed (a reload
-// with errors, an unknown member, no server); 2 usage; 3 drained, but the
-// member is still being served (nothing else is up), so it is not safe to stop.
+// with errors, an unknown zone, pool or member, no server); 2 usage; 3
+// drained, but the address is still being served (nothing else is up in its
+// pool, or another pool hands it out), so it is not safe to stop.
+#include <arpa/inet.h>
 #include <getopt.h>
 
 #include <cstdio>
@@ -30,8 +32,14 @@ void ctl_usage(FILE* out) {
                "  status                      zones, pools and members as tables\n"
                "  reload                      reload the zones now; exit 0 only if every file loaded\n"
                "  drain POOL ADDRESS          stop handing ADDRESS out of POOL, and print when it is\n"
-               "                              safe to stop that server (exit 3: still served, not safe)\n"
-               "  undrain POOL ADDRESS        hand it out again\n"
+               "                              safe to stop that server (exit 3: still served by this\n"
+               "                              or another pool, not safe; other pools are listed)\n"
+               "  drain ADDRESS               stop handing ADDRESS out of every pool of every zone, and\n"
+               "                              of pools later reloads add, until undrained; print when\n"
+               "                              it is safe to stop that server (exit 3: not safe)\n"
+               "  undrain POOL ADDRESS        hand it out of POOL again\n"
+               "  undrain ADDRESS             hand it out of every pool again (lifts drain ADDRESS and\n"
+               "                              every per-pool drain of ADDRESS)\n"
                "  explain NAME [TYPE]         why NAME answers what it does (TYPE default A)\n"
                "\n"
                "options:\n"
@@ -39,7 +47,7 @@ void ctl_usage(FILE* out) {
                "                              unix:PATH for a server run with --control unix:PATH\n"
                "  --token TOKEN               bearer token (default $DNSD_CONTROL_TOKEN)\n"
                "  --token-file FILE           read the token from FILE's first line\n"
-               "  --zone ZONE                 drain/undrain: only the pool of this zone (default: every zone)\n"
+               "  --zone ZONE                 drain/undrain POOL: only the pool of this zone (default: every zone)\n"
                "  --json                      print the API's JSON instead of text\n"
                "  --timeout SECONDS           give up after this long (default 30)\n"
                "  --help                      show this help\n",
@@ -147,8 +155,24 @@ int cmd_ctl(int argc, char** argv) {
     if (!arity(0, 0)) return 2;
     r = client.post("/api/reload", "{}");
   } else if (command == "drain" || command == "undrain") {
-    if (!arity(2, 2)) return 2;
-    json body{{"pool", args[1]}, {"address", args[2]}};
+    if (!arity(1, 2)) return 2;
+    const std::string& address = args.back();
+    const std::string bare = address.size() > 2 && address.front() == '[' && address.back() == ']'
+                                 ? address.substr(1, address.size() - 2)
+                                 : address;
+    unsigned char buffer[16];
+    if (inet_pton(AF_INET, bare.c_str(), buffer) != 1 && inet_pton(AF_INET6, bare.c_str(), buffer) != 1) {
+      std::fprintf(stderr, "dnsd ctl %s: '%s' is not an IP address (%s [POOL] ADDRESS)\n", command.c_str(),
+                   address.c_str(), command.c_str());
+      return 2;
+    }
+    json body{{"address", address}};
+    if (args.size() == 3) body["pool"] = args[1];
+    if (!zone.empty() && args.size() == 2) {
+      std::fprintf(stderr, "dnsd ctl %s: --zone needs a POOL; %s ADDRESS covers every pool of every zone\n",
+                   command.c_str(), command.c_str());
+      return 2;
+    }
     if (!zone.empty()) body["zone"] = zone;
     r = client.post("/api/" + command, body.dump());
   } else if (command == "explain") {
@@ -178,7 +202,7 @@ int cmd_ctl(int argc, char** argv) {
     std::fputs(text.c_str(), stdout);
   }
   if (command == "reload") return r.ok() ? 0 : 1;
-  if (command == "drain" && body.value("still_serving", false)) return 3;
+  if (command == "drain" && admin_not_safe(body)) return 3;
   return 0;
 }
 

@@ -147,6 +147,9 @@ std::string format_status(const json& s) {
     for (const auto& [type, sel] : p.at("selection").items())
       if (sel.value("rule", "") != "healthy-primaries")
         out += "note: " + str(p, "zone") + " pool " + str(p, "name") + " " + type + ": rule " + str(sel, "rule") + "\n";
+  if (s.contains("address_drains"))
+    for (const json& d : s.at("address_drains"))
+      out += "drained in every pool of every zone: " + str(d, "address") + " (since " + str(d, "since") + ")\n";
   if (s.contains("secondaries") && !s.at("secondaries").empty()) out += "\n" + format_secondaries(s.at("secondaries"));
   return out;
 }
@@ -193,16 +196,41 @@ std::string format_reload(const json& r) {
   return out;
 }
 
+bool admin_not_safe(const json& r) {
+  if (r.value("admin", "") != "drain") return false;
+  auto it = r.find("safe_after");
+  return flag(r, "still_serving") || it == r.end() || it->is_null();
+}
+
 std::string format_admin(const json& r, bool local_time) {
   const bool drain = r.value("admin", "") == "drain";
+  const std::string address = str(r, "address");
   std::string where;
-  for (const json& m : r.at("members")) where += (where.empty() ? "" : ", ") + str(m, "zone");
-  std::string out = std::string(drain ? "drained " : "undrained ") + str(r, "address") + " in pool " + str(r, "pool") +
-                    " (" + where + ")" + (flag(r, "changed") ? "" : "; it already was") + "\n";
+  std::string out = std::string(drain ? "drained " : "undrained ") + address;
+  if (flag(r, "all_pools")) {
+    for (const json& m : r.at("members")) where += (where.empty() ? "" : ", ") + str(m, "pool") + " of " + str(m, "zone");
+    out += " in every pool of every zone (" + (where.empty() ? std::string("none published now") : where) + ")";
+  } else {
+    for (const json& m : r.at("members")) where += (where.empty() ? "" : ", ") + str(m, "zone");
+    out += " in pool " + str(r, "pool") + " (" + where + ")";
+  }
+  out += std::string(flag(r, "changed") ? "" : "; it already was") + "\n";
+  bool served_elsewhere = false;
+  if (r.contains("other_pools") && !r.at("other_pools").empty()) {
+    std::string others;
+    for (const json& p : r.at("other_pools")) {
+      served_elsewhere |= flag(p, "serving");
+      others += (others.empty() ? "" : ", ") + str(p, "pool") + " of " + str(p, "zone") + " (" +
+                (flag(p, "serving") ? "SERVING" : str(p, "admin") == "drain" ? "drained" : "not serving") + ")";
+    }
+    out += "other pools with " + address + ": " + others + "\n";
+  }
   if (!flag(r, "persisted")) out += "note: not persisted (no --state-dir); a restart forgets it\n";
   if (!drain) return out;
-  if (flag(r, "still_serving")) {
-    out += "NOT SAFE to stop it: " + str(r, "warning") + "\n";
+  if (admin_not_safe(r)) {
+    out += "NOT SAFE to stop it: " + str(r, "warning", "it is still being served") + "\n";
+    if (served_elsewhere)
+      out += "to drain it in every pool of every zone: dnsd ctl drain " + address + "\n";
     return out;
   }
   const uint64_t safe_ms = r.value("safe_after_ms", uint64_t{0});

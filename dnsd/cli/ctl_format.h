@@ -23,10 +23,15 @@ std::string format_reload(const nlohmann::json& report);
 /// it has, how far behind it is, its last transfer and the last NOTIFY.
 std::string format_secondaries(const nlohmann::json& secondaries);
 
-/// `dnsd ctl drain|undrain`: what changed and, for a drain, when it is safe
-/// to stop the server (or why it is not). `local_time` prints instants in the
-/// local time zone as well as UTC.
+/// `dnsd ctl drain|undrain`: what changed, the other pools holding the
+/// address and, for a drain, when it is safe to stop the server (or why it
+/// is not, and how to drain it everywhere). `local_time` prints instants in
+/// the local time zone as well as UTC.
 std::string format_admin(const nlohmann::json& result, bool local_time = true);
+
+/// Whether a drain reply says the server is not safe to stop: the member is
+/// still served, or another pool serves the address (no safe_after).
+bool admin_not_safe(const nlohmann::json& result);
 
 /// `dnsd ctl explain`: zone, CNAME chain, pool and rule, the members, the
 /// answer served now, and the worst-case failover time.

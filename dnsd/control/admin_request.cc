@@ -41,8 +41,12 @@ bool parse_admin_request(std::string_view body_text, AdminRequest& out, std::str
   if (!string_field(body, "pool", out.pool, error) || !string_field(body, "address", out.address_text, error) ||
       !string_field(body, "zone", zone, error))
     return false;
-  if (out.pool.empty() || out.address_text.empty()) {
-    error = "'pool' and 'address' are required";
+  if (out.address_text.empty()) {
+    error = "'address' is required";
+    return false;
+  }
+  if (out.pool.empty() && !zone.empty()) {
+    error = "'zone' needs 'pool': without a pool the address is drained in every pool of every zone";
     return false;
   }
   out.zone = zone.empty() ? "" : health::normalized_zone(zone);

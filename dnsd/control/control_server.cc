@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dnsd/control/dashboard.h"
+#include "dnsd/control/drain_reply.h"
 #include "dnsd/control/explain.h"
 #include "dnsd/control/iso_time.h"
 #include "dnsd/server/log.h"
@@ -85,6 +86,10 @@ std::string ControlServer::drain_key(const std::string& zone, const std::string&
   return health::normalized_zone(zone) + '\x1f' + pool + '\x1f' + health::canonical_address(address);
 }
 
+std::string ControlServer::address_drain_key(const std::string& address) {
+  return "\x1f\x1f" + health::canonical_address(address);  // no zone, no pool: every pool
+}
+
 bool ControlServer::restore_state(std::string& error) {
   if (!store_) return true;
   std::vector<DrainRecord> drains;
@@ -96,8 +101,14 @@ bool ControlServer::restore_state(std::string& error) {
   {
     std::lock_guard lock(drains_mutex_);
     for (const DrainRecord& d : drains) {
+      const uint64_t since = d.since_ms ? d.since_ms : health::wall_clock_ms();
+      if (d.every_pool()) {
+        registry_->drains().restore_address(d.address);
+        drain_since_[address_drain_key(d.address)] = since;
+        continue;
+      }
       registry_->drains().restore({d.zone, d.pool, d.address, health::AdminState::Drain});
-      drain_since_[drain_key(d.zone, d.pool, d.address)] = d.since_ms ? d.since_ms : health::wall_clock_ms();
+      drain_since_[drain_key(d.zone, d.pool, d.address)] = since;
     }
     std::string write_error;
     if (!store_->save(drains, write_error)) {
@@ -240,8 +251,9 @@ HttpResponse ControlServer::get_status(const HttpRequest&) {
   const TransferInputs transfer = transfer_inputs();
   ServerInfo info = info_;
   if (write_errors_) info.state_writes = write_errors_->status();
-  return json_response(
-      200, status_json(*snapshot, history, load_times_, *health, info, health::wall_clock_ms(), &transfer));
+  json body = status_json(*snapshot, history, load_times_, *health, info, health::wall_clock_ms(), &transfer);
+  body["address_drains"] = address_drains_json();
+  return json_response(200, body);
 }
 
 HttpResponse ControlServer::post_reload(const HttpRequest&) {
@@ -254,96 +266,57 @@ HttpResponse ControlServer::post_reload(const HttpRequest&) {
 
 std::vector<ControlServer::MemberRef> ControlServer::find_members(const zones::ZoneSet& zones,
                                                                   const AdminRequest& request) {
-  std::vector<MemberRef> matches;
-  for (uint32_t z = 0; z < zones.size(); ++z) {
-    const zones::Zone& zn = zones.zone(z);
-    if (!request.zone.empty() && health::normalized_zone(zn.origin_text()) != request.zone) continue;
-    for (uint32_t p = 0; p < zn.pools().size(); ++p) {
-      if (zn.pool(p).name != request.pool) continue;
-      const auto& members = zn.pool(p).members;
-      for (uint32_t m = 0; m < members.size(); ++m)
-        if (health::canonical_address(members[m].address_text) == request.address) matches.push_back({z, p, m});
-    }
-  }
-  return matches;
+  return requested_members(zones, request);
 }
 
 bool ControlServer::set_admin_state(const Snapshot& snapshot, const std::vector<MemberRef>& matches,
                                     const AdminRequest& request, bool drain, uint64_t now_ms) {
   const zones::ZoneSet& zones = *snapshot.zones;
   const auto target = drain ? health::AdminState::Drain : health::AdminState::Auto;
-  bool changed = false;
+  health::DrainTable& table = registry_->drains();
+  bool changed = request.every_pool() && table.drained_everywhere(request.address) != drain;
   {
     std::lock_guard lock(drains_mutex_);
     for (const MemberRef& ref : matches) {
       const zones::Zone& zn = zones.zone(ref.zone);
-      const zones::PoolMember& m = zn.pool(ref.pool).members[ref.member];
+      const zones::Pool& pool = zn.pool(ref.pool);
       const auto before = health::AdminState(snapshot.health->pool(ref.zone, ref.pool)[ref.member].admin->load());
       changed |= before != target;
-      const std::string key = drain_key(zn.origin_text(), request.pool, m.address_text);
+      const std::string key = drain_key(zn.origin_text(), pool.name, pool.members[ref.member].address_text);
       if (drain) drain_since_.emplace(key, now_ms);  // keeps the first drain time
       else drain_since_.erase(key);
     }
+    if (request.every_pool() && drain) {
+      drain_since_.emplace(address_drain_key(request.address), now_ms);
+    } else if (request.every_pool()) {  // the per-pool drains of the address go too, published or not
+      const std::string suffix = '\x1f' + request.address;
+      std::erase_if(drain_since_, [&](const auto& entry) {
+        return entry.first.size() >= suffix.size() &&
+               entry.first.compare(entry.first.size() - suffix.size(), suffix.size(), suffix) == 0;
+      });
+    }
   }
-  registry_->drains().set(request.zone, request.pool, request.address, target);  // the listener persists
+  // The listener persists.
+  if (request.every_pool()) table.set_address(request.address, target);
+  else table.set(request.zone, request.pool, request.address, target);
   return changed;
 }
 
 json ControlServer::admin_result(const Snapshot& snapshot, const std::vector<MemberRef>& matches,
                                  const AdminRequest& request, bool drain, uint64_t now_ms) {
-  const zones::ZoneSet& zones = *snapshot.zones;
-  json members = json::array();
-  uint32_t max_ttl = 0;
-  uint64_t since = UINT64_MAX;
-  bool still_serving = false;
-  const HealthIndex no_details;
-  for (const MemberRef& ref : matches) {
-    const zones::Zone& zn = zones.zone(ref.zone);
-    const zones::Pool& p = zn.pool(ref.pool);
-    const PoolReport report = report_pool(p, snapshot.health->pool(ref.zone, ref.pool), no_details);
-    const MemberReport& mr = report.members[ref.member];
-    members.push_back({{"zone", zn.origin_text()},
-                       {"pool", p.name},
-                       {"address", p.members[ref.member].address_text},
-                       {"state", health::state_name(mr.view.health)},
-                       {"admin", mr.admin == health::AdminState::Drain ? "drain" : "auto"},
-                       {"serving", mr.serving}});
-    still_serving |= mr.serving;
-    max_ttl = std::max(max_ttl, pool_max_ttl(zn, ref.pool));
-    std::lock_guard lock(drains_mutex_);
-    auto it = drain_since_.find(drain_key(zn.origin_text(), request.pool, p.members[ref.member].address_text));
-    if (it != drain_since_.end()) since = std::min(since, it->second);
-  }
-  json out{{"zone", request.zone.empty() ? json(nullptr) : json(request.zone)},
-           {"pool", request.pool},
-           {"address", request.address},
-           {"admin", drain ? "drain" : "auto"},
-           {"changed", false},
-           {"persisted", store_.has_value() && persist_ok_.load()},
-           {"members", members},
-           {"drained_since", nullptr},
-           {"drained_since_ms", nullptr},
-           {"max_ttl_s", nullptr},
-           {"safe_after", nullptr},
-           {"safe_after_ms", nullptr},
-           {"safe_in_s", nullptr},
-           {"still_serving", drain && still_serving},
-           {"warning", nullptr}};
-  if (!drain) return out;
-  if (since == UINT64_MAX) since = now_ms;
-  out["drained_since"] = iso_time(since);
-  out["drained_since_ms"] = since;
-  out["max_ttl_s"] = max_ttl;
-  if (still_serving) {
-    out["warning"] = request.address + " is still being served: no other member of pool " + request.pool +
-                     " is up, so the drained member answers rather than nothing. Not safe to stop it yet.";
-  } else {
-    const uint64_t safe = since + uint64_t(max_ttl) * 1000;
-    out["safe_after"] = iso_time(safe);
-    out["safe_after_ms"] = safe;
-    out["safe_in_s"] = double(safe > now_ms ? safe - now_ms : 0) / 1000.0;
-  }
-  return out;
+  std::lock_guard lock(drains_mutex_);
+  auto drained_since = [&](const zones::Zone& zn, const zones::Pool& p, uint32_t member, bool serving) -> uint64_t {
+    auto it = drain_since_.find(drain_key(zn.origin_text(), p.name, p.members[member].address_text));
+    if (it == drain_since_.end()) {  // drained in every pool, in a pool a reload added since
+      it = drain_since_.find(address_drain_key(request.address));
+      return it != drain_since_.end() && it->second ? it->second : now_ms;
+    }
+    if (serving) it->second = 0;  // still served: the clock starts once it no longer is
+    else if (it->second == 0) it->second = now_ms;
+    return it->second ? it->second : now_ms;
+  };
+  return drain_reply(snapshot, matches, request, drain, store_.has_value() && persist_ok_.load(), now_ms,
+                     drained_since);
 }
 
 HttpResponse ControlServer::post_admin(const HttpRequest& request, bool drain) {
@@ -353,15 +326,22 @@ HttpResponse ControlServer::post_admin(const HttpRequest& request, bool drain) {
   if (!registry_) return HttpResponse::error(503, "this server has no health table; drains are unavailable");
   const auto snapshot = server_->snapshots().current();
   const std::vector<MemberRef> matches = find_members(*snapshot->zones, admin);
-  if (matches.empty())
-    return HttpResponse::error(404, "no member " + admin.address_text + " in pool " + admin.pool +
-                                        (admin.zone.empty() ? "" : " of zone " + admin.zone));
+  // Undraining an address drained everywhere lifts that drain even when no published pool has it.
+  const bool drained_everywhere = registry_->drains().drained_everywhere(admin.address);
+  if (matches.empty() && !(admin.every_pool() && !drain && drained_everywhere))
+    return HttpResponse::error(404, no_member_error(*snapshot->zones, admin));
+  if (!drain && !admin.every_pool() && drained_everywhere)
+    return HttpResponse::error(409, admin.address + " is drained in every pool; undrain it there first with "
+                                    "`dnsd ctl undrain " + admin.address + "`, then drain the pools it should stay out of");
   const uint64_t now = health::wall_clock_ms();
   const bool changed = set_admin_state(*snapshot, matches, admin, drain, now);
   json out = admin_result(*snapshot, matches, admin, drain, now);
   out["changed"] = changed;
-  log_info("control: %s %s in pool %s%s%s", drain ? "drained" : "undrained", admin.address.c_str(),
-           admin.pool.c_str(), admin.zone.empty() ? "" : " of ", admin.zone.c_str());
+  if (admin.every_pool())
+    log_info("control: %s %s in every pool of every zone", drain ? "drained" : "undrained", admin.address.c_str());
+  else
+    log_info("control: %s %s in pool %s%s%s", drain ? "drained" : "undrained", admin.address.c_str(),
+             admin.pool.c_str(), admin.zone.empty() ? "" : " of ", admin.zone.c_str());
   return json_response(200, out);
 }
 
@@ -404,6 +384,18 @@ HttpResponse ControlServer::get_metrics(const HttpRequest&) {
   return r;
 }
 
+json ControlServer::address_drains_json() {
+  json out = json::array();
+  if (!registry_) return out;
+  std::lock_guard lock(drains_mutex_);
+  for (const std::string& address : registry_->drains().drained_addresses()) {
+    auto it = drain_since_.find(address_drain_key(address));
+    if (it == drain_since_.end()) out.push_back({{"address", address}, {"since", nullptr}, {"since_ms", nullptr}});
+    else out.push_back({{"address", address}, {"since", iso_time(it->second)}, {"since_ms", it->second}});
+  }
+  return out;
+}
+
 void ControlServer::persist_drains() {
   if (!store_ || !registry_) return;
   std::lock_guard lock(drains_mutex_);
@@ -411,7 +403,13 @@ void ControlServer::persist_drains() {
   for (const health::AdminOverride& o : registry_->drains().overrides()) {
     if (o.state != health::AdminState::Drain) continue;
     auto it = drain_since_.find(drain_key(o.zone, o.pool, o.address));
-    records.push_back({o.zone, o.pool, o.address, it != drain_since_.end() ? it->second : health::wall_clock_ms()});
+    // 0: still served when a reply last looked, so not drained for resolvers yet.
+    const bool known = it != drain_since_.end() && it->second != 0;
+    records.push_back({o.zone, o.pool, o.address, known ? it->second : health::wall_clock_ms()});
+  }
+  for (const std::string& address : registry_->drains().drained_addresses()) {
+    auto it = drain_since_.find(address_drain_key(address));
+    records.push_back({"", "", address, it != drain_since_.end() ? it->second : health::wall_clock_ms()});
   }
   std::string error;
   const bool ok = store_->save(records, error);

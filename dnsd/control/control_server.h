@@ -27,6 +27,7 @@
 #include "dnsd/control/admin_request.h"
 #include "dnsd/control/control_options.h"
 #include "dnsd/control/control_status.h"
+#include "dnsd/control/drain_scope.h"
 #include "dnsd/control/drain_store.h"
 #include "dnsd/control/http_server.h"
 #include "dnsd/control/request_guard.h"
@@ -83,9 +84,7 @@ class ControlServer : public Service {
     bool is_public = false;
   };
   /// One pool member a drain request names.
-  struct MemberRef {
-    uint32_t zone = 0, pool = 0, member = 0;
-  };
+  using MemberRef = PoolMemberRef;
 
   /// Every request: the guard, then route(), then the headers that keep
   /// responses out of other pages' frames. HTTP threads.
@@ -100,26 +99,35 @@ class ControlServer : public Service {
   /// POST /api/drain and /api/undrain, in the steps below. HTTP threads.
   HttpResponse post_admin(const HttpRequest& request, bool drain);
   /// The members of the published snapshot the request names: a pool name
-  /// and address may recur across zones, and a drain applies to all of them.
+  /// and address may recur across zones, and a drain applies to all of them;
+  /// a request without a pool names the address in every pool of every zone.
   static std::vector<MemberRef> find_members(const zones::ZoneSet& zones, const AdminRequest& request);
   /// Records when each member was first drained (for "safe after") and sets
-  /// the admin state in the registry, which the query path reads and the
-  /// admin listener persists. Returns whether any member's state changed.
+  /// the admin state in the registry (the address-wide drain too, for a
+  /// request without a pool), which the query path reads and the admin
+  /// listener persists. Returns whether any state changed.
   bool set_admin_state(const Snapshot& snapshot, const std::vector<MemberRef>& matches,
                        const AdminRequest& request, bool drain, uint64_t now_ms);
   /// The response body (CONTROL_API.md): what the query path does with the
-  /// members now and, for a drain, when stopping them is safe; "changed" is
-  /// left false for the caller to set.
+  /// members now, the other pools holding the address, and, for a drain,
+  /// when stopping the server is safe; "changed" is left false for the
+  /// caller to set. A drained member found still served is marked so that
+  /// its safe time counts from when it is next found not served.
   nlohmann::json admin_result(const Snapshot& snapshot, const std::vector<MemberRef>& matches,
                               const AdminRequest& request, bool drain, uint64_t now_ms);
   HttpResponse get_explain(const HttpRequest& request);
   HttpResponse get_metrics(const HttpRequest& request);
   /// The health table's status with times on the wall clock (empty without a registry).
   std::unique_ptr<HealthIndex> health_index() const;
+  /// /api/status's "address_drains": the addresses drained in every pool,
+  /// with when. HTTP threads.
+  nlohmann::json address_drains_json();
   /// Writes the registry's admin overrides to the state directory (admin
   /// listener, and the retry timer while the last write failed).
   void persist_drains();
   static std::string drain_key(const std::string& zone, const std::string& pool, const std::string& address);
+  /// The drain_since_ key of an address drained in every pool of every zone.
+  static std::string address_drain_key(const std::string& address);
 
   ControlOptions options_;
   RequestGuard guard_;
@@ -133,7 +141,7 @@ class ControlServer : public Service {
 
   std::optional<DrainStore> store_;
   std::mutex drains_mutex_;                   ///< guards drain_since_ and file writes
-  std::map<std::string, uint64_t> drain_since_;  ///< drain_key -> Unix ms drained
+  std::map<std::string, uint64_t> drain_since_;  ///< drain_key -> Unix ms drained (0: still served when last seen)
   std::atomic<bool> persist_ok_{true};        ///< whether the last write succeeded
   health::StateWriteErrors* write_errors_ = nullptr;
   uv_timer_t drains_retry_{};      ///< on the server's main loop: rewrites drains.json after a failed write

@@ -44,7 +44,24 @@ bool DrainStore::load(std::vector<DrainRecord>& out, std::string& error) const {
       r.pool = d.at("pool").get<std::string>();
       r.address = d.at("address").get<std::string>();
       r.since_ms = d.value("since_ms", uint64_t{0});
+      if (r.zone.empty() || r.pool.empty()) {
+        error = path_ + ": /drains/" + std::to_string(i) + ": zone and pool must not be empty";
+        return false;
+      }
       out.push_back(std::move(r));
+    }
+    if (auto it = doc.find("addresses"); it != doc.end()) {
+      for (size_t i = 0; i < it->size(); ++i) {
+        const json& d = it->at(i);
+        DrainRecord r;
+        r.address = d.at("address").get<std::string>();
+        r.since_ms = d.value("since_ms", uint64_t{0});
+        if (r.address.empty()) {
+          error = path_ + ": /addresses/" + std::to_string(i) + "/address: must not be empty";
+          return false;
+        }
+        out.push_back(std::move(r));
+      }
     }
   } catch (const std::exception& e) {
     error = path_ + ": " + e.what();
@@ -59,13 +76,19 @@ bool DrainStore::save(const std::vector<DrainRecord>& drains, std::string& error
     return false;
   }
   json list = json::array();
-  for (const DrainRecord& d : drains)
+  json addresses = json::array();
+  for (const DrainRecord& d : drains) {
+    if (d.every_pool()) {
+      addresses.push_back({{"address", d.address}, {"since_ms", d.since_ms}, {"since", iso_time(d.since_ms)}});
+      continue;
+    }
     list.push_back({{"zone", d.zone},
                     {"pool", d.pool},
                     {"address", d.address},
                     {"since_ms", d.since_ms},
                     {"since", iso_time(d.since_ms)}});
-  const std::string text = json{{"version", 1}, {"drains", list}}.dump(2) + "\n";
+  }
+  const std::string text = json{{"version", 1}, {"drains", list}, {"addresses", addresses}}.dump(2) + "\n";
 
   return health::write_file_atomically(path_, text, error);
 }

@@ -7,8 +7,14 @@
 // Format, version 1:
 //   {"version": 1,
 //    "drains": [{"zone": "example.test.", "pool": "web", "address": "192.0.2.1",
-//                "since_ms": 1795342560000, "since": "2026-11-22T10:16:00.000Z"}]}
-// ("since" is for people; "since_ms" is what is read back.)
+//                "since_ms": 1795342560000, "since": "2026-11-22T10:16:00.000Z"}],
+//    "addresses": [{"address": "192.0.2.7",
+//                   "since_ms": 1795342560000, "since": "2026-11-22T10:16:00.000Z"}]}
+// ("since" is for people; "since_ms" is what is read back.) "addresses" are
+// drained in every pool of every zone, pools added later included; the
+// members they cover are listed in "drains" too, so a reader that knows
+// only "drains" still keeps those drained. A file without "addresses" reads
+// as none.
 #pragma once
 
 #include <cstdint>
@@ -17,12 +23,16 @@
 
 namespace dnsd {
 
-/// One drained member of one pool of one zone.
+/// One drained member of one pool of one zone, or (zone and pool empty) an
+/// address drained in every pool of every zone.
 struct DrainRecord {
-  std::string zone;     ///< normalised origin, "example.test."
+  std::string zone;     ///< normalised origin, "example.test."; empty with pool: every pool
   std::string pool;
   std::string address;  ///< canonical
   uint64_t since_ms = 0;  ///< Unix ms when it was drained
+
+  /// The address in every pool of every zone ("addresses" in the file).
+  bool every_pool() const { return zone.empty() && pool.empty(); }
 };
 
 /// The drains file of one state directory. Blocking file I/O; control threads

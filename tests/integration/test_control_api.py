@@ -198,8 +198,10 @@ def test_drain_errors(ctl_server):
 
     p = ctl(ctl_server, "drain", "web", "192.0.2.77")
     assert p.returncode == 1 and "HTTP 404" in p.stderr and "192.0.2.77" in p.stderr
-    p = ctl(ctl_server, "drain", "web")
+    p = ctl(ctl_server, "drain")
     assert p.returncode == 2 and "wrong number of arguments" in p.stderr
+    p = ctl(ctl_server, "drain", "web")  # drain ADDRESS: 'web' is no address
+    assert p.returncode == 2 and "'web' is not an IP address" in p.stderr
 
 
 def test_ipv6_member_is_named_canonically(ctl_server):

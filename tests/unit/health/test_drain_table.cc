@@ -1,5 +1,6 @@
 // DrainTable: one admin atomic per normalised (zone, pool, address), set with and
-// without a zone, the listener on change only, sorted overrides, restore and retain.
+// without a zone, the listener on change only, sorted overrides, restore and retain,
+// and address-wide drains (every pool of every zone, pools bound later included).
 #include <doctest.h>
 
 #include <memory>
@@ -215,4 +216,70 @@ TEST_CASE("drain table: retain drops unused entries only when not bound since th
   // A used entry is kept however long ago it was bound.
   for (int i = 0; i < 3; ++i) table.retain(used);
   CHECK(table.bind("example.test", "web", "192.0.2.1") == a);
+}
+
+TEST_CASE("drain table: an address drained everywhere covers every pool, and pools bound later") {
+  DrainTable table;
+  int calls = 0;
+  table.set_listener([&] { ++calls; });
+  const auto a_web = table.bind("a.test.", "web", "192.0.2.1");
+  const auto a_api = table.bind("a.test.", "api", "192.0.2.1");
+  const auto b_web = table.bind("b.test.", "web", "192.0.2.1");
+  const auto other = table.bind("a.test.", "web", "192.0.2.2");
+
+  CHECK(table.set_address("192.0.2.1", AdminState::Drain) == 3);
+  CHECK(calls == 1);
+  for (const auto& admin : {a_web, a_api, b_web}) CHECK(state_of(admin) == AdminState::Drain);
+  CHECK(state_of(other) == AdminState::Auto);
+  CHECK(table.drained_everywhere("192.0.2.1"));
+  CHECK_FALSE(table.drained_everywhere("192.0.2.2"));
+  CHECK(table.drained_addresses() == std::vector<std::string>{"192.0.2.1"});
+
+  // A pool bound later (a reload adding it) starts drained; other addresses do not.
+  const auto c_new = table.bind("c.test.", "new", "192.0.2.1");
+  CHECK(state_of(c_new) == AdminState::Drain);
+  CHECK(state_of(table.bind("c.test.", "new", "192.0.2.3")) == AdminState::Auto);
+
+  // Again: nothing changes, no listener call.
+  CHECK(table.set_address("192.0.2.1", AdminState::Drain) == 4);
+  CHECK(calls == 1);
+
+  // The address-wide drain outlives retain, even of entries no zone uses.
+  for (int i = 0; i < 3; ++i) table.retain({});
+  CHECK(table.drained_everywhere("192.0.2.1"));
+  CHECK(state_of(table.bind("d.test.", "web", "192.0.2.1")) == AdminState::Drain);
+
+  // Lifting it sets every entry of the address back to Auto, per-pool drains included.
+  table.set("a.test.", "web", "192.0.2.1", AdminState::Drain);
+  CHECK(table.set_address("192.0.2.1", AdminState::Auto) == 1);  // only d.test. survived the retains
+  CHECK(calls == 2);
+  CHECK_FALSE(table.drained_everywhere("192.0.2.1"));
+  CHECK(table.drained_addresses().empty());
+  CHECK(table.overrides().empty());
+  CHECK(state_of(table.bind("e.test.", "web", "192.0.2.1")) == AdminState::Auto);
+}
+
+TEST_CASE("drain table: lifting an address-wide drain that holds no entry still counts as a change") {
+  DrainTable table;
+  int calls = 0;
+  table.set_listener([&] { ++calls; });
+  CHECK(table.set_address("2001:DB8::1", AdminState::Drain) == 0);
+  CHECK(calls == 1);
+  CHECK(table.drained_everywhere("2001:db8:0::1"));  // canonical
+  CHECK(table.set_address("2001:db8::1", AdminState::Auto) == 0);
+  CHECK(calls == 2);
+  CHECK(table.set_address("2001:db8::1", AdminState::Auto) == 0);
+  CHECK(calls == 2);
+}
+
+TEST_CASE("drain table: a restored address-wide drain covers bound and later entries, without the listener") {
+  DrainTable table;
+  int calls = 0;
+  table.set_listener([&] { ++calls; });
+  const auto before = table.bind("a.test.", "web", "192.0.2.1");
+  table.restore_address("192.0.2.1");
+  CHECK(calls == 0);
+  CHECK(state_of(before) == AdminState::Drain);
+  CHECK(state_of(table.bind("b.test.", "api", "192.0.2.1")) == AdminState::Drain);
+  CHECK(table.drained_addresses() == std::vector<std::string>{"192.0.2.1"});
 }

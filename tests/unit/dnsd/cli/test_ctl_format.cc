@@ -27,6 +27,43 @@ TEST_CASE("a drain says when it is safe to stop, or why it is not") {
   CHECK(text.find("not persisted") != std::string::npos);
 }
 
+TEST_CASE("a pool drain another pool still serves says it is not safe and how to drain everywhere") {
+  const json r = json::parse(R"({"zone": null, "pool": "web", "all_pools": false, "address": "192.0.2.1",
+    "admin": "drain", "changed": true, "persisted": true,
+    "members": [{"zone": "a.test.", "pool": "web", "address": "192.0.2.1", "state": "up", "admin": "drain",
+                 "serving": false}],
+    "other_pools": [{"zone": "a.test.", "pool": "api", "address": "192.0.2.1", "state": "up", "admin": "auto",
+                     "serving": true},
+                    {"zone": "b.test.", "pool": "web", "address": "192.0.2.1", "state": "up", "admin": "drain",
+                     "serving": false}],
+    "drained_since": "2026-11-22T10:16:00.000Z", "drained_since_ms": 1795342560000, "max_ttl_s": 60,
+    "safe_after": null, "safe_after_ms": null, "safe_in_s": null, "still_serving": false,
+    "warning": "192.0.2.1 is still served by pool api of a.test."})");
+  CHECK(dnsd::admin_not_safe(r));
+  CHECK(dnsd::format_admin(r, false) ==
+        "drained 192.0.2.1 in pool web (a.test.)\n"
+        "other pools with 192.0.2.1: api of a.test. (SERVING), web of b.test. (drained)\n"
+        "NOT SAFE to stop it: 192.0.2.1 is still served by pool api of a.test.\n"
+        "to drain it in every pool of every zone: dnsd ctl drain 192.0.2.1\n");
+}
+
+TEST_CASE("an address drain names every pool it covers") {
+  const json r = json::parse(R"({"zone": null, "pool": null, "all_pools": true, "address": "192.0.2.1",
+    "admin": "drain", "changed": true, "persisted": true,
+    "members": [{"zone": "a.test.", "pool": "web", "address": "192.0.2.1", "state": "up", "admin": "drain",
+                 "serving": false},
+                {"zone": "b.test.", "pool": "api", "address": "192.0.2.1", "state": "down", "admin": "drain",
+                 "serving": false}],
+    "other_pools": [], "drained_since": "2026-11-22T10:16:00.000Z", "drained_since_ms": 1795342560000,
+    "max_ttl_s": 60, "safe_after": "2026-11-22T10:17:00.000Z", "safe_after_ms": 1795342620000, "safe_in_s": 0,
+    "still_serving": false, "warning": null})");
+  CHECK_FALSE(dnsd::admin_not_safe(r));
+  CHECK(dnsd::format_admin(r, false) ==
+        "drained 192.0.2.1 in every pool of every zone (web of a.test., api of b.test.)\n"
+        "resolvers may still hold it for up to 60 s (the longest TTL it is served with)\n"
+        "safe to stop after 2026-11-22T10:17:00.000Z, which has passed: safe now\n");
+}
+
 TEST_CASE("a failed reload lists every error as FILE: /pointer: message") {
   const json r = json::parse(R"({"ok": false, "published": true, "files": 2, "loaded": 1, "failed": 1, "zones": 2,
     "duration_ms": 1.5, "kept": [{"file": "z/b.json", "origin": "b.test.", "serial": 3}],

@@ -34,12 +34,32 @@ TEST_CASE("an absent or null zone means every zone") {
   }
 }
 
-TEST_CASE("bodies that are not an object naming pool and address are refused with the reason") {
+TEST_CASE("an address without a pool names it in every pool of every zone") {
+  for (const char* body : {R"({"address": "2001:DB8::1"})", R"({"pool": null, "address": "2001:DB8::1"})",
+                           R"({"pool": "", "address": "2001:DB8::1", "zone": null})"}) {
+    AdminRequest r;
+    std::string error;
+    REQUIRE_MESSAGE(parse_admin_request(body, r, error), body, " -> ", error);
+    CHECK(r.every_pool());
+    CHECK(r.pool.empty());
+    CHECK(r.zone.empty());
+    CHECK(r.address == "2001:db8::1");
+  }
+  AdminRequest r;
+  std::string error;
+  REQUIRE(parse_admin_request(R"({"pool": "web", "address": "192.0.2.1"})", r, error));
+  CHECK_FALSE(r.every_pool());
+}
+
+TEST_CASE("bodies that are not an object naming an address are refused with the reason") {
   struct Case {
     const char* body;
     const char* error;
   };
-  for (const Case& c : {Case{"", "'pool' and 'address' are required"}, Case{"{}", "'pool' and 'address' are required"},
+  for (const Case& c : {Case{"", "'address' is required"}, Case{"{}", "'address' is required"},
+                        Case{R"({"pool": "web"})", "'address' is required"},
+                        Case{R"({"pool": "web", "address": ""})", "'address' is required"},
+                        Case{R"({"address": "192.0.2.1", "zone": "example.test"})", "'zone' needs 'pool'"},
                         Case{"[1]", "body must be a JSON object"},
                         Case{R"({"pool": 5, "address": "192.0.2.1"})", "'pool' must be a string"},
                         Case{R"({"pool": "web", "address": "192.0.2.1", "zone": []})", "'zone' must be a string"},

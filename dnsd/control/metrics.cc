@@ -276,7 +276,9 @@ void zone_metrics(Exposition& e, const Snapshot& snapshot, const ReloadHistory& 
   for (uint32_t z = 0; z < zones.size(); ++z)
     e.sample("dnsd_zone_stale", label("zone", zones.zone(z).origin_text()),
              failed_files.count(zones.source(z).file) ? 1 : 0);
-  e.family("dnsd_zone_load_error", "gauge", "1 while a zone file fails to load, 0 once it loads.");
+  e.family("dnsd_zone_load_error", "gauge",
+           "1 while a zone file fails to load, 0 once it loads. zone is the origin, or the file's name for a file "
+           "that never loaded; file is its path.");
   std::set<std::string> listed;
   for (uint32_t z = 0; z < zones.size(); ++z) {
     const std::string& file = zones.source(z).file;

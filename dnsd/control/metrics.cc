@@ -180,7 +180,7 @@ void member_metrics(Exposition& e, const Snapshot& snapshot, const HealthIndex* 
       for (size_t i = 0; i < pool.members.size(); ++i)
         rows.push_back({pool_labels + "," + label("member", pool.members[i].address_text),
                         report.members[i].view.health, report.members[i].view.drained, unchecked,
-                        report.members[i].target});
+                        unchecked ? nullptr : report.members[i].target});  // no health to report
     }
   }
   e.family("dnsd_member_up", "gauge",

@@ -250,6 +250,10 @@ def test_every_dashboard_metric_is_in_a_running_servers_metrics(start_dnsd, zone
     assert one("dnsd_member_state", pool="checked", member=dead_host, state="down") == 1
     assert one("dnsd_member_transitions_total", pool="checked", member=dead_host, to="down") == 1
     assert one("dnsd_member_transitions_total", pool="checked", member=live_host, to="up") == 1
+    unchecked = [l for name in ("dnsd_member_up", "dnsd_member_transitions_total",
+                                "dnsd_member_last_change_timestamp_seconds")
+                 for l, _ in series.get(name, []) if l["pool"] in ("web", "solo")]
+    assert not unchecked, f"members of pools with check none report no health: {unchecked}"
     assert one("dnsd_zone_load_error", zone="broken.json", file=str(zones / "broken.json")) == 1
     assert one("dnsd_zone_queries_total", zone="ctl.test.", proto="udp") == 8  # checked, www x3; nope; dead
     assert one("dnsd_zone_queries_total", zone="ctl.test.", proto="tcp") == 1

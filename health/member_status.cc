@@ -26,6 +26,8 @@ Transition change_to(MemberStatus& status, HealthState next, uint64_t now_ms) {
   status.state = next;
   status.since_ms = now_ms;
   ++status.state_changes;
+  if (next == HealthState::Up) ++status.transitions_up;
+  if (next == HealthState::Down) ++status.transitions_down;
   return Transition::Changed;
 }
 

@@ -58,6 +58,8 @@ struct MemberStatus {
   uint64_t last_result_ms = 0;    ///< when last_result arrived
   uint64_t next_probe_ms = 0;     ///< when the next probe is due (set by the scheduler)
   uint32_t state_changes = 0;     ///< transitions so far, including the first decision; a flap counter
+  uint64_t transitions_up = 0;    ///< transitions into Up so far (a first verdict counts), for metrics
+  uint64_t transitions_down = 0;  ///< transitions into Down so far (a first verdict counts), for metrics
   uint64_t probes = 0;            ///< results fed in
   uint64_t failed_probes = 0;     ///< failed results fed in
   /// The state came from the state directory (a previous run's last known

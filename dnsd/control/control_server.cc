@@ -378,6 +378,10 @@ HttpResponse ControlServer::get_metrics(const HttpRequest&) {
     state_writes = write_errors_->status();
     in.state_writes = &state_writes;
   }
+  const std::unique_ptr<HealthIndex> health = health_index();
+  in.health = health.get();
+  const ProcessSample process = read_process_sample();
+  in.process = &process;
   HttpResponse r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   r.body = render_metrics(in);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "dnsd/control/pool_report.h"
+#include "dnsd/control/process_metrics.h"
 #include "dnsd/server/query_stats.h"
 #include "dnsd/control/transfer_report.h"
 #include "dnsd/query/snapshot.h"
@@ -28,10 +29,20 @@ struct MetricsInputs {
   const TransferInputs* transfer = nullptr;      ///< null: no transfer families
   /// Failed writes per state file; null: the family is left out.
   const std::vector<health::StateWriteStatus>* state_writes = nullptr;
+  /// The health table's details (times on the wall clock), for per-member
+  /// transitions and last change times; null: those families have no samples.
+  const HealthIndex* health = nullptr;
+  /// This process's resources; null: the process_* families are left out.
+  const ProcessSample* process = nullptr;
 };
 
 /// The exposition text, families in a fixed order, each with HELP and TYPE.
 std::string render_metrics(const MetricsInputs& in);
+
+/// A sample value as the exposition format writes it: integral values with
+/// every digit and no exponent, others as the shortest text that reads back
+/// as the same double, NaN and +Inf/-Inf by name. Pure.
+std::string format_metric_value(double value);
 
 /// Escapes a label value: backslash, double quote and newline. Pure.
 std::string escape_label_value(const std::string& value);

@@ -35,6 +35,8 @@ class AnswerBuilder {
   bool authoritative() const { return authoritative_; }
   /// Whether some pool selection found no healthy member (see QueryResult::all_down).
   bool all_down() const { return all_down_; }
+  /// The first pool (index in the zone) that had no healthy member, or kNone.
+  uint32_t all_down_pool() const { return all_down_pool_; }
   /// What the response is about, for rate limiting (see QueryResult::kind).
   ResponseKind kind() const { return kind_; }
   uint64_t kind_hash() const { return kind_hash_; }
@@ -66,6 +68,7 @@ class AnswerBuilder {
   bool truncated_ = false;
   bool authoritative_ = true;
   bool all_down_ = false;
+  uint32_t all_down_pool_ = kNone;
   ResponseKind kind_ = ResponseKind::Answer;
   uint64_t kind_hash_ = 0;
   uint32_t additional_done_[kMaxAdditionalTargets];
@@ -101,9 +104,11 @@ AnswerBuilder::Put AnswerBuilder::put_pool(Section section, const uint8_t* owner
   health::read_member_views(pool, health_.pool(zone_index_, set.pool), std::span(views, n));
   const uint8_t family = set.type == rr::AAAA ? 6 : 4;
   const health::Selection chosen = health::select_members(pool, std::span(views, n), family, next_rotation(set));
-  all_down_ |= chosen.rule == health::SelectionRule::AllDownServeAll ||
-               chosen.rule == health::SelectionRule::AllDownServeNone ||
-               chosen.rule == health::SelectionRule::DrainedLastResort;
+  const bool pool_down = chosen.rule == health::SelectionRule::AllDownServeAll ||
+                         chosen.rule == health::SelectionRule::AllDownServeNone ||
+                         chosen.rule == health::SelectionRule::DrainedLastResort;
+  if (pool_down && !all_down_) all_down_pool_ = set.pool;
+  all_down_ |= pool_down;
   if (chosen.count == 0) return Put::Empty;
   const PacketWriter::Mark before = w_.mark();
   static constexpr uint16_t kNoNames[2] = {0xFFFF, 0xFFFF};
@@ -415,7 +420,9 @@ QueryResult process_query(std::span<const uint8_t> query, std::span<uint8_t> res
   const uint16_t rc = builder.answer(zone_index);
   if (builder.authoritative()) response[2] |= 0x04;  // AA
   QueryResult result = finish(w, q, edns, rc, builder.truncated());
+  result.zone = zone_index;
   result.all_down = builder.all_down();
+  result.all_down_pool = builder.all_down_pool();
   if (rc == rcode::kNoError || rc == rcode::kNxDomain) {
     result.kind = builder.kind();
     result.kind_hash = builder.kind_hash();

@@ -53,6 +53,13 @@ struct QueryResult {
   /// A pool in this response had no healthy member to give (answered by its
   /// when_all_down policy, or by drained members as a last resort).
   bool all_down = false;
+  /// Index in snapshot.zones of the zone that answered, or zones::kNone when
+  /// none did (REFUSED outside every zone, errors before the zone lookup,
+  /// handoffs), so the worker can count per zone without a lookup.
+  uint32_t zone = zones::kNone;
+  /// Index in that zone's pools of the first pool that had no healthy member
+  /// (set with all_down), or zones::kNone.
+  uint32_t all_down_pool = zones::kNone;
   /// The response's kind and a hash of what it is about (name and type for
   /// Answer and NoData, the zone for NxDomain, the cut for Referral, 0 for
   /// Error), so a rate limiter can key its budgets without parsing.

@@ -16,12 +16,15 @@ Snapshot::Versions complete(const zones::ZoneSet& set, Snapshot::Versions versio
 }  // namespace
 
 Snapshot::Snapshot(std::shared_ptr<const zones::ZoneSet> zones_in, std::shared_ptr<const health::HealthView> health_in,
-                   unsigned workers, const Snapshot* previous, Versions versions_in)
+                   unsigned workers, const Snapshot* previous, Versions versions_in,
+                   std::vector<std::shared_ptr<ZoneCounters>> counters_in)
     : id(next_snapshot_id.fetch_add(1, std::memory_order_relaxed)),
       zones(std::move(zones_in)),
       health(std::move(health_in)),
       rotation(*zones, workers, previous ? &previous->rotation : nullptr, previous ? previous->zones.get() : nullptr),
-      versions(complete(*zones, std::move(versions_in))) {}
+      versions(complete(*zones, std::move(versions_in))),
+      counters(counters_in.size() == zones->size() ? std::move(counters_in)
+                                                    : std::vector<std::shared_ptr<ZoneCounters>>{}) {}
 
 std::shared_ptr<const Snapshot> Snapshot::standalone(std::shared_ptr<const zones::ZoneSet> zones) {
   auto health = health::HealthView::unbound(*zones);

@@ -15,6 +15,8 @@
 
 namespace dnsd {
 
+class ZoneCounters;  // dnsd/server/zone_counters.h: one zone's query counters
+
 /// One published version of what dnsd serves. Immutable but for the rotation
 /// counters, each row of which one worker advances.
 struct Snapshot {
@@ -25,8 +27,11 @@ struct Snapshot {
   /// rows of rotation counters, carrying over the counters of zones that
   /// `previous` also served. `versions` gives each zone its served serial;
   /// empty means each zone's own (ZoneVersion::unversioned). Publisher's thread.
+  /// `counters` are the server's per-zone query counters, parallel to
+  /// zones (empty: none are kept).
   Snapshot(std::shared_ptr<const zones::ZoneSet> zones, std::shared_ptr<const health::HealthView> health,
-           unsigned workers, const Snapshot* previous = nullptr, Versions versions = {});
+           unsigned workers, const Snapshot* previous = nullptr, Versions versions = {},
+           std::vector<std::shared_ptr<ZoneCounters>> counters = {});
 
   /// A snapshot with private member state (HealthView::unbound) and one
   /// worker row: for tests and tools that answer without a server.
@@ -40,6 +45,10 @@ struct Snapshot {
   const RotationCounters rotation;
   /// The current version of each zone, parallel to zones; never null.
   const Versions versions;
+  /// Query counters of each zone, parallel to zones, or empty. Never read by
+  /// process_query: the worker counts from QueryResult::zone. The counters
+  /// outlive the snapshot when the next one serves the same zone origin.
+  const std::vector<std::shared_ptr<ZoneCounters>> counters;
 };
 
 }  // namespace dnsd

@@ -7,7 +7,6 @@ QueryTotals& QueryTotals::operator+=(const QueryTotals& other) {
     queries[t] += other.queries[t];
     truncated[t] += other.truncated[t];
     dropped[t] += other.dropped[t];
-    all_down[t] += other.all_down[t];
     for (size_t i = 0; i < kQtypeBuckets; ++i) by_qtype[t][i] += other.by_qtype[t][i];
     for (size_t i = 0; i < kRcodeBuckets; ++i) by_rcode[t][i] += other.by_rcode[t][i];
   }
@@ -29,7 +28,6 @@ QueryTotals QueryStats::snapshot() const {
     out.queries[t] = queries_[t].get();
     out.truncated[t] = truncated_[t].get();
     out.dropped[t] = dropped_[t].get();
-    out.all_down[t] = all_down_[t].get();
     for (size_t i = 0; i < kQtypeBuckets; ++i) out.by_qtype[t][i] = by_qtype_[t][i].get();
     for (size_t i = 0; i < kRcodeBuckets; ++i) out.by_rcode[t][i] = by_rcode_[t][i].get();
   }

@@ -48,8 +48,8 @@ struct QueryTotals {
   std::array<uint64_t, kTransportCount> truncated{};
   /// Packets process_query declined to answer (malformed, QR set, ...).
   std::array<uint64_t, kTransportCount> dropped{};
-  /// Responses in which a pool had no healthy member (QueryResult::all_down).
-  std::array<uint64_t, kTransportCount> all_down{};
+  // Per-zone counts, and responses in which a pool had no healthy member, are
+  // kept per zone and pool: dnsd/server/zone_counters.h.
   /// Responses by the query's cookie status, indexed by CookieStatus.
   std::array<uint64_t, kCookieStatusCount> cookies{};
   /// UDP packets lost locally: too large to receive, or the send failed.
@@ -95,7 +95,6 @@ class alignas(64) QueryStats {
     by_qtype_[t][qtype_bucket(result.qtype)].add();
     by_rcode_[t][rcode_bucket(result.rcode)].add();
     if (result.truncated) truncated_[t].add();
-    if (result.all_down) all_down_[t].add();
     cookies_[size_t(result.cookie)].add();
   }
 
@@ -121,7 +120,6 @@ class alignas(64) QueryStats {
   std::array<std::array<StatCounter, kRcodeBuckets>, kTransportCount> by_rcode_;
   std::array<StatCounter, kTransportCount> truncated_;
   std::array<StatCounter, kTransportCount> dropped_;
-  std::array<StatCounter, kTransportCount> all_down_;
   std::array<StatCounter, kCookieStatusCount> cookies_;
   StatCounter udp_receive_errors_, udp_send_errors_;
   StatCounter tcp_accepted_, tcp_refused_, tcp_evicted_, tcp_idle_timeouts_;

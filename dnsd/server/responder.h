@@ -18,6 +18,7 @@
 #include "dnsd/query/server_cookies.h"
 #include "dnsd/server/query_stats.h"
 #include "dnsd/server/snapshot_store.h"
+#include "dnsd/server/zone_counters.h"
 #include "dnsd/xfr/transfer_endpoint.h"
 
 namespace dnsd {
@@ -75,6 +76,7 @@ class Responder {
     context.nsid = nsid_;
     QueryResult result = process_query(query, response, transport, snapshot, rotation_, context);
     stats_.record(transport, result);
+    if (result.zone < snapshot.counters.size()) snapshot.counters[result.zone]->record(row_, transport, result);
     return result;
   }
 

@@ -257,8 +257,9 @@ std::vector<uint32_t> Server::publish_locked(std::shared_ptr<const zones::ZoneSe
     note_serials_saved(next, *previous);
     return {};  // nothing new
   }
+  auto counters = zone_counters_.for_zones(*set);
   auto snapshot = std::make_shared<const Snapshot>(std::move(set), std::move(view), config_.threads, previous.get(),
-                                                   std::move(next.versions));
+                                                   std::move(next.versions), std::move(counters));
   store_.publish(snapshot);
   if (step == VersionStep::Provisional) return {};
   note_serials_saved(next, *snapshot);

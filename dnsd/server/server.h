@@ -40,6 +40,7 @@
 #include "dnsd/server/snapshot_store.h"
 #include "dnsd/server/tcp_connection.h"
 #include "dnsd/server/worker.h"
+#include "dnsd/server/zone_counter_registry.h"
 #include "dnsd/server/zone_reloader.h"
 #include "dnsd/xfr/transfer_endpoint.h"
 #include "dnsd/xfr/versioner.h"
@@ -189,6 +190,7 @@ class Server {
   xfr::Versioner versioner_;
   std::mutex publish_mutex_;  ///< one publish at a time: reloads and version updates
   bool first_published_ = false;  ///< publish_first_versions ran; guarded by publish_mutex_
+  ZoneCounterRegistry zone_counters_{config_.threads};  ///< per-zone query counters; guarded by publish_mutex_
   ZoneReloader reloader_;
   std::atomic<bool> cancel_loads_{false};
   std::set<std::string> tsig_key_names_;  ///< what a zone's transfer.tsig may name  ///< set at shutdown: a reload in progress stops parsing

@@ -5,6 +5,7 @@ whole /metrics exposition parsed as Prometheus text, against a running
 import math
 import os
 import re
+import time
 
 from control_support import SERIAL, ZONE, api, ctl, parse_prometheus, value, zone
 
@@ -122,17 +123,33 @@ def test_metrics_are_prometheus_text_with_the_expected_series(ctl_server):
     assert value(samples, "dnsd_responses_total", proto="udp", rcode="NXDOMAIN") >= 1
     assert value(samples, "dnsd_responses_total", proto="udp", rcode="NOERROR") >= 6
     assert value(samples, "dnsd_truncated_total", proto="udp") is not None
-    assert value(samples, "dnsd_all_down_total", proto="udp") >= 1, "dead.ctl.test answered by fail-open"
+    assert value(samples, "dnsd_all_down_total", zone="ctl.test.", pool="dead", proto="udp") >= 1, \
+        "dead.ctl.test answered by fail-open"
+    assert value(samples, "dnsd_all_down_total", zone="ctl.test.", pool="web", proto="udp") == 0
+    assert value(samples, "dnsd_zone_queries_total", zone="ctl.test.", proto="udp") >= 7
+    assert value(samples, "dnsd_zone_queries_total", zone="ctl.test.", proto="tcp") >= 1
+    assert value(samples, "dnsd_zone_responses_total", zone="ctl.test.", rcode="NXDOMAIN") >= 1
     assert value(samples, "dnsd_pool_all_down", zone="ctl.test.", pool="dead") == 1
     assert value(samples, "dnsd_pool_all_down", zone="ctl.test.", pool="web") == 0
 
     web1 = dict(zone="ctl.test.", pool="web", member="192.0.2.1")
-    assert value(samples, "dnsd_member_up", **web1) == 1
+    assert value(samples, "dnsd_member_up", **web1) is None, "check none: no health to report"
     assert value(samples, "dnsd_member_drained", **web1) == 1
-    assert value(samples, "dnsd_member_state", state="up", **web1) == 1
+    assert value(samples, "dnsd_member_state", state="unchecked", **web1) == 1
+    assert value(samples, "dnsd_member_state", state="up", **web1) == 0
     assert value(samples, "dnsd_member_state", state="down", **web1) == 0
     dead1 = dict(zone="ctl.test.", pool="dead", member="127.0.1.251")
     assert value(samples, "dnsd_member_up", **dead1) == 0
+    assert value(samples, "dnsd_member_state", state="unchecked", **dead1) == 0
+    assert value(samples, "dnsd_member_transitions_total", to="down", **dead1) >= 1
+    assert value(samples, "dnsd_member_transitions_total", to="up", **dead1) == 0
+    changed = value(samples, "dnsd_member_last_change_timestamp_seconds", **dead1)
+    assert changed is not None and abs(changed - time.time()) < 600, changed
+    (build_labels, build_value), = samples["dnsd_build_info"].items()
+    assert build_value == 1 and dict(build_labels)["version"] and dict(build_labels)["ldns"]
+    assert value(samples, "process_open_fds") > 0 and value(samples, "process_max_fds") >= value(samples, "process_open_fds")
+    assert value(samples, "process_resident_memory_bytes") > 1 << 20
+    assert abs(value(samples, "process_start_time_seconds") - time.time()) < 3600
 
     assert value(samples, "dnsd_zone_serial", zone="ctl.test.") == SERIAL
     assert value(samples, "dnsd_reloads_total", result="ok") >= 1

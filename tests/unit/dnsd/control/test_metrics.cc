@@ -4,7 +4,12 @@
 
 #include <doctest.h>
 
+#include <limits>
+#include <string>
+
 #include "control_fixture.h"
+#include "dnsd/server/zone_counter_registry.h"
+#include "health/check.h"
 
 namespace zones = dnsd::zones;
 
@@ -27,7 +32,6 @@ TEST_CASE("metrics render every family") {
   q.by_qtype[1][dnsd::kQtypeBuckets - 1] = 2;
   q.by_rcode[0][3] = 4;
   q.truncated[0] = 1;
-  q.all_down[0] = 3;
   q.rrl_dropped = 40;
   q.rrl_slipped = 39;
   q.by_rcode[0][23] = 6;
@@ -55,14 +59,21 @@ TEST_CASE("metrics render every family") {
   CHECK(has_line(text, "dnsd_queries_total{proto=\"tcp\",qtype=\"other\"} 2"));
   CHECK(has_line(text, "dnsd_responses_total{proto=\"udp\",rcode=\"NXDOMAIN\"} 4"));
   CHECK(has_line(text, "dnsd_truncated_total{proto=\"udp\"} 1"));
-  CHECK(has_line(text, "dnsd_all_down_total{proto=\"udp\"} 3"));
+  CHECK(has_line(text, "dnsd_all_down_total{zone=\"ctl.test.\",pool=\"dead\",proto=\"udp\"} 0"));
+  CHECK(has_line(text, "dnsd_zone_queries_total{zone=\"ctl.test.\",proto=\"tcp\"} 0"));
+  CHECK(has_line(text, "# TYPE dnsd_build_info gauge"));
+  CHECK(text.find("dnsd_build_info{version=\"" DNSD_VERSION "\",compiler=\"") != std::string::npos);
   CHECK(has_line(text, "# TYPE dnsd_rrl_dropped_total counter"));
   CHECK(has_line(text, "dnsd_rrl_dropped_total 40"));
   CHECK(has_line(text, "dnsd_rrl_slipped_total 39"));
   CHECK(has_line(text, "dnsd_responses_total{proto=\"udp\",rcode=\"BADCOOKIE\"} 6"));
   CHECK(has_line(text, "dnsd_cookies_total{status=\"valid\"} 7"));
   CHECK(has_line(text, "dnsd_cookies_total{status=\"client_only\"} 0"));
-  CHECK(has_line(text, "dnsd_member_up{zone=\"ctl.test.\",pool=\"web\",member=\"192.0.2.1\"} 1"));
+  // web's check is none: unchecked, and no dnsd_member_up sample.
+  CHECK(text.find("dnsd_member_up{zone=\"ctl.test.\",pool=\"web\"") == std::string::npos);
+  CHECK(has_line(text, "dnsd_member_state{zone=\"ctl.test.\",pool=\"web\",member=\"192.0.2.1\",state=\"unchecked\"} 1"));
+  CHECK(has_line(text, "dnsd_member_state{zone=\"ctl.test.\",pool=\"web\",member=\"192.0.2.1\",state=\"up\"} 0"));
+  CHECK(has_line(text, "dnsd_member_state{zone=\"ctl.test.\",pool=\"dead\",member=\"127.0.1.1\",state=\"unchecked\"} 0"));
   CHECK(has_line(text, "dnsd_member_up{zone=\"ctl.test.\",pool=\"dead\",member=\"127.0.1.1\"} 0"));
   CHECK(has_line(text, "dnsd_member_state{zone=\"ctl.test.\",pool=\"dead\",member=\"127.0.1.1\",state=\"unknown\"} 1"));
   CHECK(has_line(text, "dnsd_member_drained{zone=\"ctl.test.\",pool=\"web\",member=\"192.0.2.4\"} 1"));
@@ -80,7 +91,8 @@ TEST_CASE("metrics render every family") {
   CHECK(has_line(text, "dnsd_last_reload_timestamp_seconds 1500"));
   CHECK(has_line(text, "dnsd_zone_serial{zone=\"ctl.test.\"} 7"));
   CHECK(has_line(text, "dnsd_zone_load_error{zone=\"ctl.test.\",file=\"ctl.test.json\"} 0"));
-  CHECK(has_line(text, "dnsd_zone_load_error{zone=\"\",file=\"broken.json\"} 1"));
+  CHECK(has_line(text, "dnsd_zone_load_error{zone=\"broken.json\",file=\"broken.json\"} 1"));
+  CHECK(text.find("process_") == std::string::npos);
 
   in.probes = nullptr;  // no health table: no probe families at all
   CHECK(dnsd::render_metrics(in).find("dnsd_probe_duration_seconds") == std::string::npos);
@@ -108,4 +120,108 @@ TEST_CASE("metrics count failed state file writes per file, zeros included") {
   CHECK(has_line(text, "dnsd_state_write_errors_total{file=\"drains\"} 0"));
   CHECK(has_line(text, "dnsd_state_write_errors_total{file=\"health\"} 1"));
   CHECK(has_line(text, "dnsd_state_write_errors_total{file=\"status\"} 0"));
+}
+
+TEST_CASE("metric values are exact: integers in full, fractions round-trip, never e-notation for integers") {
+  CHECK(dnsd::format_metric_value(0) == "0");
+  CHECK(dnsd::format_metric_value(1764586864.0) == "1764586864");
+  CHECK(dnsd::format_metric_value(1764586864.123) == "1764586864.123");
+  CHECK(dnsd::format_metric_value(1e15) == "1000000000000000");
+  CHECK(dnsd::format_metric_value(1e20) == "100000000000000000000");
+  CHECK(dnsd::format_metric_value(9.0007) == "9.0007");
+  CHECK(dnsd::format_metric_value(0.1) == "0.1");
+  CHECK(dnsd::format_metric_value(-2.5) == "-2.5");
+  CHECK(dnsd::format_metric_value(std::numeric_limits<double>::infinity()) == "+Inf");
+  CHECK(dnsd::format_metric_value(std::numeric_limits<double>::quiet_NaN()) == "NaN");
+  for (double v : {1.0 / 3.0, 123456.789012345678, 2.5e-7, 1764586864.1234567})
+    CHECK(std::stod(dnsd::format_metric_value(v)) == v);
+}
+
+TEST_CASE("the last reload time keeps its milliseconds and big counters every digit") {
+  auto set = dnsd::test::control_zone_set();
+  dnsd::QueryTotals q;
+  q.rrl_dropped = 12345678901234567890ull;
+  dnsd::ReloadHistory h;
+  h.last_at_ms = 1'764'586'864'123;
+  const auto snapshot = dnsd::Snapshot::standalone(set);
+  dnsd::MetricsInputs in;
+  in.queries = &q;
+  in.snapshot = snapshot.get();
+  in.reloads = &h;
+  const std::string text = dnsd::render_metrics(in);
+  CHECK(has_line(text, "dnsd_last_reload_timestamp_seconds 1764586864.123"));
+  CHECK(has_line(text, "dnsd_rrl_dropped_total 12345678901234567890"));
+}
+
+TEST_CASE("per-zone counters: queries, rcodes and all-down pools, read through the snapshot") {
+  auto set = dnsd::test::control_zone_set();
+  dnsd::ZoneCounterRegistry registry(2);
+  auto counters = registry.for_zones(*set);
+  REQUIRE(counters.size() == 1);
+  const uint32_t dead = dnsd::test::pool_index(set->zone(0), "dead");
+  dnsd::QueryResult answer;
+  answer.action = dnsd::QueryAction::Respond;
+  answer.zone = 0;
+  counters[0]->record(0, dnsd::Transport::Udp, answer);
+  counters[0]->record(1, dnsd::Transport::Udp, answer);
+  dnsd::QueryResult down = answer;
+  down.all_down = true;
+  down.all_down_pool = dead;
+  counters[0]->record(1, dnsd::Transport::Tcp, down);
+  dnsd::QueryResult nx = answer;
+  nx.rcode = 3;
+  counters[0]->record(0, dnsd::Transport::Udp, nx);
+  const auto snapshot = std::make_shared<const dnsd::Snapshot>(
+      set, dnsd::health::HealthView::unbound(*set), 2, nullptr, dnsd::Snapshot::Versions{}, counters);
+  const dnsd::QueryTotals q;
+  const dnsd::ReloadHistory h;
+  dnsd::MetricsInputs in;
+  in.queries = &q;
+  in.snapshot = snapshot.get();
+  in.reloads = &h;
+  const std::string text = dnsd::render_metrics(in);
+  CHECK(has_line(text, "# TYPE dnsd_zone_queries_total counter"));
+  CHECK(has_line(text, "dnsd_zone_queries_total{zone=\"ctl.test.\",proto=\"udp\"} 3"));
+  CHECK(has_line(text, "dnsd_zone_queries_total{zone=\"ctl.test.\",proto=\"tcp\"} 1"));
+  CHECK(has_line(text, "dnsd_zone_responses_total{zone=\"ctl.test.\",rcode=\"NOERROR\"} 3"));
+  CHECK(has_line(text, "dnsd_zone_responses_total{zone=\"ctl.test.\",rcode=\"NXDOMAIN\"} 1"));
+  CHECK(has_line(text, "dnsd_all_down_total{zone=\"ctl.test.\",pool=\"dead\",proto=\"tcp\"} 1"));
+  CHECK(has_line(text, "dnsd_all_down_total{zone=\"ctl.test.\",pool=\"dead\",proto=\"udp\"} 0"));
+  CHECK(has_line(text, "dnsd_all_down_total{zone=\"ctl.test.\",pool=\"web\",proto=\"tcp\"} 0"));
+}
+
+TEST_CASE("per-member transitions and last change come from the health table's details") {
+  auto set = dnsd::test::control_zone_set();
+  const auto snapshot = dnsd::Snapshot::standalone(set);
+  const zones::Pool& dead = set->zone(0).pool(dnsd::test::pool_index(set->zone(0), "dead"));
+  dnsd::health::HealthSnapshot health;
+  health.now_ms = 1'764'586'900'000;
+  dnsd::health::TargetStatus target;
+  target.id = 1;
+  target.check = dnsd::health::normalized_spec(dead.check);
+  target.address = dead.members[0].check_address;
+  target.status.state = dnsd::health::HealthState::Down;
+  target.status.since_ms = 1'764'586'864'123;
+  target.status.transitions_up = 2;
+  target.status.transitions_down = 3;
+  health.targets.push_back(target);
+  const dnsd::HealthIndex index(std::move(health));
+  const dnsd::QueryTotals q;
+  const dnsd::ReloadHistory h;
+  const dnsd::ProcessSample process = dnsd::read_process_sample();
+  dnsd::MetricsInputs in;
+  in.queries = &q;
+  in.snapshot = snapshot.get();
+  in.reloads = &h;
+  in.health = &index;
+  in.process = &process;
+  const std::string text = dnsd::render_metrics(in);
+  const std::string member = "zone=\"ctl.test.\",pool=\"dead\",member=\"127.0.1.1\"";
+  CHECK(has_line(text, "dnsd_member_transitions_total{" + member + ",to=\"up\"} 2"));
+  CHECK(has_line(text, "dnsd_member_transitions_total{" + member + ",to=\"down\"} 3"));
+  CHECK(has_line(text, "dnsd_member_last_change_timestamp_seconds{" + member + "} 1764586864.123"));
+  CHECK(text.find("dnsd_member_transitions_total{zone=\"ctl.test.\",pool=\"web\"") == std::string::npos);
+  CHECK(has_line(text, "# TYPE process_cpu_seconds_total counter"));
+  CHECK(text.find("\nprocess_open_fds ") != std::string::npos);
+  CHECK(text.find("\nprocess_start_time_seconds ") != std::string::npos);
 }

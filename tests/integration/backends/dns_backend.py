@@ -57,8 +57,8 @@ class Backend:
         line = {"transport": transport, "edns": query.edns >= 0,
                 "payload": query.payload if query.edns >= 0 else None,
                 "do": bool(query.ednsflags & dns.flags.DO),
-                "name": q.name.to_text() if q else None,
-                "type": dns.rdatatype.to_text(q.rdtype) if q else None}
+                "name": q.name.to_text() if q is not None else None,
+                "type": dns.rdatatype.to_text(q.rdtype) if q is not None else None}
         with self.lock, open(self.args.log_file, "a") as f:
             f.write(json.dumps(line) + "\n")
 

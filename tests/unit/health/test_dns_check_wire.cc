@@ -161,7 +161,7 @@ TEST_CASE("dns wire: truncation, other questions and malformed replies") {
   other[13] = 'E';  // case differs only: the same question
   CHECK(judge(spec, q, other).ok);
   other[14] = 'y';
-  CHECK(judge(spec, q, other).detail == "malformed reply: it answers another question (eyample.test. A)");
+  CHECK(judge(spec, q, other).detail == "malformed reply: it answers another question (Eyample.test. A)");
 
   Bytes no_question = reply_to(q, 2);
   no_question.resize(12);

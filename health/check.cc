@@ -67,6 +67,11 @@ CheckSpec normalized_spec(const CheckSpec& spec) {
   if (spec.type != CheckType::Dns) {
     out.query_name = defaults.query_name;
     out.query_type = defaults.query_type;
+    out.edns = defaults.edns;
+    out.transport = defaults.transport;
+    out.expect_rcode = defaults.expect_rcode;
+    out.expect_address = defaults.expect_address;
+    out.expect_answer = defaults.expect_answer;
   }
   if (spec.type != CheckType::Exec) out.command = defaults.command;
   if (spec.type == CheckType::None) {

@@ -16,8 +16,8 @@ enum class FailureKind : uint8_t {
   Network,    ///< any other socket or transfer error (unreachable, reset, empty reply)
   Tls,        ///< TLS handshake or certificate failure (https)
   Status,     ///< http(s): status code not in `expect`
-  Body,       ///< http(s): body lacks the expected substring
-  Rcode,      ///< dns: an answer with an rcode other than NOERROR, or a malformed reply
+  Body,       ///< the reply lacks expected content: http(s) body substring, dns answer address or records
+  Rcode,      ///< dns: an rcode not in expect_rcode, a reply truncated over TCP, or a malformed reply
   Exit,       ///< exec: non-zero exit status or killed by a signal
   Config,     ///< the check cannot run as configured (bad address, spawn failure)
   Cancelled,  ///< the prober stopped; never fed to the state machine

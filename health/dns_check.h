@@ -1,17 +1,22 @@
-// dns check: a member is up when it answers a UDP query for the check's
-// query_name/query_type with rcode NOERROR (an empty answer is fine: the
-// server is alive and authoritative enough to say so).
+// dns check: a member is up when it answers a query for the check's
+// query_name/query_type with an rcode in expect_rcode (NOERROR by default; an
+// empty answer is fine unless expect_answer or expect_address asks for more).
+// The query carries EDNS (UDP size 1232, DO=0) unless "edns" is false. It goes
+// over UDP, and again over TCP (2-byte length framing, same address and port,
+// same overall timeout) when the UDP reply is truncated; "transport": "tcp"
+// uses TCP from the start. The verdict is dns_check_wire.h's judge_dns_reply.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "health/dns_check_wire.h"
 #include "health/probe_session.h"
 
 namespace dnsd::health {
 
-/// UDP query probes on one loop. Loop thread only.
+/// DNS query probes (UDP, TCP) on one loop. Loop thread only.
 class DnsCheck : public SessionCheck {
  public:
   explicit DnsCheck(uv_loop_t* loop);
@@ -20,18 +25,5 @@ class DnsCheck : public SessionCheck {
  private:
   uint16_t next_id_;
 };
-
-/// Wire query (no RD, no EDNS) with `id` for `name` (presentation form,
-/// relative names taken as absolute) and `type`, class IN. Empty when the name
-/// is invalid. Any thread.
-std::vector<uint8_t> build_dns_query(uint16_t id, const std::string& name, uint16_t type);
-
-/// Verdict on `reply` to a query with `id`: success "NOERROR", Rcode failure
-/// "rcode REFUSED" (etc.), or Rcode "malformed reply". Any thread.
-CheckResult judge_dns_reply(const uint8_t* reply, size_t length, uint16_t id);
-
-/// Whether `reply` looks like the answer to query `id` (long enough, QR set,
-/// same id); other datagrams are ignored. Any thread.
-bool is_reply_to(const uint8_t* reply, size_t length, uint16_t id);
 
 }  // namespace dnsd::health

@@ -26,6 +26,18 @@ std::string target_key(const CheckSpec& s, const std::string& address) {
   add(s.tls_verify ? "1" : "0");
   add(s.query_name);
   add(std::to_string(s.query_type));
+  // The dns options join the key only when they differ from the defaults, so
+  // keys (and the state directory's health.json) stay what they were for every
+  // check that does not use them.
+  const CheckSpec defaults;
+  if (s.edns != defaults.edns || s.transport != defaults.transport || s.expect_rcode != defaults.expect_rcode ||
+      s.expect_address != defaults.expect_address || s.expect_answer != defaults.expect_answer) {
+    std::string dns = std::string("dns-options:") + (s.edns ? "edns" : "no-edns") +
+                      (s.transport == zones::DnsTransport::Tcp ? "/tcp" : "/udp") + "/rcodes=";
+    for (uint16_t rcode : s.expect_rcode) dns += std::to_string(rcode) + ",";
+    dns += "/address=" + s.expect_address + (s.expect_answer ? "/answer" : "");
+    add(dns);
+  }
   add(s.command);
   add(std::to_string(s.interval_ms) + "/" + std::to_string(s.fast_interval_ms) + "/" + std::to_string(s.timeout_ms) +
       "/" + std::to_string(s.rise) + "/" + std::to_string(s.fall));

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 
+#include "zones/dns_check_parser.h"
 #include "zones/name.h"
 #include "zones/rdata_parser.h"
 
@@ -42,6 +43,11 @@ const CheckKey kCheckKeys[] = {
     {"tls_verify", {CheckType::Https}, "https"},
     {"query_name", {CheckType::Dns}, "dns"},
     {"query_type", {CheckType::Dns}, "dns"},
+    {"edns", {CheckType::Dns}, "dns"},
+    {"transport", {CheckType::Dns}, "dns"},
+    {"expect_rcode", {CheckType::Dns}, "dns"},
+    {"expect_address", {CheckType::Dns}, "dns"},
+    {"expect_answer", {CheckType::Dns}, "dns"},
     {"command", {CheckType::Exec}, "exec"},
 };
 
@@ -98,30 +104,6 @@ void parse_expect(const Json& check, const std::string& pointer, CheckSpec& spec
     codes.push_back(int(code.get<int64_t>()));
   }
   if (!codes.empty()) spec.expect = codes;
-}
-
-void parse_query(const Json& check, const std::string& pointer, CheckSpec& spec, LoadContext& ctx) {
-  std::string name = spec.query_name;
-  if (read_string(check, "query_name", pointer, name, ctx) && check.contains("query_name")) {
-    Name parsed;
-    std::string error;
-    if (name_from_text(name, root_name(), parsed, error))
-      spec.query_name = parsed.text();
-    else
-      ctx.error(pointer_append(pointer, "query_name"), error);
-  }
-  auto it = check.find("query_type");
-  if (it == check.end()) return;
-  std::string at = pointer_append(pointer, "query_type");
-  uint16_t type = 0;
-  if (it->is_string() && rr_type_from_text(it->get<std::string>(), type)) {
-    spec.query_type = type;
-  } else if (it->is_number_integer() && it->get<int64_t>() >= 1 && it->get<int64_t>() <= 65535) {
-    spec.query_type = uint16_t(it->get<int64_t>());
-  } else {
-    ctx.error(at, "must be a record type such as \"SOA\" or \"A\", or a number from 1 to 65535, not " +
-                      json_quote(*it));
-  }
 }
 
 void parse_timing(const Json& check, const std::string& pointer, CheckSpec& spec, LoadContext& ctx) {
@@ -285,7 +267,8 @@ CheckSpec parse_check(const Json& check, const std::string& pointer, LoadContext
   if (!expect_object(check, pointer, ctx)) return spec;
   check_keys(check,
              {"type", "port", "path", "host", "expect", "body", "tls_verify", "query_name", "query_type", "command",
-              "interval", "fast_interval", "timeout", "rise", "fall"},
+              "interval", "fast_interval", "timeout", "rise", "fall", "edns", "transport", "expect_rcode",
+              "expect_address", "expect_answer"},
              pointer, ctx);
   if (!check.contains("type")) {
     missing_key("type", pointer, ctx);
@@ -327,7 +310,7 @@ CheckSpec parse_check(const Json& check, const std::string& pointer, LoadContext
     read_string(check, "body", pointer, spec.body, ctx);
     if (spec.type == CheckType::Https) read_bool(check, "tls_verify", pointer, spec.tls_verify, ctx);
   }
-  if (spec.type == CheckType::Dns) parse_query(check, pointer, spec, ctx);
+  if (spec.type == CheckType::Dns) parse_dns_check(check, pointer, spec, ctx);
   if (spec.type == CheckType::Exec) {
     if (!check.contains("command"))
       missing_key("command", pointer, ctx);

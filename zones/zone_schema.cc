@@ -82,6 +82,13 @@ std::string_view zone_schema_json() {
       ]
     },
     "seconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 86400},
+    "rcode": {"oneOf": [
+      {"enum": ["NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET", "NXRRSET",
+                "NOTAUTH", "NOTZONE", "BADVERS", "BADCOOKIE", "noerror", "formerr", "servfail", "nxdomain", "notimp",
+                "refused", "yxdomain", "yxrrset", "nxrrset", "notauth", "notzone", "badvers", "badcookie"]},
+      {"type": "string", "pattern": "^(RCODE|rcode)[0-9]{1,4}$"},
+      {"type": "integer", "minimum": 0, "maximum": 4095}
+    ]},
     "member": {
       "oneOf": [
         {"type": "string", "description": "An IPv4 or IPv6 address."},
@@ -112,6 +119,14 @@ std::string_view zone_schema_json() {
         "tls_verify": {"type": "boolean"},
         "query_name": {"type": "string"},
         "query_type": {"type": ["string", "integer"]},
+        "edns": {"type": "boolean", "description": "dns: send an OPT record (UDP size 1232, DO=0); default true."},
+        "transport": {"enum": ["udp", "tcp"], "description": "dns: udp (default) retries over TCP when truncated; tcp only."},
+        "expect_rcode": {"description": "dns: accepted rcode(s), by name or number; default NOERROR.", "oneOf": [
+          {"$ref": "#/$defs/rcode"},
+          {"type": "array", "items": {"$ref": "#/$defs/rcode"}, "minItems": 1}
+        ]},
+        "expect_address": {"type": "string", "description": "dns: an A/AAAA in the answer must carry this address."},
+        "expect_answer": {"type": "boolean", "description": "dns: the answer must hold a record of query_type."},
         "command": {"type": "string"},
         "interval": {"$ref": "#/$defs/seconds"},
         "fast_interval": {"$ref": "#/$defs/seconds"},

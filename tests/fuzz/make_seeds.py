@@ -248,6 +248,30 @@ def dns_check_seeds():
     r.use_edns(0)
     r.set_rcode(dns.rcode.BADVERS)
     write(h, "reply-badvers-edns", r.to_wire())
+    # Replies that end in a flags byte choosing the harness's expectations
+    # (1: no EDNS, 2: expect_answer, 4: AAAA, 8: expect_address, 16: NOERROR
+    # or NXDOMAIN, 32: SERVFAIL or BADVERS); the byte trails the message.
+    def reply(rdtype="A", rcode=dns.rcode.NOERROR, answers=(), edns=True, tc=False, flags=0):
+        q = dns.message.make_query("health.example.test.", rdtype, use_edns=0 if edns else False)
+        q.id = 0x2222
+        r = dns.message.make_response(q)
+        r.set_rcode(rcode)
+        for rtype, text in answers:
+            r.answer.append(dns.rrset.from_text("health.example.test.", 5, "IN", rtype, text))
+        if tc:
+            r.flags |= dns.flags.TC
+        return r.to_wire() + bytes([flags])
+    write(h, "expect-address-match", reply(answers=[("A", "192.0.2.2"), ("A", "192.0.2.1")], flags=8))
+    write(h, "expect-address-miss", reply(answers=[("A", "192.0.2.2")], flags=8))
+    write(h, "expect-address-aaaa", reply("AAAA", answers=[("AAAA", "2001:db8::1")], flags=4 | 8))
+    write(h, "expect-answer-empty", reply(flags=2))
+    write(h, "expect-answer-cname-only", reply(answers=[("CNAME", "www.example.test.")], flags=2))
+    write(h, "expect-answer-a", reply(answers=[("A", "192.0.2.1")], flags=2 | 8))
+    write(h, "truncated", reply(tc=True, flags=0))
+    write(h, "nxdomain-accepted", reply(rcode=dns.rcode.NXDOMAIN, flags=16))
+    write(h, "servfail-accepted", reply(rcode=dns.rcode.SERVFAIL, flags=32))
+    write(h, "badvers-accepted", reply(rcode=dns.rcode.BADVERS, flags=32))
+    write(h, "formerr-no-opt", reply(rcode=dns.rcode.FORMERR, edns=False, flags=0))
     # Inputs that are check query names as well (the harness reads them both ways).
     for name in ["www.example.test", "www.example.test.", ".", "", "a..b", "\\046.example", "x" * 70 + ".test",
                  "\\255\\000.test.", ".".join(["abc"] * 90)]:

@@ -6,6 +6,9 @@
   it back on the same port; `set_mode("500"|"hang"|"ok"|...)` changes its answers
   (every mode is listed in backends/http_backend.py).
 - `TcpListener`: a plain TCP listener (accepts and closes) on a thread.
+- `DnsBackend`: tests/integration/backends/dns_backend.py (UDP and TCP on one
+  address and port) in its own process; `set_mode({...})` changes its replies
+  (rcode, answer addresses, UDP truncation), `queries()` is what it received.
 - `pool_zone(...)`: a zone dict with pools, for the `zone_dir` fixture.
 - `addresses(...)`: the A records of one answer, in order; `wait_answers`
   polls dnsd with a deadline until a predicate holds and returns how long it took.
@@ -17,6 +20,7 @@ other tests or with servers other people run on this machine.
 
 from __future__ import annotations
 
+import json
 import os
 import pathlib
 import signal
@@ -31,6 +35,7 @@ import pytest
 from dnsd_harness import free_port, make_query, wait_for
 
 BACKEND_SCRIPT = pathlib.Path(__file__).resolve().parent / "backends" / "http_backend.py"
+DNS_BACKEND_SCRIPT = pathlib.Path(__file__).resolve().parent / "backends" / "dns_backend.py"
 PYTHON = "/usr/bin/python3"
 
 # Fast check timings for tests: detection of a refused member takes at most
@@ -155,6 +160,57 @@ class TcpListener:
     close = kill
 
 
+class DnsBackend:
+    """One dns_backend.py process on address:port (UDP and TCP); stopped by PID (SIGKILL) in close()."""
+
+    def __init__(self, address: str, workdir: pathlib.Path, port: int | None = None, mode: dict | None = None):
+        self.address = address
+        self.port = port or free_port(address)
+        self.workdir = pathlib.Path(workdir)
+        stem = f"dns-backend-{address}-{self.port}"
+        self.mode_file = self.workdir / f"{stem}.mode"
+        self.ready_file = self.workdir / f"{stem}.ready"
+        self.log_file = self.workdir / f"{stem}.log"
+        self.proc: subprocess.Popen | None = None
+        self.set_mode(mode or {})
+
+    def start(self) -> "DnsBackend":
+        self.ready_file.unlink(missing_ok=True)
+        cmd = [PYTHON, str(DNS_BACKEND_SCRIPT), "--bind", self.address, "--port", str(self.port),
+               "--mode-file", str(self.mode_file), "--ready-file", str(self.ready_file),
+               "--log-file", str(self.log_file)]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE)
+        try:
+            wait_for(lambda: self.ready_file.exists() or self.proc.poll() is not None, 10.0,
+                     f"dns backend {self.address}:{self.port} to listen")
+        except TimeoutError:
+            self.close()
+            raise
+        if self.proc.poll() is not None:
+            err = self.proc.stderr.read().decode(errors="replace")
+            raise RuntimeError(f"dns backend {self.address}:{self.port} exited: {err}")
+        return self
+
+    def set_mode(self, mode: dict):
+        tmp = self.mode_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(mode))
+        os.replace(tmp, self.mode_file)
+
+    def queries(self) -> list[dict]:
+        """Every query received so far: {"transport", "edns", "payload", "do", "name", "type"}."""
+        if not self.log_file.exists():
+            return []
+        return [json.loads(line) for line in self.log_file.read_text().splitlines() if line.endswith("}")]
+
+    def close(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+        if self.proc is not None and self.proc.stderr:
+            self.proc.stderr.close()
+
+
 def common_port(addresses) -> int:
     """A TCP port free on every one of `addresses` right now (a pool's check has one port)."""
     for _ in range(100):
@@ -175,7 +231,8 @@ def common_port(addresses) -> int:
 @pytest.fixture
 def backends(tmp_path):
     """backends(addresses, tls=None, port=None) -> running HttpBackends on one port; all killed at teardown.
-    Also `backends.tcp(address, port=None)` -> a running TcpListener. Import it into a test module."""
+    Also `backends.tcp(address, port=None)` -> a running TcpListener, and
+    `backends.dns(address, mode=None, port=None)` -> a running DnsBackend. Import it into a test module."""
     started = []
 
     def make(addresses, tls=None, port=None):
@@ -189,7 +246,12 @@ def backends(tmp_path):
         started.append(TcpListener(address, port).start())
         return started[-1]
 
+    def dns(address, mode=None, port=None):
+        started.append(DnsBackend(address, tmp_path, port=port, mode=mode).start())
+        return started[-1]
+
     make.tcp = tcp
+    make.dns = dns
     yield make
     for b in started:
         b.close()

@@ -62,9 +62,19 @@ BASE = {
         lambda z: z.update({"transfer": {"allow": [], "alow": []}}),
         lambda z: z.update({"transfer": {"allow": "127.0.0.1"}}),
         lambda z: z.update({"transfer": {"allow": [], "notify": ["ns1.example.test"]}}),
+        lambda z: z.update({"pools": {"p": {"members": ["192.0.2.1"], "check": {"type": "dns", "transport": "quic"}}}}),
+        lambda z: z.update({"pools": {"p": {"members": ["192.0.2.1"], "check": {"type": "dns", "edns": "no"}}}}),
+        lambda z: z.update({"pools": {"p": {"members": ["192.0.2.1"], "check": {"type": "dns", "expect_rcode": "NOPE"}}}}),
+        lambda z: z.update({"pools": {"p": {"members": ["192.0.2.1"], "check": {"type": "dns", "expect_rcode": []}}}}),
+        lambda z: z.update({"pools": {"p": {"members": ["192.0.2.1"],
+                                            "check": {"type": "dns", "expect_rcode": 4096}}}}),
+        lambda z: z.update({"pools": {"p": {"members": ["192.0.2.1"],
+                                            "check": {"type": "dns", "query_type": "A", "expect_address": 1}}}}),
+        lambda z: z.update({"pools": {"p": {"members": ["192.0.2.1"], "check": {"type": "dns", "expect_answer": 1}}}}),
     ],
     ids=["unknown-key", "serial", "rrset-object", "data-and-pool", "empty-pool", "check-type", "policy", "ttl",
-         "transfer-no-allow", "transfer-key", "transfer-allow-string", "transfer-notify-name"],
+         "transfer-no-allow", "transfer-key", "transfer-allow-string", "transfer-notify-name", "dns-transport",
+         "dns-edns", "dns-rcode-name", "dns-rcode-empty", "dns-rcode-number", "dns-address-type", "dns-answer-type"],
 )
 def test_shape_mistakes_are_rejected_by_schema_and_loader(schema, mutate, tmp_path):
     zone = json.loads(json.dumps(BASE))

@@ -1,7 +1,7 @@
 // Fake backends on 127.0.1.x for probe and prober tests: a TCP listener that
 // never accepts (connections complete in the kernel backlog, nothing is ever
 // sent back), a port that refuses, a tiny HTTP server with a settable status,
-// a UDP DNS responder with a settable rcode, and a helper that runs one probe
+// a UDP (and TCP) DNS responder with a settable rcode, and a helper that runs one probe
 // on a private libuv loop. Every port is chosen by the kernel; every thread
 // and process is stopped by the destructor.
 #pragma once
@@ -160,11 +160,18 @@ class HttpBackend {
 };
 
 /// Answers every UDP DNS query with an empty reply carrying `rcode` (or, when
-/// silent, never answers), on its own thread.
+/// silent, never answers), on its own thread. With `tcp`, it also listens on
+/// TCP on the same port and answers one length-framed query per connection the
+/// same way; set_truncated makes the UDP (or TCP) replies carry TC=1.
 class DnsBackend {
  public:
-  DnsBackend(const std::string& address, int rcode) : rcode_(rcode) {
+  DnsBackend(const std::string& address, int rcode, bool tcp = false) : rcode_(rcode) {
     fd_ = bound_socket(SOCK_DGRAM, address, 0, port_);
+    if (tcp) {
+      uint16_t tcp_port = 0;
+      tcp_fd_ = bound_socket(SOCK_STREAM, address, port_, tcp_port);
+      ::listen(tcp_fd_, 16);
+    }
     if (::pipe2(stop_pipe_, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
     thread_ = std::thread([this] { serve(); });
   }
@@ -173,43 +180,84 @@ class DnsBackend {
     (void)::write(stop_pipe_[1], &c, 1);
     thread_.join();
     ::close(fd_);
+    if (tcp_fd_ >= 0) ::close(tcp_fd_);
     ::close(stop_pipe_[0]);
     ::close(stop_pipe_[1]);
   }
   uint16_t port() const { return port_; }
   void set_silent(bool silent) { silent_ = silent; }
-  /// The last query received, as wire bytes.
+  /// Replies over UDP (and, with `over_tcp`, over TCP too) carry TC=1.
+  void set_truncated(bool udp, bool over_tcp = false) {
+    truncate_udp_ = udp;
+    truncate_tcp_ = over_tcp;
+  }
+  /// The last query received (over either transport), as wire bytes.
   std::vector<uint8_t> last_query() {
     std::lock_guard lock(mutex_);
     return last_query_;
   }
+  /// Queries received over TCP so far.
+  int tcp_queries() const { return tcp_queries_; }
 
  private:
+  void reply_in_place(uint8_t* buf, bool truncated) {
+    buf[2] = uint8_t(buf[2] | 0x80 | (truncated ? 0x02 : 0));  // QR, TC
+    buf[3] = uint8_t((buf[3] & 0xF0) | rcode_);              // rcode
+  }
+  void remember(const uint8_t* data, size_t n) {
+    std::lock_guard lock(mutex_);
+    last_query_.assign(data, data + n);
+  }
+  void serve_tcp() {
+    const int conn = ::accept4(tcp_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (conn < 0) return;
+    std::vector<uint8_t> in;
+    uint8_t chunk[512];
+    while (true) {
+      pollfd p = {conn, POLLIN, 0};
+      if (::poll(&p, 1, 2000) <= 0) break;
+      const ssize_t n = ::read(conn, chunk, sizeof chunk);
+      if (n <= 0) break;
+      in.insert(in.end(), chunk, chunk + n);
+      if (in.size() >= 2 && in.size() >= 2 + size_t(in[0] << 8 | in[1])) {
+        if (in.size() < 14) break;
+        remember(in.data() + 2, in.size() - 2);
+        ++tcp_queries_;
+        if (silent_) break;
+        reply_in_place(in.data() + 2, truncate_tcp_);
+        (void)::write(conn, in.data(), in.size());
+        break;
+      }
+    }
+    ::close(conn);
+  }
   void serve() {
     while (true) {
-      pollfd fds[2] = {{fd_, POLLIN, 0}, {stop_pipe_[0], POLLIN, 0}};
-      if (::poll(fds, 2, -1) < 0) continue;
+      pollfd fds[3] = {{fd_, POLLIN, 0}, {stop_pipe_[0], POLLIN, 0}, {tcp_fd_, POLLIN, 0}};
+      if (::poll(fds, tcp_fd_ >= 0 ? 3 : 2, -1) < 0) continue;
       if (fds[1].revents) return;
+      if (tcp_fd_ >= 0 && fds[2].revents) serve_tcp();
+      if (!fds[0].revents) continue;
       uint8_t buf[512];
       sockaddr_in from{};
       socklen_t len = sizeof from;
       const ssize_t n = ::recvfrom(fd_, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
       if (n < 12) continue;
-      {
-        std::lock_guard lock(mutex_);
-        last_query_.assign(buf, buf + n);
-      }
+      remember(buf, size_t(n));
       if (silent_) continue;
-      buf[2] |= 0x80;                                // QR
-      buf[3] = uint8_t((buf[3] & 0xF0) | rcode_);    // rcode
+      reply_in_place(buf, truncate_udp_);
       ::sendto(fd_, buf, size_t(n), 0, reinterpret_cast<sockaddr*>(&from), len);
     }
   }
   int fd_ = -1;
+  int tcp_fd_ = -1;
   uint16_t port_ = 0;
   int stop_pipe_[2] = {-1, -1};
   int rcode_;
   std::atomic<bool> silent_{false};
+  std::atomic<bool> truncate_udp_{false};
+  std::atomic<bool> truncate_tcp_{false};
+  std::atomic<int> tcp_queries_{0};
   std::mutex mutex_;
   std::vector<uint8_t> last_query_;
   std::thread thread_;

@@ -2,6 +2,7 @@
 // checked targets and their first results, uses and epoch-based forgetting.
 #include <doctest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -312,4 +313,43 @@ TEST_CASE("target table: known states from a previous run seed the first bind, a
   const BoundTarget later = table.bind(check(CheckType::Http, 8080), "192.0.2.4");
   CHECK(state_of(later) == HealthState::Unknown);
   CHECK(waiting(barrier, later.id) == 1);
+}
+
+TEST_CASE("target table: dns checks that expect different replies are different targets") {
+  ProbeBarrier barrier;
+  TargetTable table(barrier, fake_now);
+  const CheckSpec plain = check(CheckType::Dns, 53);
+  const BoundTarget first = table.bind(plain, "192.0.2.1");
+  auto with = [&](auto change) {
+    CheckSpec s = plain;
+    change(s);
+    return s;
+  };
+  const CheckSpec variants[] = {
+      with([](CheckSpec& s) { s.edns = false; }),
+      with([](CheckSpec& s) { s.transport = dnsd::zones::DnsTransport::Tcp; }),
+      with([](CheckSpec& s) { s.expect_rcode = {0, 3}; }),
+      with([](CheckSpec& s) { s.expect_address = "192.0.2.10"; }),
+      with([](CheckSpec& s) { s.expect_address = "192.0.2.11"; }),
+      with([](CheckSpec& s) { s.expect_answer = true; }),
+  };
+  std::vector<uint64_t> ids = {first.id};
+  for (const CheckSpec& v : variants) {
+    const BoundTarget t = table.bind(v, "192.0.2.1");
+    CHECK(t.created);
+    CHECK(std::find(ids.begin(), ids.end(), t.id) == ids.end());
+    ids.push_back(t.id);
+  }
+  CHECK(table.bind(with([](CheckSpec& s) { s.expect_rcode = {0}; }), "192.0.2.1").id == first.id);
+
+  // Options a type ignores do not split it; defaults leave the key as it always was.
+  CheckSpec http = check(CheckType::Http, 80);
+  const BoundTarget h = table.bind(http, "192.0.2.1");
+  http.expect_answer = true;
+  http.transport = dnsd::zones::DnsTransport::Tcp;
+  CHECK(table.bind(http, "192.0.2.1").id == h.id);
+  const std::string key = dnsd::health::target_key(dnsd::health::normalized_spec(plain), "192.0.2.1");
+  CHECK(key.find("dns-options") == std::string::npos);
+  CHECK(dnsd::health::target_key(dnsd::health::normalized_spec(variants[0]), "192.0.2.1").find("no-edns") !=
+        std::string::npos);
 }

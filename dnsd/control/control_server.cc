@@ -398,6 +398,8 @@ HttpResponse ControlServer::get_metrics(const HttpRequest&) {
     state_writes = write_errors_->status();
     in.state_writes = &state_writes;
   }
+  const std::optional<dnstap::DnstapTotals> dnstap = server_->dnstap_totals();
+  if (dnstap) in.dnstap = &*dnstap;
   HttpResponse r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   r.body = render_metrics(in);

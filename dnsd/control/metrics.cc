@@ -237,6 +237,7 @@ std::string render_metrics(const MetricsInputs& in) {
   }
   std::string text = e.take();
   if (in.transfer) text += transfer_metrics(*in.transfer);
+  if (in.dnstap) text += dnstap::dnstap_metrics(*in.dnstap);
   return text;
 }
 

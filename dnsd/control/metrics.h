@@ -11,6 +11,7 @@
 #include "dnsd/control/pool_report.h"
 #include "dnsd/server/query_stats.h"
 #include "dnsd/control/transfer_report.h"
+#include "dnsd/dnstap/dnstap_metrics.h"
 #include "dnsd/query/snapshot.h"
 #include "dnsd/server/reload_report.h"
 #include "health/probe_metrics.h"
@@ -28,6 +29,7 @@ struct MetricsInputs {
   const TransferInputs* transfer = nullptr;      ///< null: no transfer families
   /// Failed writes per state file; null: the family is left out.
   const std::vector<health::StateWriteStatus>* state_writes = nullptr;
+  const dnstap::DnstapTotals* dnstap = nullptr;  ///< null without --dnstap
 };
 
 /// The exposition text, families in a fixed order, each with HELP and TYPE.

@@ -11,6 +11,8 @@ PACKAGES=(
   libldns-dev libuv1-dev nlohmann-json3-dev # server dependencies
   libcurl4-openssl-dev libmicrohttpd-dev    # health probes, control API
   libssl-dev                                # TSIG HMAC (OpenSSL libcrypto)
+  libfstrm-dev libprotobuf-c-dev protobuf-c-compiler  # dnstap: Frame Streams writer, protobuf-c + protoc-c
+  fstrm-bin                                 # dnstap tests: fstrm_capture as the collector
   doctest-dev                               # unit tests
   python3-dnspython python3-pytest          # integration tests (/usr/bin/python3)
   python3-jsonschema                        # dnsd schema is checked against the zone fixtures

@@ -87,6 +87,11 @@ void serve_usage(FILE* out) {
                "                               TCP; 1 every one, 0 never (default %u, as NSD and Knot)\n"
                "  --nsid TEXT|0xHEX            answer NSID requests (RFC 5001, `dig +nsid`) with this\n"
                "                               server identifier, at most 128 bytes (default: none)\n"
+               "  --dnstap unix:PATH|file:PATH log every answered query and its response as dnstap\n"
+               "                               (AUTH_QUERY, AUTH_RESPONSE) to a collector's Frame\n"
+               "                               Streams socket (e.g. fstrm_capture) or to a file\n"
+               "                               (dnstap-read); never slows answering: what the\n"
+               "                               writer cannot keep up with is dropped and counted\n"
                "  --cookie-secret FILE         DNS cookies (RFC 7873, RFC 9018) with the secrets in\n"
                "                               FILE, for servers sharing cookies (anycast): one or\n"
                "                               two lines of 32 hex digits; the first makes cookies,\n"
@@ -121,6 +126,8 @@ enum Option : int {
   kTsigKeys, kIxfrHistory, kCatalog, kCatalogAllow, kCatalogNotify, kCatalogTsig,
   kRrlRate, kRrlSlip, kUser, kNsid, kCookieSecret
 };
+/// --dnstap, numbered apart from the list above.
+constexpr int kDnstap = 1000;
 
 /// Parses --nsid: text as it is, or 0x and an even number of hex digits
 /// (as Knot's nsid takes it), 1 to kMaxNsidLength bytes.
@@ -188,6 +195,7 @@ int parse_serve_options(int argc, char** argv, ServeOptions& o) {
       {"rrl-rate", required_argument, nullptr, kRrlRate},
       {"rrl-slip", required_argument, nullptr, kRrlSlip},
       {"nsid", required_argument, nullptr, kNsid},
+      {"dnstap", required_argument, nullptr, kDnstap},
       {"cookie-secret", required_argument, nullptr, kCookieSecret},
       {"no-watch", no_argument, nullptr, kNoWatch},
       {"user", required_argument, nullptr, kUser},
@@ -319,6 +327,7 @@ int parse_serve_options(int argc, char** argv, ServeOptions& o) {
         break;
       case kRrlSlip:
         if (!parse_number("--rrl-slip", optarg, 0, RateLimiter::kMaxSlip, config.rrl.slip)) return 2;
+        break;
       case kNsid:
         if (!parse_nsid(optarg, config.nsid)) {
           std::fprintf(stderr, "dnsd serve: --nsid '%s': expected 1 to %zu bytes of text, or 0x and hex digits\n",
@@ -329,6 +338,16 @@ int parse_serve_options(int argc, char** argv, ServeOptions& o) {
       case kCookieSecret:
         config.cookie_secret_file = optarg;
         break;
+      case kDnstap: {
+        dnstap::Sink sink;
+        std::string error;
+        if (!dnstap::parse_sink(optarg, sink, error)) {
+          std::fprintf(stderr, "dnsd serve: --dnstap '%s': %s\n", optarg, error.c_str());
+          return 2;
+        }
+        config.dnstap = std::move(sink);
+        break;
+      }
       case kNoWatch:
         o.watch = false;
         break;

@@ -382,6 +382,8 @@ HttpResponse ControlServer::get_metrics(const HttpRequest&) {
   in.health = health.get();
   const ProcessSample process = read_process_sample();
   in.process = &process;
+  const std::optional<dnstap::DnstapTotals> dnstap = server_->dnstap_totals();
+  if (dnstap) in.dnstap = &*dnstap;
   HttpResponse r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   r.body = render_metrics(in);

@@ -375,6 +375,7 @@ std::string render_metrics(const MetricsInputs& in) {
   if (in.process) process_metrics(e, *in.process);
   std::string text = e.take();
   if (in.transfer) text += transfer_metrics(*in.transfer);
+  if (in.dnstap) text += dnstap::dnstap_metrics(*in.dnstap);
   return text;
 }
 

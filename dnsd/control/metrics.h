@@ -12,6 +12,7 @@
 #include "dnsd/control/process_metrics.h"
 #include "dnsd/server/query_stats.h"
 #include "dnsd/control/transfer_report.h"
+#include "dnsd/dnstap/dnstap_metrics.h"
 #include "dnsd/query/snapshot.h"
 #include "dnsd/server/reload_report.h"
 #include "health/probe_metrics.h"
@@ -34,6 +35,7 @@ struct MetricsInputs {
   const HealthIndex* health = nullptr;
   /// This process's resources; null: the process_* families are left out.
   const ProcessSample* process = nullptr;
+  const dnstap::DnstapTotals* dnstap = nullptr;  ///< null without --dnstap
 };
 
 /// The exposition text, families in a fixed order, each with HELP and TYPE.

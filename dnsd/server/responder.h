@@ -14,6 +14,7 @@
 #include <span>
 #include <vector>
 
+#include "dnsd/dnstap/ring.h"
 #include "dnsd/query/query.h"
 #include "dnsd/query/server_cookies.h"
 #include "dnsd/server/query_stats.h"
@@ -94,6 +95,11 @@ class Responder {
   /// idle worker never keeps an old one alive. Worker thread.
   void idle() { reader_.leave(); }
 
+  /// Where this worker's transports record exchanges for dnstap (nullptr:
+  /// dnstap is off). Set on the main thread before the worker starts.
+  void set_dnstap(dnstap::Ring* ring) { dnstap_ = ring; }
+  dnstap::Ring* dnstap() const { return dnstap_; }
+
   /// This worker's counters; written here, read by any thread.
   QueryStats& stats() { return stats_; }
   const QueryStats& stats() const { return stats_; }
@@ -107,6 +113,7 @@ class Responder {
   xfr::TransferEndpoint* transfers_;
   std::unique_ptr<ServerCookies> cookies_;
   std::vector<uint8_t> nsid_;
+  dnstap::Ring* dnstap_ = nullptr;
 };
 
 }  // namespace dnsd

@@ -6,6 +6,7 @@
 #include <csignal>
 
 #include "dnsd/server/cookie_secret_file.h"
+#include "dnsd/server/dnstap_tap.h"
 #include "dnsd/server/listen_socket.h"
 #include "dnsd/server/log.h"
 
@@ -75,6 +76,10 @@ int Server::run() {
     stop_everything();
     return 1;
   }
+  if (!open_dnstap()) {
+    stop_everything();
+    return 1;
+  }
   for (auto& service : services_) {
     if (!service->open(*this)) {
       log_error("%s failed to open; shutting down", service->name());
@@ -112,6 +117,7 @@ int Server::run() {
     ++services_started_;
   }
   publish_first_versions();
+  if (dnstap_) dnstap_->start();
   for (auto& worker : workers_) worker->start();
   reload_runner_.start();
   uv_timer_start(&reclaim_timer_, on_reclaim, kReclaimIntervalMs, kReclaimIntervalMs);
@@ -152,6 +158,18 @@ bool Server::start_workers() {
   return true;
 }
 
+bool Server::open_dnstap() {
+  if (!config_.dnstap) return true;
+  dnstap_ = make_dnstap_writer(*config_.dnstap, unsigned(workers_.size()), config_.nsid);
+  std::string error;
+  if (!dnstap_->open(error)) {
+    log_error("%s", error.c_str());
+    return false;
+  }
+  for (size_t i = 0; i < workers_.size(); ++i) workers_[i]->responder().set_dnstap(&dnstap_->ring(unsigned(i)));
+  return true;
+}
+
 bool Server::give_workers_cookies() {
   std::string error;
   if (auto secrets = load_cookie_secrets(config_.cookie_secret_file, config_.state_dir, error)) {
@@ -179,6 +197,7 @@ void Server::stop_everything() {
   reload_runner_.stop();
   for (auto& worker : workers_) worker->stop();
   for (auto& worker : workers_) worker->join();
+  if (dnstap_) dnstap_->stop();  // writes what the workers logged, then closes (flushes) the sink
   // Services stop while the stopped workers still exist, so a control thread may
   // read query_totals() until its very end.
   while (services_started_ > 0) services_[--services_started_]->stop();

@@ -26,10 +26,14 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "dnsd/dnstap/dnstap_metrics.h"
+#include "dnsd/dnstap/sink.h"
+#include "dnsd/dnstap/writer.h"
 #include "dnsd/query/server_cookies.h"
 #include "dnsd/server/listen_address.h"
 #include "dnsd/server/query_stats.h"
@@ -76,6 +80,8 @@ struct ServerConfig {
   std::string cookie_secret_file;
   /// --nsid: the identifier answered to NSID requests (RFC 5001); empty: none.
   std::vector<uint8_t> nsid;
+  /// --dnstap: where each answered query is logged as dnstap; unset: off.
+  std::optional<dnstap::Sink> dnstap;
 };
 
 /// The server. Construct, add services, run() on the main thread.
@@ -128,6 +134,11 @@ class Server {
   /// Sum of every worker's query counters. Any thread.
   QueryTotals query_totals() const;
 
+  /// The dnstap writer's counts; unset without --dnstap. Any thread after run() opened the sockets.
+  std::optional<dnstap::DnstapTotals> dnstap_totals() const {
+    return dnstap_ ? std::optional(dnstap_->totals()) : std::nullopt;
+  }
+
   /// The snapshot store, e.g. for status pages. Any thread (current() only).
   SnapshotStore& snapshots() { return store_; }
   /// The health state pool members are bound to. Any thread.
@@ -148,6 +159,9 @@ class Server {
   /// Human-readable "udp+tcp 127.0.0.1:5353, udp+tcp [::1]:5353".
   std::string describe_listeners() const;
   bool start_workers();
+  /// With --dnstap: makes the writer, opens its sink and gives each worker
+  /// its ring. Main thread, after start_workers().
+  bool open_dnstap();
   /// Loads the DNS cookie secrets (--cookie-secret, or the state dir's master
   /// secret) and gives each worker its ServerCookies and the NSID. Main
   /// thread, after the privilege drop and before the workers start.
@@ -198,6 +212,7 @@ class Server {
   std::atomic<unsigned> tcp_open_count_{0};
   std::unique_ptr<RateLimiter> rate_limiter_;  ///< shared by the workers; nullptr when --rrl-rate 0
   CookieSecrets cookie_secrets_;  ///< loaded by run(); each worker makes its ServerCookies from it
+  std::unique_ptr<dnstap::Writer> dnstap_;  ///< --dnstap; outlives the workers, which push to its rings
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::unique_ptr<Service>> services_;
   std::atomic<size_t> services_started_{0};  ///< read by the reload thread

@@ -1,5 +1,6 @@
 #include "dnsd/server/tcp_connection.h"
 
+#include "dnsd/server/dnstap_tap.h"
 #include "dnsd/server/responder.h"
 
 namespace dnsd {
@@ -32,7 +33,18 @@ bool TcpConnection::accept(uv_stream_t* server) {
   int length = sizeof peer;
   if (uv_tcp_getpeername(&handle_, reinterpret_cast<sockaddr*>(&peer), &length) == 0)
     session_.set_peer(reinterpret_cast<const sockaddr*>(&peer), socklen_t(length));
+  if (owner_.responder_.dnstap() != nullptr) {
+    peer_ = peer;
+    length = sizeof local_;
+    if (uv_tcp_getsockname(&handle_, reinterpret_cast<sockaddr*>(&local_), &length) != 0) local_.ss_family = AF_UNSPEC;
+    session_.set_observer(this);
+  }
   return true;
+}
+
+void TcpConnection::exchanged(std::span<const uint8_t> query, std::span<const uint8_t> response, bool responded) {
+  tap_exchange(*owner_.responder_.dnstap(), dnstap::Protocol::Tcp, reinterpret_cast<const sockaddr*>(&peer_),
+               reinterpret_cast<const sockaddr*>(&local_), dnstap::coarse_now(), query, response, responded);
 }
 
 void TcpConnection::start() {

@@ -38,7 +38,7 @@ struct TcpLimits {
 /// One client connection: a TcpSession behind a libuv socket, an idle timer
 /// and the writes. Lives on its worker's loop and deletes itself once closed.
 /// Worker thread only.
-class TcpConnection {
+class TcpConnection final : private TcpExchangeObserver {
  public:
   explicit TcpConnection(TcpConnections& owner);
   TcpConnection(const TcpConnection&) = delete;
@@ -81,6 +81,8 @@ class TcpConnection {
   /// closes (or the idle timeout), so that unread bytes never make the
   /// kernel reset the connection and lose answers it still holds.
   void finish();
+  /// Logs an exchange of the session to the worker's dnstap ring.
+  void exchanged(std::span<const uint8_t> query, std::span<const uint8_t> response, bool responded) override;
 
   TcpConnections& owner_;
   TcpSession session_;
@@ -97,6 +99,9 @@ class TcpConnection {
   bool peer_done_ = false;   ///< the client's FIN seen
   size_t write_length_ = 0;  ///< bytes of the session's output in the uv_write in flight
   uint64_t last_activity_ms_ = 0;
+  /// With dnstap on: both ends of the connection, read once at accept.
+  sockaddr_storage peer_{};
+  sockaddr_storage local_{};
 
   TcpConnection* prev_ = nullptr;  ///< least-recently-active list
   TcpConnection* next_ = nullptr;

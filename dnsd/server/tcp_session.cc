@@ -120,8 +120,10 @@ void TcpSession::answer(std::span<const uint8_t> message) {
   const QueryResult result = responder_.answer(message, {response, kMaxMessage}, Transport::Tcp,
                                                reinterpret_cast<const sockaddr*>(&peer_), now_);
   if (result.action == QueryAction::Handoff) {
+    if (observer_) observer_->exchanged(message, {}, false);
     stream_ = responder_.hand_off(message, reinterpret_cast<const sockaddr*>(&peer_), Transport::Tcp);
   } else if (result.action == QueryAction::Respond) {
+    if (observer_) observer_->exchanged(message, {response, result.length}, true);
     enqueue(response, result.length);
   }
 }

@@ -32,6 +32,19 @@ struct TcpScratch {
   std::vector<uint8_t> stream_message;
 };
 
+/// Told of each message a session answers or hands off, with the bytes, so
+/// the transport can log it (dnstap) where it knows the socket. Worker thread.
+class TcpExchangeObserver {
+ public:
+  /// `query` was answered with `response` (`responded`), or handed off to
+  /// the transfer plane (not `responded`, `response` empty). The spans are
+  /// valid during the call only.
+  virtual void exchanged(std::span<const uint8_t> query, std::span<const uint8_t> response, bool responded) = 0;
+
+ protected:
+  ~TcpExchangeObserver() = default;
+};
+
 /// Framing and answering for one client connection. Owned by its connection;
 /// one worker thread.
 class TcpSession {
@@ -63,6 +76,8 @@ class TcpSession {
   /// cookies. The connection sets it before each received() or consumed(),
   /// so the session itself reads no clock.
   void set_clock(uint32_t unix_now) { now_ = unix_now; }
+  /// Who is told of each exchange (nullptr: nobody). Outlives the session.
+  void set_observer(TcpExchangeObserver* observer) { observer_ = observer; }
 
   /// Where the next read goes: never empty while wants_read(). Grows the
   /// buffer to hold a long message whose length prefix has arrived. Valid
@@ -131,6 +146,7 @@ class TcpSession {
   uint64_t queries_ = 0;
   sockaddr_storage peer_{};
   uint32_t now_ = 0;  ///< see set_clock()
+  TcpExchangeObserver* observer_ = nullptr;
 
   std::vector<uint8_t> read_buffer_;  ///< [read_start_, read_end_) holds unanswered bytes
   size_t read_start_ = 0;

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "dnsd/server/dnstap_tap.h"
 #include "dnsd/server/listen_socket.h"
 #include "dnsd/server/rate_limiter.h"
 #include "dnsd/server/responder.h"
@@ -136,6 +137,8 @@ size_t copy_pktinfo(const msghdr& query, uint8_t* out, size_t out_size) {
 void UdpListener::answer_and_send(unsigned received, uint64_t now_ms) {
   unsigned replies = 0;
   const uint32_t now = unix_seconds();  // once per batch, for server cookies
+  dnstap::Ring* const tap_ring = responder_.dnstap();
+  const timespec tap_time = tap_ring ? dnstap::coarse_now() : timespec{};  // once per batch, for dnstap
   for (unsigned i = 0; i < received; ++i) {
     const msghdr& in = batch_.received[i].msg_hdr;
     if (in.msg_flags & MSG_TRUNC) [[unlikely]] {
@@ -146,10 +149,14 @@ void UdpListener::answer_and_send(unsigned received, uint64_t now_ms) {
     std::span<uint8_t> response(batch_.responses[replies].data(), kMaxUdpPayload);
     const auto* peer = reinterpret_cast<const sockaddr*>(&batch_.peers[i]);
     QueryResult result = responder_.answer(query, response, Transport::Udp, peer, now);
-    if (result.action == QueryAction::Handoff) [[unlikely]]
+    if (result.action == QueryAction::Handoff) [[unlikely]] {
+      if (tap_ring) tap(*tap_ring, i, tap_time, query, {}, false);
       result.length = hand_off(query, peer, response);
-    else if (result.action != QueryAction::Respond || !rate_limit(result, response, peer, now_ms))
+    } else if (result.action != QueryAction::Respond || !rate_limit(result, response, peer, now_ms)) {
       continue;
+    } else if (tap_ring && result.length != 0) {
+      tap(*tap_ring, i, tap_time, query, response.first(result.length), true);
+    }
     if (result.length == 0) continue;
 
     batch_.reply_iov[replies] = {batch_.responses[replies].data(), result.length};
@@ -193,6 +200,27 @@ size_t UdpListener::hand_off(std::span<const uint8_t> query, const sockaddr* pee
   if (!stream || !stream->next(handoff_message_) || handoff_message_.size() > response.size()) return 0;
   std::memcpy(response.data(), handoff_message_.data(), handoff_message_.size());
   return handoff_message_.size();
+}
+
+void UdpListener::tap(dnstap::Ring& ring, unsigned index, const timespec& time, std::span<const uint8_t> query,
+                      std::span<const uint8_t> response, bool responded) {
+  const msghdr& in = batch_.received[index].msg_hdr;
+  // A wildcard socket learns the address each query came to from its pktinfo.
+  sockaddr_storage local = address_.storage;
+  for (cmsghdr* c = pktinfo_ ? CMSG_FIRSTHDR(&in) : nullptr; c != nullptr;
+       c = CMSG_NXTHDR(const_cast<msghdr*>(&in), c)) {
+    if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO && local.ss_family == AF_INET) {
+      in_pktinfo info;
+      std::memcpy(&info, CMSG_DATA(c), sizeof info);
+      reinterpret_cast<sockaddr_in*>(&local)->sin_addr = info.ipi_addr;
+    } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO && local.ss_family == AF_INET6) {
+      in6_pktinfo info;
+      std::memcpy(&info, CMSG_DATA(c), sizeof info);
+      reinterpret_cast<sockaddr_in6*>(&local)->sin6_addr = info.ipi6_addr;
+    }
+  }
+  tap_exchange(ring, dnstap::Protocol::Udp, reinterpret_cast<const sockaddr*>(&batch_.peers[index]),
+               reinterpret_cast<const sockaddr*>(&local), time, query, response, responded);
 }
 
 void UdpListener::send_replies(unsigned count) {

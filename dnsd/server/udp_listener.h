@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "dnsd/dnstap/ring.h"
 #include "dnsd/server/listen_address.h"
 #include "dnsd/query/query.h"
 
@@ -77,6 +78,10 @@ class UdpListener {
   /// its length, 0 to send nothing.
   size_t hand_off(std::span<const uint8_t> query, const sockaddr* peer, std::span<uint8_t> response);
   void send_replies(unsigned count);
+  /// Records the exchange of batch message `index` for dnstap: `response`
+  /// empty and `responded` false for a handed-off query.
+  void tap(dnstap::Ring& ring, unsigned index, const timespec& time, std::span<const uint8_t> query,
+           std::span<const uint8_t> response, bool responded);
 
   /// Batches per wake-up, so one busy socket cannot starve the loop's others.
   static constexpr unsigned kMaxBatches = 8;

@@ -23,6 +23,11 @@
 #                         It is not counted as a peer in the best-peer ratios.
 #   DNSD_THREADS [1]      dnsd --threads (1 worker like every peer; 2 to measure how
 #                         workers share the rotation counters)
+#   DNSTAP [0]            1: also run dnsd with dnstap on, in the same rounds: server
+#                         "dnsd-tapf" logs to a file on tmpfs (/dev/shm, emptied after
+#                         each run) and "dnsd-tapu" to fstrm_capture writing /dev/null
+#                         (the collector's CPU is not counted). The summary prints their
+#                         CPU us/query against dnsd's and the dnstap messages dropped.
 #   DNSPERF_CLIENTS [4]   dnsperf -c (sockets)
 #   DNSPERF_OUTSTANDING [100]  dnsperf -q (queries in flight, all sockets together).
 #                         100 saturates dnsperf's core; 200+ overflows Knot's default
@@ -80,6 +85,8 @@ SERVERS=${SERVERS:-"dnsd knot nsd"}
 DNSD_BASE_BIN=${DNSD_BASE_BIN:-}
 DNSD_THREADS=${DNSD_THREADS:-1}
 [[ -n $DNSD_BASE_BIN && " $SERVERS " != *" dnsd-base "* ]] && SERVERS="$SERVERS dnsd-base"
+DNSTAP=${DNSTAP:-0}
+[[ $DNSTAP == 1 && " $SERVERS " != *" dnsd-tapf "* ]] && SERVERS="$SERVERS dnsd-tapf dnsd-tapu"
 REQUIRE_DNSD=${REQUIRE_DNSD:-0}
 DNSPERF_CLIENTS=${DNSPERF_CLIENTS:-4}
 DNSPERF_OUTSTANDING=${DNSPERF_OUTSTANDING:-100}
@@ -161,6 +168,8 @@ cleanup() {
   local s
   for s in "${!PID[@]}"; do stop_tree "${PID[$s]}" "$s"; done
   for s in "${SOAKERS[@]}"; do stop_pid "$s"; done
+  [[ -n ${CAPTURE_PID:-} ]] && stop_pid "$CAPTURE_PID" fstrm_capture
+  rm -f "${TAP_FILE:-}"
   wait 2>/dev/null || true
   if [[ $KEEP_TMP == 1 ]]; then log "kept $WORK"; else rm -rf "$WORK"; fi
 }
@@ -327,6 +336,24 @@ conf_dnsd-base() {  # conf_dnsd-base DIR PORT: the same, with DNSD_BASE_BIN
   echo "$DNSD_BASE_BIN serve --zones $dir/zones --listen 127.0.0.1:$port --threads $DNSD_THREADS --control none $(dnsd_rrl_off "$DNSD_BASE_BIN")"
 }
 
+# dnstap on: the same server logging every query and response. The control
+# API (a free port, in DIR/control) reports the dnstap counters at the end.
+conf_dnsd_tap() {  # conf_dnsd_tap DIR PORT SINK
+  local dir=$1 port=$2 control
+  mkdir -p "$dir/zones"
+  write_zone_json "$dir/zones/$ZONE.json"
+  control=$($PY "$HELPER" freeport)
+  echo "$control" >"$dir/control"
+  echo "$DNSD_BIN serve --zones $dir/zones --listen 127.0.0.1:$port --threads $DNSD_THREADS --control 127.0.0.1:$control --dnstap $3 $(dnsd_rrl_off "$DNSD_BIN")"
+}
+TAP_FILE=/dev/shm/dnsd-bench-$$.tap
+conf_dnsd-tapf() { conf_dnsd_tap "$1" "$2" "file:$TAP_FILE"; }
+conf_dnsd-tapu() { conf_dnsd_tap "$1" "$2" "unix:$WORK/tap.sock"; }
+
+dnstap_counts() {  # dnstap_counts NAME: the dnstap lines of the server's /metrics
+  curl -s --noproxy '*' "http://127.0.0.1:$(cat "$WORK/$1/control")/metrics" | grep '^dnsd_dnstap' | tr '\n' ' '
+}
+
 answers() {  # answers PORT NAME TYPE: sorted +short answer; empty if none
   { dig @127.0.0.1 -p "$1" +norec +time=2 +tries=2 +short "$2" "$3" 2>/dev/null || true; } |
     grep -v '^;;' | sort || true
@@ -384,6 +411,11 @@ for s in $SERVERS; do
     log "WARNING: dnsd binary not found at $DNSD_BIN (set DNSD_BIN); skipping dnsd"
     continue
   fi
+  if [[ $s == dnsd-tap* && ! -x $DNSD_BIN ]]; then continue; fi
+  if [[ $s == dnsd-tapu ]] && ! command -v fstrm_capture >/dev/null; then
+    log "WARNING: no fstrm_capture (apt-get install fstrm-bin); skipping dnsd-tapu"
+    continue
+  fi
   ACTIVE+=("$s")
 done
 ((${#ACTIVE[@]} > 0)) || die "no server to benchmark"
@@ -396,6 +428,12 @@ print(next((o["value"] for o in json.load(open(sys.argv[1])) if o["name"] == "bu
 fi
 
 write_queries "$WORK/queries.txt"
+if [[ " ${ACTIVE[*]} " == *" dnsd-tapu "* ]]; then
+  fstrm_capture -t protobuf:dnstap.Dnstap -u "$WORK/tap.sock" -w /dev/null >"$WORK/fstrm_capture.log" 2>&1 &
+  CAPTURE_PID=$!
+  for ((i = 0; i < 100; i++)); do [[ -S $WORK/tap.sock ]] && break; sleep 0.05; done
+  [[ -S $WORK/tap.sock ]] || die "fstrm_capture did not open $WORK/tap.sock"
+fi
 cp "$WORK/queries.txt" "$RESULTS_DIR/queries.txt"
 for s in "${ACTIVE[@]}"; do start_server "$s"; done
 
@@ -487,6 +525,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
     run_dnsperf "$s" "$DURATION" "$out"
     $PY "$HELPER" snapshot "${PID[$s]}" "${SOAKERS[@]}" >"$WORK/after.json"
     $PY "$HELPER" record "$TSV" "$s" "$r" "$WORK/before.json" "$WORK/after.json" "$out" >&2
+    [[ $s == dnsd-tapf ]] && truncate -s 0 "$TAP_FILE"  # the writer goes on at its offset: a sparse file, no memory
   done
 done
 
@@ -531,4 +570,7 @@ if [[ ${PROFILE:-0} == 1 ]]; then
 fi
 
 $PY "$HELPER" summary "$TSV" | tee "$RESULTS_DIR/summary.txt"
+for s in "${ACTIVE[@]}"; do
+  [[ $s == dnsd-tap* ]] && echo "$s dnstap counters: $(dnstap_counts "$s")" | tee -a "$RESULTS_DIR/summary.txt"
+done
 echo "raw results: $RESULTS_DIR"

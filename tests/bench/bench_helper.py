@@ -281,7 +281,11 @@ def summary(path):
     elif worst > 10:
         print(f"WARNING: other load reached {worst:.0f}% of a core during some rounds: "
               "figures are disturbed; rerun on a quiet machine")
-    peers = [s for s in servers if s not in ("dnsd", "dnsd-base")]
+    peers = [s for s in servers if not s.startswith("dnsd")]
+    for tap in ("dnsd-tapf", "dnsd-tapu"):
+        if "dnsd" in med and tap in med:
+            print(f"dnstap on ({tap}) / off: CPU us/query {med[tap]['cpu']:.3f} / {med['dnsd']['cpu']:.3f} = "
+                  f"{med[tap]['cpu'] / med['dnsd']['cpu']:.3f}  qps {med[tap]['qps'] / med['dnsd']['qps']:.3f}")
     if "dnsd" in med and "dnsd-base" in med:
         print()
         print(f"dnsd/dnsd-base CPU us/query: {med['dnsd']['cpu'] / med['dnsd-base']['cpu']:.3f}  "

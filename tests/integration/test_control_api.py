@@ -37,7 +37,8 @@ def test_status_shows_zones_pools_and_members(ctl_server):
     assert web["selection"]["A"] == {"rule": "healthy-primaries", "serving": ["192.0.2.1", "192.0.2.2"]}
     assert web["selection"]["AAAA"]["serving"] == ["2001:db8::1"]
     m = member(s, "web", "192.0.2.1")
-    assert m["state"] == "up" and m["admin"] == "auto" and m["serving"] and not m["backup"] and m["weight"] == 1
+    assert m["state"] == "unchecked" and not m["checked"], "check none: nothing says it is up"
+    assert m["admin"] == "auto" and m["serving"] and not m["backup"] and m["weight"] == 1
     assert m["age_s"] >= 0 and m["since"].endswith("Z")
     assert m["last_result"] is None and m["next_probe_in_ms"] is None, "check none is never probed"
     backup = member(s, "web", "192.0.2.9")
@@ -142,7 +143,7 @@ def test_drain_removes_the_member_and_says_when_it_is_safe(ctl_server):
         assert addresses(ctl_server, "www.ctl.test") == ["192.0.2.2"]
     _, _, s = api(ctl_server, "GET", "/api/status")
     m = member(s, "web", "192.0.2.1")
-    assert m["admin"] == "drain" and m["drained"] and not m["serving"] and m["state"] == "up"
+    assert m["admin"] == "drain" and m["drained"] and not m["serving"] and m["state"] == "unchecked"
 
     again = api(ctl_server, "POST", "/api/drain", {"pool": "web", "address": "192.0.2.1", "zone": "CTL.test"})[2]
     assert not again["changed"] and again["drained_since_ms"] == r["drained_since_ms"], "the first drain time stays"

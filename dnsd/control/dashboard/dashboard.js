@@ -227,7 +227,7 @@
       s.appendChild(svg("line", {"class": "failure", "x1": fx, "x2": fx, "y1": top - 1, "y2": bottom}));
     });
     var t = svg("title");
-    t.textContent = "last " + Math.round(span / 60000) + " min" + (max ? ", latency up to " + ms(max) : "") +
+    t.textContent = clock(from) + "\u2013" + clock(to) + (max ? ", latency up to " + ms(max) : "") +
         (failedBuckets ? ", failed probes (" + (h.last_failure || "failure") + ") in " + failedBuckets +
                          " of the 10 s buckets" : "") +
         "\n" + title.join("\n");
@@ -354,7 +354,13 @@
       var next = {};
       (j.members || []).forEach(function (h) { next[key(h.zone, h.pool, h.member)] = h; });
       history = next;
-      historyMeta = {from_ms: j.from_ms, now_ms: j.now_ms, bucket_ms: j.bucket_ms, first_bucket_ms: j.first_bucket_ms};
+      // Until dnsd has run 15 minutes the strips span what is known (at least a minute), not mostly nothing.
+      var earliest = j.now_ms - 60000;
+      (j.members || []).forEach(function (h) {
+        if (h.segments && h.segments.length) earliest = Math.min(earliest, h.segments[0].start_ms);
+      });
+      historyMeta = {from_ms: Math.max(j.from_ms, earliest), now_ms: j.now_ms, bucket_ms: j.bucket_ms,
+                     first_bucket_ms: j.first_bucket_ms};
       return true;
     });
   }

@@ -55,9 +55,10 @@ def test_ctl_status_prints_tables(ctl_server):
     assert re.search(r"^ZONE\s+SERIAL\s+VERSIONS\s+LOADED\s+FILE\s+STATE$", p.stdout, re.M), p.stdout
     assert re.search(rf"^ctl\.test\.\s+{SERIAL}\s+.*ago\s+\S*ctl\.test\.json\s+ok$", p.stdout, re.M), p.stdout
     assert re.search(r"^ZONE\s+POOL\s+MEMBER\s+ROLE\s+STATE\s+FOR\s+LAST\s+NEXT\s+ADMIN\s+SERVING$", p.stdout, re.M)
-    assert re.search(r"^ctl\.test\.\s+web\s+192\.0\.2\.1\s+primary\s+up\s+\S+\s+-\s+-\s+auto\s+yes$", p.stdout, re.M), \
-        p.stdout
-    assert re.search(r"^ctl\.test\.\s+web\s+192\.0\.2\.9\s+backup\s+up\b.*\bno$", p.stdout, re.M), p.stdout
+    assert re.search(r"^ctl\.test\.\s+web\s+192\.0\.2\.1\s+primary\s+unchecked\s+\S+\s+-\s+-\s+auto\s+yes$", p.stdout,
+                     re.M), p.stdout
+    assert re.search(r"^ctl\.test\.\s+web\s+192\.0\.2\.9\s+backup\s+unchecked\b.*\bno$", p.stdout, re.M), p.stdout
+    assert "unchecked members (check type none): never probed, served as if up" in p.stdout, p.stdout
 
     j = ctl(ctl_server, "--json", "status")
     assert j.returncode == 0 and json.loads(j.stdout)["zones"][0]["origin"] == "ctl.test."
@@ -329,6 +330,7 @@ def test_token_is_required_on_every_endpoint(start_dnsd, zone_dir):
                                ("POST", "/api/drain", {"pool": "web", "address": "192.0.2.1"}),
                                ("POST", "/api/undrain", {"pool": "web", "address": "192.0.2.1"}),
                                ("GET", "/api/explain?name=www.ctl.test", None), ("GET", "/metrics", None),
+                               ("GET", "/api/events", None), ("GET", "/api/history", None),
                                ("GET", "/api/nothing", None)]:
         status, headers, r = api(d, method, path, body)
         assert status == 401, (path, r)

@@ -10,12 +10,22 @@ HealthRegistry::HealthRegistry(std::function<uint64_t()> clock) : targets_(barri
 Binding HealthRegistry::bind(const zones::ZoneSet& set) {
   Binding out;
   HealthView::Binder binder;
+  uint64_t last_target = 0;  // binder.admin follows binder.health for the same member
   binder.health = [&](const zones::Pool& pool, const zones::PoolMember& member) {
     BoundTarget t = targets_.bind(pool.check, member.check_address);
+    last_target = t.id;
     if (t.created && pool.check.type != zones::CheckType::None) out.new_targets.push_back(t.id);
     return t.health;
   };
   binder.admin = [&](const std::string& zone, const zones::Pool& pool, const zones::PoolMember& member) {
+    TargetRef ref;
+    ref.zone = normalized_zone(zone);
+    ref.pool = pool.name;
+    ref.member = member.address_text;
+    ref.weight = member.weight;
+    ref.backup = member.backup;
+    ref.drained_in_zone = member.drained;
+    targets_.add_pending_ref(last_target, std::move(ref));
     return drains_.bind(zone, pool.name, member.address_text);
   };
   out.view = std::make_shared<const HealthView>(set, binder);

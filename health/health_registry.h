@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "health/drain_table.h"
+#include "health/event_log.h"
 #include "health/health_view.h"
 #include "health/probe_barrier.h"
 #include "health/target_table.h"
@@ -54,6 +55,9 @@ class HealthRegistry {
   /// The runtime drains. Any thread.
   DrainTable& drains() { return drains_; }
   const DrainTable& drains() const { return drains_; }
+  /// What happened to members, pools and zones, newest last. Any thread.
+  EventLog& events() { return events_; }
+  const EventLog& events() const { return events_; }
   /// Who still waits for a first probe. Any thread.
   ProbeBarrier& barrier() { return barrier_; }
   const ProbeBarrier& barrier() const { return barrier_; }
@@ -62,6 +66,7 @@ class HealthRegistry {
   ProbeBarrier barrier_;  // before targets_, which refers to it
   TargetTable targets_;
   DrainTable drains_;
+  EventLog events_;
 };
 
 }  // namespace dnsd::health

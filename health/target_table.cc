@@ -80,6 +80,7 @@ BoundTarget TargetTable::bind(const CheckSpec& check, const std::string& check_a
   } else {
     barrier_.add(target->id);
   }
+  e.history.begin(clock_(), e.status.state);
   e.target = target;
   by_key_.emplace(key, target->id);
   entries_.emplace(target->id, std::move(e));
@@ -105,7 +106,10 @@ size_t TargetTable::seed(const std::vector<KnownState>& states, uint64_t wall_no
 void TargetTable::set_uses(std::vector<TargetUse> uses) {
   std::lock_guard lock(mutex_);
   seeds_.clear();  // only the first publish restores states
-  for (auto& [id, e] : entries_) e.uses.clear();
+  for (auto& [id, e] : entries_) {
+    e.uses.clear();
+    e.pending.clear();
+  }
   for (TargetUse& use : uses)
     if (auto it = entries_.find(use.target); it != entries_.end()) it->second.uses.push_back(std::move(use));
   bool removed = false;
@@ -149,7 +153,17 @@ void TargetTable::set_next_probe(uint64_t id, uint64_t at_ms) {
   if (auto it = entries_.find(id); it != entries_.end()) it->second.status.next_probe_ms = at_ms;
 }
 
+void TargetTable::add_pending_ref(uint64_t id, TargetRef ref) {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(id);
+  if (it == entries_.end()) return;
+  for (const TargetRef& r : it->second.pending)
+    if (r == ref) return;
+  it->second.pending.push_back(std::move(ref));
+}
+
 std::vector<TargetRef> TargetTable::refs_locked(const Entry& entry) const {
+  if (entry.uses.empty()) return entry.pending;  // bound by a load that has not published yet
   std::vector<TargetRef> out;
   out.reserve(entry.uses.size());
   for (const TargetUse& use : entry.uses) {
@@ -193,6 +207,7 @@ std::optional<ResultOutcome> TargetTable::record_result_locked(uint64_t id, cons
     ev.refs = refs_locked(e);
     out.event = std::move(ev);
   }
+  e.history.record(now_ms, result, e.status.state);
   if (first) barrier_.release(id);
   metrics_.record(target.spec.type, result, out.transition, e.status.state);
   out.next_probe_ms = now_ms + next_delay(e.status, out.transition, target.spec, rng);
@@ -216,6 +231,25 @@ HealthSnapshot TargetTable::status() const {
   }
   std::sort(snap.targets.begin(), snap.targets.end(),
             [](const TargetStatus& a, const TargetStatus& b) { return a.id < b.id; });
+  return snap;
+}
+
+HistorySnapshot TargetTable::history() const {
+  HistorySnapshot snap;
+  std::lock_guard lock(mutex_);
+  snap.now_ms = clock_();
+  snap.targets.reserve(entries_.size());
+  for (const auto& [id, e] : entries_) {
+    TargetHistoryCopy t;
+    t.id = id;
+    t.check = e.target->spec;
+    t.refs = refs_locked(e);
+    t.state = e.status.state;
+    t.history = e.history;
+    snap.targets.push_back(std::move(t));
+  }
+  std::sort(snap.targets.begin(), snap.targets.end(),
+            [](const TargetHistoryCopy& a, const TargetHistoryCopy& b) { return a.id < b.id; });
   return snap;
 }
 

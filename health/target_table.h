@@ -23,6 +23,7 @@
 #include "health/probe_barrier.h"
 #include "health/probe_metrics.h"
 #include "health/state_change.h"
+#include "health/target_history.h"
 #include "health/target_status.h"
 #include "zones/check_spec.h"
 
@@ -57,6 +58,21 @@ struct ResultOutcome {
   std::optional<StateChangeEvent> event;   ///< set when the state changed
 };
 
+/// One target's recent history, as TargetTable::history copies it.
+struct TargetHistoryCopy {
+  uint64_t id = 0;
+  zones::CheckSpec check;        ///< normalised
+  std::vector<TargetRef> refs;   ///< every pool member using it, sorted
+  HealthState state = HealthState::Unknown;  ///< now
+  TargetHistory history;
+};
+
+/// Every target's history at one instant, times on the table's clock.
+struct HistorySnapshot {
+  uint64_t now_ms = 0;
+  std::vector<TargetHistoryCopy> targets;  ///< sorted by id
+};
+
 /// The identity of a target: two binds of the same normalised check and
 /// canonical address share one, and the state directory's health.json names
 /// targets by it. Pure.
@@ -76,6 +92,12 @@ class TargetTable {
   /// The target of (check, check_address), created Unknown on first use (a
   /// type none check: Up, never probed). Any thread.
   BoundTarget bind(const zones::CheckSpec& check, const std::string& check_address);
+
+  /// Names a pool member that is about to use target `id` (a reload bound it
+  /// and has not published yet), so that the log lines and events of its
+  /// first probes carry zone and pool. Forgotten at the next set_uses().
+  /// The publisher's thread, while binding.
+  void add_pending_ref(uint64_t id, TargetRef ref);
 
   /// Known states from a previous run (health.json), with since times in Unix
   /// ms as of `wall_now_ms`. A checked target bound later whose key is among
@@ -116,6 +138,9 @@ class TargetTable {
 
   /// A consistent copy of the whole table, with now_ms from the clock. Any thread.
   HealthSnapshot status() const;
+  /// A copy of every target's recent history (target_history.h), with
+  /// now_ms from the clock. Any thread.
+  HistorySnapshot history() const;
   /// Number of targets. Any thread.
   size_t size() const;
   /// Probe latency, failures by reason and transitions so far, for /metrics. Any thread.
@@ -126,7 +151,9 @@ class TargetTable {
     std::shared_ptr<const Target> target;
     MemberStatus status;
     std::vector<TargetUse> uses;
+    std::vector<TargetRef> pending;  ///< members of a load not yet published (add_pending_ref)
     uint64_t bound_epoch = 0;
+    TargetHistory history;
   };
   std::vector<TargetRef> refs_locked(const Entry& entry) const;
   void notify_changed_locked();

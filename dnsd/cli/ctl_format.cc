@@ -143,6 +143,12 @@ std::string format_status(const json& s) {
   out += "\n";
   if (members.size() == 1) out += "no pools\n";
   else out += format_table(members);
+  size_t unchecked = 0;
+  for (const json& p : s.at("pools"))
+    for (const json& m : p.at("members")) unchecked += str(m, "state") == "unchecked";
+  if (unchecked > 0)
+    out += "note: " + std::to_string(unchecked) + " unchecked member" + (unchecked == 1 ? "" : "s") +
+           " (check type none): never probed, served as if up\n";
   for (const json& p : s.at("pools"))
     for (const auto& [type, sel] : p.at("selection").items())
       if (sel.value("rule", "") != "healthy-primaries")

@@ -13,6 +13,7 @@
 #include "dnsd/control/iso_time.h"
 #include "dnsd/server/log.h"
 #include "dnsd/control/metrics.h"
+#include "dnsd/control/outage_routes.h"
 #include "dnsd/server/server.h"
 #include "health/check.h"
 #include "health/health_registry.h"
@@ -65,15 +66,12 @@ ControlServer::ControlServer(ControlOptions options, health::HealthRegistry* reg
   add_route("POST", "/api/undrain", [this](const HttpRequest& r) { return post_admin(r, false); });
   add_route("GET", "/api/explain", [this](const HttpRequest& r) { return get_explain(r); });
   add_route("GET", "/metrics", [this](const HttpRequest& r) { return get_metrics(r); });
+  add_route("GET", "/api/events", [this](const HttpRequest& r) { return get_events(registry_, r); });
+  add_route("GET", "/api/history", [this](const HttpRequest& r) { return get_history(registry_, r); });
   // The dashboard page holds no data (its script calls /api/* with the token): public.
   // Its POSTs send Content-Type: application/json and come from its own origin.
-  for (const char* path : {"/", "/dashboard"})
-    add_route("GET", path, [](const HttpRequest&) {
-      HttpResponse r;
-      r.content_type = "text/html; charset=utf-8";
-      r.body = std::string(dashboard_html());
-      return r;
-    }, true);
+  for (const DashboardFile& file : dashboard_files())
+    add_route("GET", file.path, [&file](const HttpRequest&) { return dashboard_response(file); }, true);
 }
 
 ControlServer::~ControlServer() { stop(); }
@@ -337,6 +335,7 @@ HttpResponse ControlServer::post_admin(const HttpRequest& request, bool drain) {
   const bool changed = set_admin_state(*snapshot, matches, admin, drain, now);
   json out = admin_result(*snapshot, matches, admin, drain, now);
   out["changed"] = changed;
+  if (changed) registry_->events().record_admin(admin.zone, admin.pool, admin.address, drain);
   if (admin.every_pool())
     log_info("control: %s %s in every pool of every zone", drain ? "drained" : "undrained", admin.address.c_str());
   else

@@ -135,13 +135,16 @@ json last_result_json(const health::MemberStatus& s) {
 json member_json(const zones::Pool& pool, size_t index, const MemberReport& r, uint64_t now_ms) {
   const zones::PoolMember& m = pool.members[index];
   const std::string check_address = health::canonical_address(m.check_address);
+  const bool checked = pool.check.type != zones::CheckType::None;
   json j{{"address", m.address_text},
          {"family", m.family},
          {"check_address", check_address},
          {"check", health::check_label(health::normalized_spec(pool.check), check_address)},
          {"weight", m.weight},
          {"backup", m.backup},
-         {"state", health::state_name(r.view.health)},
+         // A member nothing probes is not known to be up: "unchecked", not a green "up".
+         {"state", checked ? health::state_name(r.view.health) : "unchecked"},
+         {"checked", checked},
          {"since", nullptr},
          {"since_ms", nullptr},
          {"age_s", nullptr},

@@ -87,7 +87,8 @@ const char* rule_text(health::SelectionRule rule);
 /// A pool's configuration: zone, name, ttl, policy, max_answers, when_all_down,
 /// check (health::check_json).
 nlohmann::json pool_config_json(const std::string& zone, const zones::Pool& pool);
-/// One member as /api/status shows it; `now_ms` is the wall clock.
+/// One member as /api/status shows it; `now_ms` is the wall clock. A member
+/// of a pool with check type none has state "unchecked" and checked false.
 nlohmann::json member_json(const zones::Pool& pool, size_t index, const MemberReport& report, uint64_t now_ms);
 /// A probe result as JSON: ok, failure, detail, latency_ms, at, at_ms.
 nlohmann::json last_result_json(const health::MemberStatus& status);

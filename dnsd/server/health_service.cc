@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "dnsd/server/log.h"
+#include "dnsd/server/reload_report.h"
 #include "health/known_states.h"
 #include "health/state_change.h"
 #include "health/status_report.h"
@@ -12,9 +13,7 @@ namespace dnsd {
 HealthService::HealthService(health::HealthRegistry& registry, HealthServiceOptions options)
     : registry_(registry), options_(std::move(options)) {
   health::ProberOptions prober_options;
-  prober_options.on_state_change = [](const health::StateChangeEvent& event) {
-    log_info("%s", health::format_state_change(event).c_str());
-  };
+  prober_options.on_state_change = [this](const health::StateChangeEvent& event) { on_state_change(event); };
   prober_options.on_warning = [](const std::string& warning) { log_warn("health: %s", warning.c_str()); };
   prober_options.status_file = options_.status_file;
   if (health::StateWriteErrors* errors = options_.write_errors)
@@ -28,6 +27,75 @@ HealthService::HealthService(health::HealthRegistry& registry, HealthServiceOpti
     known_state_writer_ = std::make_unique<health::KnownStateWriter>(registry_.targets(), options_.known_states_file,
                                                                      options_.write_errors);
   }
+}
+
+void HealthService::on_state_change(const health::StateChangeEvent& event) {
+  // A start-up (or newly added) member's first verdict is routine unless it is down.
+  const bool routine = event.first_verdict() && event.to != health::HealthState::Down;
+  if (routine) log_info("%s", health::format_state_change(event).c_str());
+  else log_warn("%s", health::format_state_change(event).c_str());
+  if (!routine) {
+    std::vector<health::TargetRef> refs = event.refs;
+    if (refs.empty()) refs.push_back({.member = event.address});
+    for (const health::TargetRef& r : refs) {
+      health::Event e;
+      e.kind = event.to == health::HealthState::Down ? health::EventKind::MemberDown : health::EventKind::MemberUp;
+      e.zone = r.zone;
+      e.pool = r.pool;
+      e.member = r.member;
+      e.from = health::state_name(event.from);
+      e.to = health::state_name(event.to);
+      e.reason = health::describe(event.result);
+      e.latency_ms = double(event.result.latency_us) / 1000.0;
+      registry_.events().record(std::move(e));
+    }
+  }
+  for (const health::PoolEdge& edge : pool_watch_.update(health::pools_of(registry_.targets().status()))) {
+    const std::string reason = edge.all_down ? "all " + std::to_string(edge.members) + " member" +
+                                                   (edge.members == 1 ? " is" : "s are") + " down"
+                                             : "a member is up again";
+    log_warn("health: zone=%s pool=%s %s: %s", edge.zone.c_str(), edge.pool.c_str(),
+             edge.all_down ? "all down" : "recovered", reason.c_str());
+    health::Event e;
+    e.kind = edge.all_down ? health::EventKind::PoolAllDown : health::EventKind::PoolRecovered;
+    e.zone = edge.zone;
+    e.pool = edge.pool;
+    e.from = edge.all_down ? "ok" : "all-down";
+    e.to = edge.all_down ? "all-down" : "ok";
+    e.reason = reason;
+    registry_.events().record(std::move(e));
+  }
+}
+
+void HealthService::on_reload(const ReloadReport& report) {
+  std::lock_guard lock(zone_mutex_);
+  std::map<std::string, std::string> failing;
+  for (const zones::LoadError& error : report.errors) {
+    if (failing.count(error.file)) continue;
+    std::string origin;
+    for (const KeptZone& k : report.kept)
+      if (k.file == error.file) origin = k.origin;
+    failing[error.file] = origin;
+    if (failing_files_.count(error.file)) continue;  // still failing: reported when it started
+    health::Event e;
+    e.kind = origin.empty() ? health::EventKind::ZoneLoadFailed : health::EventKind::ZoneStale;
+    e.zone = origin.empty() ? error.file : origin;
+    e.from = "ok";
+    e.to = origin.empty() ? "failed" : "stale";
+    e.reason = error.to_string();
+    registry_.events().record(std::move(e));
+  }
+  for (const auto& [file, origin] : failing_files_) {
+    if (failing.count(file)) continue;
+    health::Event e;
+    e.kind = health::EventKind::ZoneLoaded;
+    e.zone = origin.empty() ? file : origin;
+    e.from = origin.empty() ? "failed" : "stale";
+    e.to = "ok";
+    e.reason = file + " loaded again";
+    registry_.events().record(std::move(e));
+  }
+  failing_files_ = std::move(failing);
 }
 
 void HealthService::restore_known_states() {

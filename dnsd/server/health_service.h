@@ -1,6 +1,8 @@
 // Runs the health prober as part of `dnsd serve`: probes every pool member
 // once before the workers answer (so a dead server is never served at cold
-// start), logs every state change on one line, and holds a reload's publish
+// start), logs every state change on one line (a member going down or up, and
+// a pool going all down or recovering, as warnings) and records it in the
+// registry's event log, with zone files that fail or load again; and holds a reload's publish
 // until the members it adds have their first probe result. With a state
 // directory it also keeps health.json (health/known_states.h): the last known
 // state of every target, restored at start-up so that a restart answers at
@@ -9,11 +11,14 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
+#include <map>
 #include <string>
 
 #include "dnsd/server/service.h"
 #include "health/health_registry.h"
 #include "health/known_state_writer.h"
+#include "health/pool_watch.h"
 #include "health/state_write_errors.h"
 #include "health/prober.h"
 #include "zones/zone_set.h"
@@ -51,10 +56,19 @@ class HealthService : public Service {
   /// Waits (at most the probe budget) until `new_targets` have a first
   /// result, so a reload never publishes a member nothing is known about.
   void before_publish(const zones::ZoneSet& set, std::span<const uint64_t> new_targets) override;
+  /// Records zone files that started failing (stale or not served) or load again. Reload thread.
+  void on_reload(const ReloadReport& report) override;
 
  private:
   /// Seeds the registry from health.json; a bad file is logged and ignored. Constructor only.
   void restore_known_states();
+  /// Logs `event` and records it, then pool edges it caused. Prober thread.
+  void on_state_change(const health::StateChangeEvent& event);
+
+  health::PoolWatch pool_watch_;          ///< prober thread only
+  std::mutex zone_mutex_;                 ///< guards failing_files_ (reloads never overlap; cheap insurance)
+  /// Zone files whose last load failed -> the origin still served from them ("" if none).
+  std::map<std::string, std::string> failing_files_;
 
   health::HealthRegistry& registry_;
   HealthServiceOptions options_;

@@ -37,7 +37,8 @@ def test_status_shows_zones_pools_and_members(ctl_server):
     assert web["selection"]["A"] == {"rule": "healthy-primaries", "serving": ["192.0.2.1", "192.0.2.2"]}
     assert web["selection"]["AAAA"]["serving"] == ["2001:db8::1"]
     m = member(s, "web", "192.0.2.1")
-    assert m["state"] == "up" and m["admin"] == "auto" and m["serving"] and not m["backup"] and m["weight"] == 1
+    assert m["state"] == "unchecked" and not m["checked"], "check none: nothing says it is up"
+    assert m["admin"] == "auto" and m["serving"] and not m["backup"] and m["weight"] == 1
     assert m["age_s"] >= 0 and m["since"].endswith("Z")
     assert m["last_result"] is None and m["next_probe_in_ms"] is None, "check none is never probed"
     backup = member(s, "web", "192.0.2.9")
@@ -54,9 +55,10 @@ def test_ctl_status_prints_tables(ctl_server):
     assert re.search(r"^ZONE\s+SERIAL\s+VERSIONS\s+LOADED\s+FILE\s+STATE$", p.stdout, re.M), p.stdout
     assert re.search(rf"^ctl\.test\.\s+{SERIAL}\s+.*ago\s+\S*ctl\.test\.json\s+ok$", p.stdout, re.M), p.stdout
     assert re.search(r"^ZONE\s+POOL\s+MEMBER\s+ROLE\s+STATE\s+FOR\s+LAST\s+NEXT\s+ADMIN\s+SERVING$", p.stdout, re.M)
-    assert re.search(r"^ctl\.test\.\s+web\s+192\.0\.2\.1\s+primary\s+up\s+\S+\s+-\s+-\s+auto\s+yes$", p.stdout, re.M), \
-        p.stdout
-    assert re.search(r"^ctl\.test\.\s+web\s+192\.0\.2\.9\s+backup\s+up\b.*\bno$", p.stdout, re.M), p.stdout
+    assert re.search(r"^ctl\.test\.\s+web\s+192\.0\.2\.1\s+primary\s+unchecked\s+\S+\s+-\s+-\s+auto\s+yes$", p.stdout,
+                     re.M), p.stdout
+    assert re.search(r"^ctl\.test\.\s+web\s+192\.0\.2\.9\s+backup\s+unchecked\b.*\bno$", p.stdout, re.M), p.stdout
+    assert "unchecked members (check type none): never probed, served as if up" in p.stdout, p.stdout
 
     j = ctl(ctl_server, "--json", "status")
     assert j.returncode == 0 and json.loads(j.stdout)["zones"][0]["origin"] == "ctl.test."
@@ -142,7 +144,7 @@ def test_drain_removes_the_member_and_says_when_it_is_safe(ctl_server):
         assert addresses(ctl_server, "www.ctl.test") == ["192.0.2.2"]
     _, _, s = api(ctl_server, "GET", "/api/status")
     m = member(s, "web", "192.0.2.1")
-    assert m["admin"] == "drain" and m["drained"] and not m["serving"] and m["state"] == "up"
+    assert m["admin"] == "drain" and m["drained"] and not m["serving"] and m["state"] == "unchecked"
 
     again = api(ctl_server, "POST", "/api/drain", {"pool": "web", "address": "192.0.2.1", "zone": "CTL.test"})[2]
     assert not again["changed"] and again["drained_since_ms"] == r["drained_since_ms"], "the first drain time stays"
@@ -330,6 +332,7 @@ def test_token_is_required_on_every_endpoint(start_dnsd, zone_dir):
                                ("POST", "/api/drain", {"pool": "web", "address": "192.0.2.1"}),
                                ("POST", "/api/undrain", {"pool": "web", "address": "192.0.2.1"}),
                                ("GET", "/api/explain?name=www.ctl.test", None), ("GET", "/metrics", None),
+                               ("GET", "/api/events", None), ("GET", "/api/history", None),
                                ("GET", "/api/nothing", None)]:
         status, headers, r = api(d, method, path, body)
         assert status == 401, (path, r)

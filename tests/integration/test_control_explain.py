@@ -21,9 +21,9 @@ def test_explain_follows_the_cname_to_the_pool(ctl_server):
     pool = e["pool"]
     assert pool["name"] == "web" and pool["rule"] == "healthy-primaries" and pool["rule_text"]
     why = {m["address"]: (m["role"], m["state"], m["in_answer"], m["why"]) for m in pool["members"]}
-    assert why == {"192.0.2.1": ("primary", "up", True, "up"),
-                   "192.0.2.2": ("primary", "up", False, "drained"),
-                   "192.0.2.9": ("backup", "up", False, "backup-standby")}, "only the A family"
+    assert why == {"192.0.2.1": ("primary", "unchecked", True, "up"),
+                   "192.0.2.2": ("primary", "unchecked", False, "drained"),
+                   "192.0.2.9": ("backup", "unchecked", False, "backup-standby")}, "only the A family"
     records = [(r["name"], r["type"], r["ttl"], r["data"]) for r in e["answer"]["records"]]
     assert records == [("alias.ctl.test.", "CNAME", 300, "www.ctl.test."), ("www.ctl.test.", "A", 20, "192.0.2.1")]
     assert e["answer"]["ttl"] == 20 and e["answer"]["rotates"]
@@ -71,7 +71,7 @@ def test_ctl_explain_is_readable(ctl_server):
     assert "CNAME alias.ctl.test. -> www.ctl.test. (TTL 300)" in out
     assert "pool web: round-robin, TTL 20" in out and "rule healthy-primaries:" in out
     assert re.search(r"^\s+MEMBER\s+ROLE\s+STATE\s+FOR\s+LAST\s+ADMIN\s+IN ANSWER\s+WHY$", out, re.M), out
-    assert re.search(r"^\s+192\.0\.2\.9\s+backup\s+up\b.*\bno\s+backup-standby$", out, re.M), out
+    assert re.search(r"^\s+192\.0\.2\.9\s+backup\s+unchecked\b.*\bno\s+backup-standby$", out, re.M), out
     assert re.search(r"^\s+www\.ctl\.test\.\s+20\s+A\s+192\.0\.2\.\d$", out, re.M), out
     assert "TTL 20 s" in out and "failover: none" in out
     p = ctl(ctl_server, "explain", "www.ctl.test", "BOGUS")

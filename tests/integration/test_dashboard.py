@@ -1,7 +1,11 @@
 """The dashboard in a real headless browser: Debian's chromium driven
 by chromedriver through selenium. dnsd probes three HTTP backends on
 127.0.1.x; the page must show them up, show a killed one down, and drain and
-undrain a member with its buttons (checked against GET /api/status too). A page
+undrain a member with its buttons (checked against GET /api/status too). An
+outage must show at a glance: the banner counts members down and pools all
+down, the event history gains rows with the probe's reason, the member's
+15-minute strip turns red, members nobody probes say "unchecked", and a drain
+asks for confirmation and then says when the member is safe to stop. A page
 from another origin tries to drain through the same browser, and cannot.
 
 Every wait polls with a deadline; the backends, dnsd and the browser are
@@ -10,6 +14,7 @@ stopped by their fixtures."""
 import http.server
 import json
 import os
+import re
 import shutil
 import threading
 import urllib.request
@@ -32,6 +37,7 @@ from selenium.webdriver.chrome.options import Options  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
+from selenium.webdriver.support import expected_conditions  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback only
@@ -71,32 +77,52 @@ def browser(tmp_path):
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def row(driver, address):
-    rows = driver.find_elements(By.CSS_SELECTOR, f'tr[data-member="web/{address}"]')
+def row(driver, address, pool="web"):
+    rows = driver.find_elements(By.CSS_SELECTOR, f'tr[data-member="{pool}/{address}"]')
     return rows[0] if rows else None
 
 
-def wait_row(driver, address, what, predicate):
+def wait_row(driver, address, what, predicate, pool="web"):
     """Polls the page until `address`'s row satisfies predicate(row); returns the row."""
     def check(drv):
         try:
-            r = row(drv, address)
+            r = row(drv, address, pool)
             return r if r is not None and predicate(r) else False
         except Exception:  # the row was re-rendered between find and read
             return False
     return WebDriverWait(driver, DEADLINE, poll_frequency=0.1).until(check, f"page to show {address} {what}")
 
 
-def on_row(driver, address, what, action):
+def on_row(driver, address, what, action, pool="web"):
     """Runs action(row) on `address`'s current row, again on a fresh row if the
     page re-rendered it in between (a stale element); returns its result."""
     def attempt(drv):
         try:
-            r = row(drv, address)
+            r = row(drv, address, pool)
             return (r is not None, action(r) if r is not None else None)
         except StaleElementReferenceException:
             return False
     return WebDriverWait(driver, DEADLINE, poll_frequency=0.1).until(attempt, f"{what} on {address}")[1]
+
+
+def wait_page(driver, what, predicate):
+    """Polls until predicate(driver) is truthy (re-rendered elements count as not yet); returns its value."""
+    def check(drv):
+        try:
+            return predicate(drv)
+        except StaleElementReferenceException:
+            return False
+    return WebDriverWait(driver, DEADLINE, poll_frequency=0.1).until(check, f"page to show {what}")
+
+
+def accept_confirm(driver, *words):
+    """Waits for the page's confirm dialog, checks it names `words`, and accepts it."""
+    alert = WebDriverWait(driver, DEADLINE, poll_frequency=0.1).until(expected_conditions.alert_is_present(),
+                                                                      "a confirm dialog")
+    text = alert.text
+    for w in words:
+        assert w in text, f"{w!r} not in the confirm dialog: {text!r}"
+    alert.accept()
 
 
 def test_dashboard_shows_states_and_drains(start_dnsd, zone_dir, backends, browser, tmp_path):
@@ -125,6 +151,7 @@ def test_dashboard_shows_states_and_drains(start_dnsd, zone_dir, backends, brows
     # Drain its neighbour with the button; the API and the page agree.
     on_row(browser, LIVE[1], "click drain",
            lambda r: r.find_element(By.CSS_SELECTOR, 'button[data-action="drain"]').click())
+    accept_confirm(browser, LIVE[1], "web")
     wait_for(lambda: api_member(d, LIVE[1])["admin"] == "drain", DEADLINE, "API to report the drain")
     assert api_member(d, LIVE[1])["drained"] is True
     wait_row(browser, LIVE[1], "drained", lambda r: r.get_attribute("data-admin") == "drain")
@@ -146,7 +173,103 @@ def test_dashboard_sends_the_token_from_the_url(start_dnsd, zone_dir, browser):
         {"web": {"ttl": 5, "members": ["192.0.2.1"], "check": {"type": "none"}}})})
     d = start_dnsd(zones=zones, threads=1, extra_args=["--control-token", "s3cret"])
     browser.get(f"http://{d.control_address}/dashboard#token=s3cret")
-    wait_row(browser, "192.0.2.1", "up with the token", lambda r: r.get_attribute("data-state") == "up")
+    wait_row(browser, "192.0.2.1", "unchecked with the token", lambda r: r.get_attribute("data-state") == "unchecked")
+
+
+OUTAGE_WEB = ["127.0.1.124", "127.0.1.125", "127.0.1.126"]
+OUTAGE_API = ["127.0.1.127", "127.0.1.128"]
+STATIC = "192.0.2.77"
+
+
+def banner(driver, attribute):
+    return driver.find_element(By.ID, "banner").get_attribute(attribute)
+
+
+def events_api(d, since=0):
+    with _opener.open(f"http://{d.control_address}/api/events?since={since}", timeout=10) as r:
+        return json.loads(r.read())
+
+
+def test_dashboard_shows_an_outage_at_a_glance(start_dnsd, zone_dir, backends, browser, tmp_path):
+    web = backends(OUTAGE_WEB)
+    api = backends(OUTAGE_API)
+    zones = zone_dir({"example.test.json": pool_zone(
+        {"web": {"ttl": 5, "members": OUTAGE_WEB, "check": dict(CHECK, port=web[0].port, path="/")},
+         "api": {"ttl": 5, "members": OUTAGE_API, "check": dict(CHECK, port=api[0].port, path="/")},
+         "static": {"ttl": 5, "members": [STATIC], "check": {"type": "none"}}},
+        {"www": {"A": {"pool": "web"}}, "api": {"A": {"pool": "api"}}, "static": {"A": {"pool": "static"}}})})
+    d = start_dnsd(zones=zones, threads=1)
+    browser.set_window_size(1280, 900)
+    browser.get(f"http://{d.control_address}/")
+
+    # Everything up: a green banner that counts them; the static member is unchecked, not up.
+    wait_page(browser, "all members up", lambda drv: "all 5 members up" in drv.find_element(By.ID, "banner").text)
+    assert banner(browser, "data-down") == "0" and banner(browser, "data-all-down") == "0"
+    wait_row(browser, STATIC, "unchecked", lambda r: r.get_attribute("data-state") == "unchecked", pool="static")
+    shown = on_row(browser, STATIC, "read the state", lambda r: r.find_element(By.CSS_SELECTOR, ".state").text,
+                   pool="static")
+    assert shown == "unchecked", shown
+
+    # One backend dies: the banner says 1 member down, the history gains its row with the reason.
+    web[0].kill()
+    wait_page(browser, "1 member down in the banner", lambda drv: banner(drv, "data-down") == "1")
+    assert "1 member down" in browser.find_element(By.ID, "banner").text
+    down_row = wait_page(browser, "a member-down event for the killed backend", lambda drv: next(
+        (e.text for e in drv.find_elements(By.CSS_SELECTOR, '#events tr[data-kind="member-down"]')
+         if OUTAGE_WEB[0] in e.text), None))
+    assert "refused" in down_row and "web" in down_row and "example.test." in down_row, down_row
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", down_row), "an absolute local time with seconds"
+    event = next(e for e in events_api(d)["events"] if e["kind"] == "member-down" and e["member"] == OUTAGE_WEB[0])
+    assert event["zone"] == "example.test." and event["pool"] == "web" and "refused" in event["reason"], event
+    # The log says it at warning level, with zone, pool, member and the reason.
+    wait_for(lambda: re.search(r"dnsd warn: health: zone=example\.test\. pool=web member=" + re.escape(OUTAGE_WEB[0]) +
+                               r" \(check http [^)]*\) up -> down: connect refused", d.log()), DEADLINE,
+             "a warning log line for the member going down")
+    # Its strip turns red: a down segment, and failed probes drawn as failures.
+    wait_row(browser, OUTAGE_WEB[0], "a down segment in its strip",
+             lambda r: r.find_elements(By.CSS_SELECTOR, 'svg.strip rect[data-segment="down"]'))
+    wait_row(browser, OUTAGE_WEB[0], "failed probes in its strip",
+             lambda r: r.find_elements(By.CSS_SELECTOR, "svg.strip line.failure"))
+    # Its failed probe's latency is not shown as if it were healthy.
+    latency = on_row(browser, OUTAGE_WEB[0], "read the latency cell",
+                     lambda r: (r.find_elements(By.TAG_NAME, "td")[7].text,
+                                r.find_elements(By.TAG_NAME, "td")[7].get_attribute("class")))
+    assert latency[0] == "\u2014" or "err" in latency[1], latency
+    result = on_row(browser, OUTAGE_WEB[0], "read the result", lambda r: r.find_elements(By.TAG_NAME, "td")[6].text)
+    assert result.count("refused") == 1, result
+
+    # A whole pool dies: pools all down.
+    for b in api:
+        b.kill()
+    wait_page(browser, "1 pool all down in the banner", lambda drv: banner(drv, "data-all-down") == "1")
+    wait_page(browser, "3 members down", lambda drv: banner(drv, "data-down") == "3")
+    wait_page(browser, "a pool-all-down event", lambda drv: any(
+        "api" in e.text for e in drv.find_elements(By.CSS_SELECTOR, '#events tr[data-kind="pool-all-down"]')))
+    wait_page(browser, "the api pool marked all down", lambda drv: drv.find_element(
+        By.CSS_SELECTOR, '.pool[data-pool="example.test./api"]').get_attribute("data-all-down") == "true")
+    assert re.search(r"dnsd warn: health: zone=example\.test\. pool=api all down: all 2 members are down", d.log())
+
+    # Drain a live member: a confirm dialog names it, then the notice says when it is safe to stop.
+    on_row(browser, OUTAGE_WEB[1], "click drain",
+           lambda r: r.find_element(By.CSS_SELECTOR, 'button[data-action="drain"]').click())
+    accept_confirm(browser, OUTAGE_WEB[1], "web", "example.test.")
+    notice = wait_page(browser, "the drain notice", lambda drv: drv.find_element(By.ID, "notice").is_displayed()
+                       and drv.find_element(By.ID, "notice").text)
+    assert "Safe to stop" in notice and OUTAGE_WEB[1] in notice, notice
+    wait_page(browser, "1 member drained in the banner", lambda drv: banner(drv, "data-drained") == "1")
+    wait_page(browser, "a member-drained event", lambda drv: drv.find_elements(
+        By.CSS_SELECTOR, '#events tr[data-kind="member-drained"]'))
+    wait_for(lambda: api_member(d, OUTAGE_WEB[1])["admin"] == "drain", DEADLINE, "API to report the drain")
+
+    shots = os.environ.get("DNSD_SCREENSHOT_DIR") or str(tmp_path)
+    os.makedirs(shots, exist_ok=True)
+    assert browser.save_screenshot(os.path.join(shots, "dashboard-outage.png"))
+
+    # A backend comes back: the banner forgets it and the history says so.
+    web[0].start()
+    wait_page(browser, "2 members down", lambda drv: banner(drv, "data-down") == "2")
+    wait_page(browser, "a member-up event", lambda drv: any(
+        OUTAGE_WEB[0] in e.text for e in drv.find_elements(By.CSS_SELECTOR, '#events tr[data-kind="member-up"]')))
 
 
 # A page on another origin (127.0.0.2) that tries every way a page has to drain

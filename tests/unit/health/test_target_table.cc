@@ -353,3 +353,41 @@ TEST_CASE("target table: dns checks that expect different replies are different 
   CHECK(dnsd::health::target_key(dnsd::health::normalized_spec(variants[0]), "192.0.2.1").find("no-edns") !=
         std::string::npos);
 }
+
+TEST_CASE("target table: a member bound by an unpublished load names its zone and pool in its first event") {
+  ProbeBarrier barrier;
+  TargetTable table(barrier, fake_now);
+  const BoundTarget t = table.bind(check(CheckType::Tcp, 80), "192.0.2.9");
+  table.add_pending_ref(t.id, use_of(t.id, "192.0.2.9").ref);
+  table.add_pending_ref(t.id, use_of(t.id, "192.0.2.9").ref);  // bound twice: named once
+  const auto outcome = table.record_result(t.id, CheckResult::failed(FailureKind::Refused, "connect refused"), 6000, 1);
+  REQUIRE(outcome);
+  REQUIRE(outcome->event);
+  REQUIRE(outcome->event->refs.size() == 1);
+  CHECK(outcome->event->refs[0].zone == "example.test.");
+  CHECK(outcome->event->refs[0].pool == "web");
+  table.set_uses({use_of(t.id, "192.0.2.9", "other.test.")});  // published: the uses replace it
+  const auto status = table.status();
+  REQUIRE(status.targets.size() == 1);
+  REQUIRE(status.targets[0].refs.size() == 1);
+  CHECK(status.targets[0].refs[0].zone == "other.test.");
+}
+
+TEST_CASE("target table: results feed the target's history") {
+  ProbeBarrier barrier;
+  TargetTable table(barrier, fake_now);
+  CheckSpec spec = check(CheckType::Tcp, 80);
+  spec.fall = 1;
+  const BoundTarget t = table.bind(spec, "192.0.2.10");
+  table.record_result(t.id, CheckResult::success("connected", 1500), 10'000, 1);
+  table.record_result(t.id, CheckResult::failed(FailureKind::Refused, "connect refused"), 21'000, 1);
+  const auto snap = table.history();
+  REQUIRE(snap.targets.size() == 1);
+  const auto& h = snap.targets[0].history;
+  REQUIRE(h.buckets().size() == 2);
+  CHECK(h.buckets()[0].mean_latency_us() == 1500);
+  CHECK(h.buckets()[1].failures == 1);
+  REQUIRE(h.marks().size() == 3);  // unknown at bind, up, down (fall 1)
+  CHECK(h.marks()[0].at_ms == 5000);
+  CHECK(snap.targets[0].state == HealthState::Down);
+}

@@ -138,3 +138,17 @@ TEST_CASE("explain of NXDOMAIN, NODATA and a referral: the outcome and the autho
     CHECK(dnsd::format_explain(e).find("rotates") == std::string::npos);
   }
 }
+
+TEST_CASE("status shows members nothing probes as unchecked, and says what that means") {
+  const auto s = nlohmann::json::parse(R"({
+    "now_ms": 1000000, "server": {"version": "0.1.0", "uptime_s": 5, "zones_path": "/z"},
+    "last_reload": null, "reloads": {"ok": 1, "failed": 0}, "zones": [],
+    "pools": [{"zone": "example.test.", "name": "static", "selection": {"A": {"rule": "healthy-primaries"}},
+               "members": [{"address": "192.0.2.1", "backup": false, "state": "unchecked", "checked": false,
+                            "age_s": null, "last_result": null, "next_probe_in_ms": null, "admin": "auto",
+                            "drained_in_zone": false, "serving": true}]}]})");
+  const std::string out = dnsd::format_status(s);
+  CHECK(out.find("192.0.2.1") != std::string::npos);
+  CHECK(out.find("unchecked") != std::string::npos);
+  CHECK(out.find("note: 1 unchecked member (check type none): never probed, served as if up") != std::string::npos);
+}

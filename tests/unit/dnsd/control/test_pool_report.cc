@@ -128,3 +128,22 @@ TEST_CASE("HealthIndex finds a target by normalised check and canonical address"
   CHECK(index.find(http, "2001:db8::1") == nullptr);
   CHECK(HealthIndex().find(http, "2001:db8::1") == nullptr);
 }
+
+TEST_CASE("a member of a pool without a check is unchecked, not up") {
+  const auto snapshot = dnsd::test::control_snapshot();
+  const zones::Zone& zone = snapshot->zones->zone(0);
+  const HealthIndex none;
+  for (const char* name : {"web", "dead"}) {
+    const uint32_t p = dnsd::test::pool_index(zone, name);
+    const dnsd::PoolReport report = report_pool(zone.pool(p), snapshot->health->pool(0, p), none);
+    const auto j = dnsd::member_json(zone.pool(p), 0, report.members[0], 1'000'000);
+    if (std::string(name) == "web") {
+      CHECK(j["state"] == "unchecked");
+      CHECK(j["checked"] == false);
+      CHECK(j["serving"] == true);  // still served: nothing takes it out
+    } else {
+      CHECK(j["state"] == "unknown");
+      CHECK(j["checked"] == true);
+    }
+  }
+}

@@ -18,7 +18,7 @@ json member_entry(const zones::Zone& zone, const zones::Pool& pool, uint32_t mem
   return {{"zone", zone.origin_text()},
           {"pool", pool.name},
           {"address", pool.members[member].address_text},
-          {"state", health::state_name(report.view.health)},
+          {"state", member_state_name(pool, report)},
           {"admin", report.admin == health::AdminState::Drain ? "drain" : "auto"},
           {"serving", report.serving}};
 }

@@ -33,7 +33,9 @@ std::vector<std::pair<uint64_t, uint64_t>> drained_spans(const std::vector<healt
   std::vector<std::pair<uint64_t, bool>> toggles;
   for (const health::Event& e : events) {
     if (e.kind != health::EventKind::MemberDrained && e.kind != health::EventKind::MemberUndrained) continue;
-    if (e.pool != ref.pool || health::canonical_address(e.member) != health::canonical_address(ref.member)) continue;
+    // An event without a pool is an address-wide drain: it covers every pool.
+    if (!e.pool.empty() && e.pool != ref.pool) continue;
+    if (health::canonical_address(e.member) != health::canonical_address(ref.member)) continue;
     if (!e.zone.empty() && health::normalized_zone(e.zone) != ref.zone) continue;
     toggles.emplace_back(e.at_ms, e.kind == health::EventKind::MemberDrained);
   }

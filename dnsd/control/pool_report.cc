@@ -132,6 +132,10 @@ json last_result_json(const health::MemberStatus& s) {
               {"at_ms", s.last_result_ms}};
 }
 
+const char* member_state_name(const zones::Pool& pool, const MemberReport& report) {
+  return pool.check.type == zones::CheckType::None ? "unchecked" : health::state_name(report.view.health);
+}
+
 json member_json(const zones::Pool& pool, size_t index, const MemberReport& r, uint64_t now_ms) {
   const zones::PoolMember& m = pool.members[index];
   const std::string check_address = health::canonical_address(m.check_address);
@@ -142,8 +146,7 @@ json member_json(const zones::Pool& pool, size_t index, const MemberReport& r, u
          {"check", health::check_label(health::normalized_spec(pool.check), check_address)},
          {"weight", m.weight},
          {"backup", m.backup},
-         // A member nothing probes is not known to be up: "unchecked", not a green "up".
-         {"state", checked ? health::state_name(r.view.health) : "unchecked"},
+         {"state", member_state_name(pool, r)},
          {"checked", checked},
          {"since", nullptr},
          {"since_ms", nullptr},

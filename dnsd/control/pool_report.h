@@ -87,6 +87,10 @@ const char* rule_text(health::SelectionRule rule);
 /// A pool's configuration: zone, name, ttl, policy, max_answers, when_all_down,
 /// check (health::check_json).
 nlohmann::json pool_config_json(const std::string& zone, const zones::Pool& pool);
+/// A member's state as the control API names it: "up", "down", "unknown", or
+/// "unchecked" for a member of a pool with check type none (nothing probes it,
+/// so it is not known to be up). Pure.
+const char* member_state_name(const zones::Pool& pool, const MemberReport& report);
 /// One member as /api/status shows it; `now_ms` is the wall clock. A member
 /// of a pool with check type none has state "unchecked" and checked false.
 nlohmann::json member_json(const zones::Pool& pool, size_t index, const MemberReport& report, uint64_t now_ms);

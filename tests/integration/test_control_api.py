@@ -132,7 +132,7 @@ def test_drain_removes_the_member_and_says_when_it_is_safe(ctl_server):
     status, _, r = api(ctl_server, "POST", "/api/drain", {"pool": "web", "address": "192.0.2.1"})
     assert status == 200, r
     assert r["admin"] == "drain" and r["changed"] and r["zone"] is None and not r["still_serving"]
-    assert r["members"] == [{"zone": "ctl.test.", "pool": "web", "address": "192.0.2.1", "state": "up",
+    assert r["members"] == [{"zone": "ctl.test.", "pool": "web", "address": "192.0.2.1", "state": "unchecked",
                              "admin": "drain", "serving": False}]
     assert r["max_ttl_s"] == 120, "www2 serves the pool with TTL 120, longer than the pool's 20"
     assert r["safe_after_ms"] == r["drained_since_ms"] + 120_000

@@ -61,7 +61,7 @@ def test_pool_drain_warns_when_other_pools_still_serve_the_address(start_dnsd, z
     assert r["pool"] == "web" and r["all_pools"] is False and not r["still_serving"]
     assert [(m["zone"], m["pool"], m["serving"]) for m in r["members"]] == [("drain.test.", "web", False)]
     assert sorted((o["zone"], o["pool"], o["serving"], o["state"]) for o in r["other_pools"]) == [
-        ("drain.test.", "api", True, "up"), ("other.test.", "web", True, "up")]
+        ("drain.test.", "api", True, "unchecked"), ("other.test.", "web", True, "unchecked")]
     assert r["safe_after"] is None and r["safe_after_ms"] is None and r["safe_in_s"] is None
     assert "pool api of drain.test." in r["warning"] and "pool web of other.test." in r["warning"]
     assert f"dnsd ctl drain {ADDRESS}" in r["warning"]

@@ -93,7 +93,8 @@
       var e = events[i];
       if (kinds.indexOf(e.kind) < 0) continue;
       if (zone !== null && e.zone && e.zone !== zone) continue;
-      if (pool !== null && e.pool !== pool) continue;
+      // A drain event without a pool drained the address in every pool.
+      if (pool !== null && (e.pool || !e.kind.startsWith("member-")) && e.pool !== pool) continue;
       if (member !== null && e.member !== member) continue;
       return e;
     }
@@ -114,7 +115,7 @@
           latest = Math.max(latest, mb.since_ms || now);
         } else pdown = false;
         if (mb.drained) {
-          var e = latestEvent(["member-drained"], p.zone, p.name, null);
+          var e = latestEvent(["member-drained"], p.zone, p.name, mb.address);
           drained.push(e ? e.at_ms : null);
         }
       });
@@ -320,7 +321,7 @@
       tr.appendChild(el("td", {"class": "time", "title": e.at}, localTime(e.at_ms)));
       tr.appendChild(el("td", {}, e.kind));
       tr.appendChild(el("td", {"title": e.zone || ""}, e.zone || ""));
-      tr.appendChild(el("td", {}, e.pool || ""));
+      tr.appendChild(el("td", {}, e.pool || (e.kind.indexOf("drained") >= 0 ? "(every pool)" : "")));
       tr.appendChild(el("td", {}, e.member || ""));
       tr.appendChild(el("td", {}, e.from && e.to ? e.from + " \u2192 " + e.to : ""));
       tr.appendChild(el("td", {"class": "wrap", "title": e.reason || ""}, e.reason || ""));

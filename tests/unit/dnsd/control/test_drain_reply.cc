@@ -64,11 +64,11 @@ TEST_CASE("drain reply: a pool drain while other pools serve the address has a w
   CHECK(r["pool"] == "web");
   CHECK(r["all_pools"] == false);
   CHECK(r["still_serving"] == false);
-  CHECK(r["members"] == json::parse(R"([{"zone": "a.test.", "pool": "web", "address": "192.0.2.1", "state": "up",
+  CHECK(r["members"] == json::parse(R"([{"zone": "a.test.", "pool": "web", "address": "192.0.2.1", "state": "unchecked",
                                          "admin": "drain", "serving": false}])"));
   CHECK(r["other_pools"] == json::parse(R"([
-      {"zone": "a.test.", "pool": "api", "address": "192.0.2.1", "state": "up", "admin": "auto", "serving": true},
-      {"zone": "b.test.", "pool": "web", "address": "192.0.2.1", "state": "up", "admin": "auto", "serving": true}])"));
+      {"zone": "a.test.", "pool": "api", "address": "192.0.2.1", "state": "unchecked", "admin": "auto", "serving": true},
+      {"zone": "b.test.", "pool": "web", "address": "192.0.2.1", "state": "unchecked", "admin": "auto", "serving": true}])"));
   CHECK(r["safe_after"].is_null());
   CHECK(r["safe_after_ms"].is_null());
   CHECK(r["safe_in_s"].is_null());

@@ -13,21 +13,8 @@
 
 #include "dnsd/query/query.h"
 #include "dnsd/query/server_cookies.h"
+#include "tests/bench/malloc_count.h"
 #include "tests/unit/zone_fixture.h"
-
-namespace {
-
-size_t g_mallocs = 0;
-bool g_counting = false;
-
-}  // namespace
-
-// Counts malloc calls while g_counting is set; glibc's own allocator does the work.
-extern "C" void* __libc_malloc(size_t size);
-extern "C" void* malloc(size_t size) {
-  if (g_counting) ++g_mallocs;
-  return __libc_malloc(size);
-}
 
 namespace {
 
@@ -40,13 +27,13 @@ const std::vector<uint8_t> kAddress = {192, 0, 2, 1};
 template <typename F>
 void measure(const char* label, size_t iterations, F&& body) {
   body();  // warm up: caches, lazily derived secrets
-  g_mallocs = 0;
-  g_counting = true;
+  malloc_count::calls = 0;
+  malloc_count::counting = true;
   const auto start = Clock::now();
   for (size_t i = 0; i < iterations; ++i) body();
   const auto elapsed = std::chrono::duration<double, std::nano>(Clock::now() - start).count();
-  g_counting = false;
-  std::printf("%-44s %8.1f ns   %zu mallocs\n", label, elapsed / double(iterations), g_mallocs);
+  malloc_count::counting = false;
+  std::printf("%-44s %8.1f ns   %zu mallocs\n", label, elapsed / double(iterations), malloc_count::calls);
 }
 
 std::vector<uint8_t> with_cookie(std::vector<uint8_t> query, const std::vector<uint8_t>& cookie) {

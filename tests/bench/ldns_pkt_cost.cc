@@ -15,21 +15,8 @@
 #include <vector>
 
 #include "dnsd/query/query.h"
+#include "tests/bench/malloc_count.h"
 #include "tests/unit/zone_fixture.h"
-
-namespace {
-
-size_t g_mallocs = 0;
-bool g_counting = false;
-
-}  // namespace
-
-// Counts malloc calls while g_counting is set; glibc's own allocator does the work.
-extern "C" void* __libc_malloc(size_t size);
-extern "C" void* malloc(size_t size) {
-  if (g_counting) ++g_mallocs;
-  return __libc_malloc(size);
-}
 
 namespace {
 
@@ -112,20 +99,20 @@ int main(int argc, char** argv) {
       sink += process_query(query, out, Transport::Udp, set, rotation).length;
       sink += answer_with_ldns(query, answer, ldns_rr_list_rr(soa_list, 0));
     }
-    g_mallocs = 0;
-    g_counting = true;
+    malloc_count::calls = 0;
+    malloc_count::counting = true;
     auto t0 = Clock::now();
     for (long i = 0; i < iterations; ++i) sink += process_query(query, out, Transport::Udp, set, rotation).length;
     auto t1 = Clock::now();
-    g_counting = false;
-    const double dnsd_mallocs = double(g_mallocs) / double(iterations);
-    g_mallocs = 0;
-    g_counting = true;
+    malloc_count::counting = false;
+    const double dnsd_mallocs = double(malloc_count::calls) / double(iterations);
+    malloc_count::calls = 0;
+    malloc_count::counting = true;
     auto t2 = Clock::now();
     for (long i = 0; i < iterations; ++i) sink += answer_with_ldns(query, answer, ldns_rr_list_rr(soa_list, 0));
     auto t3 = Clock::now();
-    g_counting = false;
-    const double ldns_mallocs = double(g_mallocs) / double(iterations);
+    malloc_count::counting = false;
+    const double ldns_mallocs = double(malloc_count::calls) / double(iterations);
     const double dnsd_ns = std::chrono::duration<double, std::nano>(t1 - t0).count() / double(iterations);
     const double ldns_ns = std::chrono::duration<double, std::nano>(t3 - t2).count() / double(iterations);
     std::printf("%-18s %14.0f %14.0f %7.1fx %16.1f %16.1f\n", c.label, dnsd_ns, ldns_ns, ldns_ns / dnsd_ns,

@@ -17,20 +17,8 @@
 #include "dnsd/server/query_stats.h"
 #include "dnsd/server/zone_counter_registry.h"
 #include "health/health_view.h"
+#include "tests/bench/malloc_count.h"
 #include "tests/unit/zone_fixture.h"
-
-namespace {
-
-size_t g_mallocs = 0;
-bool g_counting = false;
-
-}  // namespace
-
-extern "C" void* __libc_malloc(size_t size);
-extern "C" void* malloc(size_t size) {
-  if (g_counting) ++g_mallocs;
-  return __libc_malloc(size);
-}
 
 namespace {
 
@@ -39,11 +27,11 @@ using namespace dnsd;
 
 template <typename F>
 double time_ns(size_t iterations, F&& body) {
-  g_counting = true;
+  malloc_count::counting = true;
   const auto start = Clock::now();
   for (size_t i = 0; i < iterations; ++i) body();
   const double elapsed = std::chrono::duration<double, std::nano>(Clock::now() - start).count();
-  g_counting = false;
+  malloc_count::counting = false;
   return elapsed / double(iterations);
 }
 
@@ -85,13 +73,13 @@ int main(int argc, char** argv) {
     without();
     with();
     std::vector<double> a, b;
-    g_mallocs = 0;
+    malloc_count::calls = 0;
     for (size_t i = 0; i < rounds; ++i) {
       a.push_back(time_ns(iterations, without));
       b.push_back(time_ns(iterations, with));
     }
     std::printf("%-16s process_query+record %7.1f ns   + zone counters %7.1f ns   difference %+5.1f ns   %zu mallocs\n",
-                label, median(a), median(b), median(b) - median(a), g_mallocs);
+                label, median(a), median(b), median(b) - median(a), malloc_count::calls);
   }
   const ZoneTotals t = snapshot->counters[0]->totals();
   std::printf("(zone counted %llu queries)\n", (unsigned long long)t.queries[0]);

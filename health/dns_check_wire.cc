@@ -27,7 +27,7 @@ struct Reader {
   bool ok = true;
 
   bool need(size_t n) {
-    if (ok && length - pos >= n) return true;
+    if (ok && pos <= length && length - pos >= n) return true;
     ok = false;
     return false;
   }
@@ -48,7 +48,7 @@ struct Reader {
     const size_t start = pos;
     while (need(1)) {
       const uint8_t label = data[pos];
-      if (label & 0xC0 || pos - start + 1 + label > zones::kMaxNameLength) break;
+      if (label & 0xC0 || pos - start + 1 + label > zones::kMaxNameLength || !need(1 + size_t(label))) break;
       pos += 1 + label;
       if (label == 0) return start;
     }
@@ -64,7 +64,7 @@ struct Reader {
         skip(2);
         return;
       }
-      if (label & 0xC0 || pos - start + 1 + label > zones::kMaxNameLength) break;
+      if (label & 0xC0 || pos - start + 1 + label > zones::kMaxNameLength || !need(1 + size_t(label))) break;
       pos += 1 + label;
       if (label == 0) return;
     }

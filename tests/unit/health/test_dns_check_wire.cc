@@ -171,6 +171,16 @@ TEST_CASE("dns wire: truncation, other questions and malformed replies") {
   Bytes cut = reply_to(q, 0, {{1, {192, 0, 2, 1}}});
   cut.pop_back();
   CHECK(judge(spec, q, cut).detail == "malformed reply: record cut short");
+  // A label longer than what is left of the reply ends the reading there,
+  // in the question and in an answer's owner name alike.
+  Bytes overrun = reply_to(q, 0);
+  overrun.resize(15);
+  CHECK_FALSE(judge(spec, q, overrun).ok);
+  Bytes owner_overrun = reply_to(q, 0, {{1, {192, 0, 2, 1}}});
+  owner_overrun.resize(12 + kQuestion.size() + 1);
+  owner_overrun.back() = 0x3F;  // a 63-byte label, and nothing after it
+  CHECK_FALSE(judge(spec, q, owner_overrun).ok);
+  CHECK(judge(spec, q, owner_overrun).detail.rfind("malformed reply", 0) == 0);
   Bytes wrong_id = reply_to(q, 0);
   wrong_id[1] ^= 1;
   CHECK(judge(spec, q, wrong_id).detail == "malformed reply: not a reply to the query");

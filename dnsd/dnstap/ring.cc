@@ -11,6 +11,7 @@ Ring::Ring(size_t capacity)
       mask_(std::bit_ceil(std::max<size_t>(capacity, 4096)) - 1) {}
 
 void Ring::write_at(uint64_t at, const void* data, size_t length) {
+  if (length == 0) return;  // an empty span's data() may be null, which memcpy must not get
   const size_t start = size_t(at) & mask_;
   const size_t first = std::min(length, capacity() - start);
   std::memcpy(buffer_.get() + start, data, first);
@@ -18,6 +19,7 @@ void Ring::write_at(uint64_t at, const void* data, size_t length) {
 }
 
 void Ring::read_at(uint64_t at, void* out, size_t length) const {
+  if (length == 0) return;
   const size_t start = size_t(at) & mask_;
   const size_t first = std::min(length, capacity() - start);
   std::memcpy(out, buffer_.get() + start, first);

@@ -26,14 +26,18 @@ void read_member_views(const zones::Pool& pool, std::span<const MemberLink> link
   }
 }
 
+size_t answer_limit(const zones::Pool& pool) {
+  return std::min<size_t>(pool.max_answers ? pool.max_answers : kMaxAnswers, kMaxAnswers);
+}
+
 namespace {
 
 // Orders `candidates` for the answer: round-robin starts at rotation % n;
 // weighted starts at the member owning slot rotation % total_weight, so each
 // member leads a share of answers proportional to its weight.
-void order_into(const zones::Pool& pool, const uint16_t* candidates, size_t n, uint32_t rotation, Selection& out) {
+size_t order_into(const zones::Pool& pool, const uint16_t* candidates, size_t n, uint32_t rotation, Selection& out) {
   size_t start = 0;
-  if (n == 0) return;
+  if (n == 0) return 0;
   if (pool.policy == zones::PoolPolicy::Weighted) {
     uint64_t total = 0;
     for (size_t i = 0; i < n; ++i) total += pool.members[candidates[i]].weight;
@@ -51,8 +55,9 @@ void order_into(const zones::Pool& pool, const uint16_t* candidates, size_t n, u
   } else {
     start = rotation % n;
   }
-  const size_t limit = std::min<size_t>({n, size_t(pool.max_answers ? pool.max_answers : kMaxAnswers), kMaxAnswers});
-  for (size_t i = 0; i < limit; ++i) out.member[out.count++] = candidates[(start + i) % n];
+  const size_t limit = std::min(n, answer_limit(pool));
+  for (size_t i = 0; i < limit && out.count < kMaxAnswers; ++i) out.member[out.count++] = candidates[(start + i) % n];
+  return start;
 }
 
 }  // namespace
@@ -126,6 +131,11 @@ Selection select_members(const zones::Pool& pool, std::span<const MemberView> vi
   out.rule = c.rule;
   order_into(pool, c.chosen, c.count, rotation, out);
   return out;
+}
+
+size_t order_candidates(const zones::Pool& pool, std::span<const uint16_t> candidates, uint32_t rotation,
+                        Selection& out) {
+  return order_into(pool, candidates.data(), candidates.size(), rotation, out);
 }
 
 SelectionRule eligible_members(const zones::Pool& pool, std::span<const MemberView> views, uint8_t family,

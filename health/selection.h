@@ -57,6 +57,19 @@ struct Selection {
 Selection select_members(const zones::Pool& pool, std::span<const MemberView> views, uint8_t family,
                          uint32_t rotation);
 
+/// How many members one answer of `pool` carries at most: its max_answers,
+/// capped by kMaxAnswers. Any thread.
+size_t answer_limit(const zones::Pool& pool);
+
+/// Orders `candidates` (members a rule chose, in member order) for one
+/// answer exactly as select_members does, appending up to answer_limit of
+/// them to `out` (its rule is left alone). Returns the position in
+/// `candidates` the answer starts at: an answer is the answer_limit members
+/// from there on, wrapping, so a pool of n candidates has at most n distinct
+/// answers (one when all n fit). Pure; no allocation. Any thread.
+size_t order_candidates(const zones::Pool& pool, std::span<const uint16_t> candidates, uint32_t rotation,
+                        Selection& out);
+
 /// Appends to `out`, in member order, every member of `family` that the
 /// same rules would serve, before rotation and the max_answers cut: what a
 /// zone transfer carries, since a secondary cannot rotate or weight for us.

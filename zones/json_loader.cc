@@ -13,6 +13,7 @@
 #include "zones/json_fields.h"
 #include "zones/pool_parser.h"
 #include "zones/records_parser.h"
+#include "zones/dnssec_parser.h"
 #include "zones/transfer_parser.h"
 #include "zones/zone_builder.h"
 
@@ -68,7 +69,7 @@ class ZoneFileLoader {
       ctx_.error("", std::string("a zone file must be a JSON object, not ") + json_type_words(doc));
       return;
     }
-    check_keys(doc, {"$schema", "origin", "ttl", "soa", "pools", "transfer", "records"}, "", ctx_);
+    check_keys(doc, {"$schema", "origin", "ttl", "soa", "pools", "transfer", "dnssec", "records"}, "", ctx_);
     std::string schema;
     read_string(doc, "$schema", "", schema, ctx_);
     read_origin(doc);
@@ -80,6 +81,7 @@ class ZoneFileLoader {
     if (doc.contains("pools")) parse_pools(doc.at("pools"), "/pools", pools_, ctx_);
     if (doc.contains("transfer"))
       parse_transfer(doc.at("transfer"), "/transfer", options_.tsig_keys, transfer_, ctx_);
+    if (doc.contains("dnssec")) parse_dnssec(doc.at("dnssec"), "/dnssec", dnssec_, ctx_);
     if (!doc.contains("records")) {
       ctx_.error("", "missing required key \"records\" (a zone needs at least NS records at its apex)");
       return;
@@ -93,6 +95,7 @@ class ZoneFileLoader {
     input.cancel = options_.cancel;
     owners_ = parse_records(doc.at("records"), "/records", input, ctx_);
     if (origin_valid_ && doc.at("records").is_object()) check_apex_ns();
+    if (dnssec_.enabled) check_no_dnssec_records();
   }
 
   void read_origin(const Json& doc) {
@@ -170,10 +173,25 @@ class ZoneFileLoader {
     ctx_.error("/records", "the apex has no NS records; add \"@\": {\"NS\": [\"ns1\", \"ns2\"]}");
   }
 
+  // dnsd makes a signed zone's DNSKEY, RRSIG and NSEC records itself; a
+  // copy in the file would be stale the moment a key or a pool changes.
+  void check_no_dnssec_records() {
+    for (const ParsedOwner& owner : owners_)
+      for (uint16_t type : owner.types_given)
+        if (type == rrtype::DNSKEY || type == rrtype::RRSIG || type == rrtype::NSEC || type == rrtype::NSEC3 ||
+            type == 51 /* NSEC3PARAM */)
+          ctx_.error(owner.pointer, std::string("dnsd signs this zone (\"dnssec\") and makes its ") +
+                                        (type == rrtype::DNSKEY ? "DNSKEY" : type == rrtype::RRSIG ? "RRSIG"
+                                                                             : type == rrtype::NSEC ? "NSEC"
+                                                                                                    : "NSEC3") +
+                                        " records itself; remove them from the file");
+  }
+
   std::shared_ptr<const Zone> build() {
     ZoneBuilder builder(origin_);
     builder.add_record(origin_, rrtype::SOA, soa_ttl_, soa_rdata_);
     builder.set_transfer(transfer_);
+    builder.set_dnssec(dnssec_);
     for (Pool& pool : pools_) {
       builder.add_pool(std::move(pool));  // same order as parsed, so ParsedRRset::pool indices stay valid
     }
@@ -201,6 +219,7 @@ class ZoneFileLoader {
   std::string soa_rdata_;
   std::vector<Pool> pools_;
   TransferPolicy transfer_;
+  DnssecPolicy dnssec_;
   std::vector<ParsedOwner> owners_;
 };
 

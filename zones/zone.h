@@ -12,6 +12,7 @@
 
 #include "zones/name.h"
 #include "zones/pool.h"
+#include "zones/dnssec_policy.h"
 #include "zones/transfer_policy.h"
 
 namespace dnsd::zones {
@@ -92,6 +93,12 @@ class Zone {
   const uint8_t* node_name(const Node& n) const { return names_.data() + n.name_offset; }
 
   std::span<const RRset> rrsets(const Node& n) const { return {rrsets_.data() + n.first_rrset, n.rrset_count}; }
+  /// Global index of an RRset of this zone (Node::first_rrset + position).
+  uint32_t rrset_index(const RRset& set) const { return uint32_t(&set - rrsets_.data()); }
+  /// Index of a node of this zone.
+  uint32_t node_index(const Node& node) const { return uint32_t(&node - nodes_.data()); }
+  /// RRsets in the zone: global RRset indices (Node::first_rrset + position) are below it.
+  size_t rrset_count() const { return rrsets_.size(); }
   /// The RRset of `type` at `n`, or nullptr.
   const RRset* find_rrset(const Node& n, uint16_t type) const;
   std::span<const Record> records(const RRset& s) const { return {records_.data() + s.first_record, s.record_count}; }
@@ -114,6 +121,10 @@ class Zone {
   /// file has no "transfer" object. Any thread.
   const TransferPolicy& transfer() const { return transfer_; }
 
+  /// How the zone is signed; disabled when the zone file has no "dnssec"
+  /// object. Any thread.
+  const DnssecPolicy& dnssec() const { return dnssec_; }
+
  private:
   friend class ZoneBuilder;
   std::vector<Node> nodes_;
@@ -130,6 +141,7 @@ class Zone {
   uint32_t negative_ttl_ = 0;
   uint32_t rotation_slots_ = 0;
   TransferPolicy transfer_;
+  DnssecPolicy dnssec_;
 };
 
 }  // namespace dnsd::zones

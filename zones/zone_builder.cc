@@ -102,6 +102,7 @@ std::shared_ptr<const Zone> ZoneBuilder::build(std::string& error) {
   Zone& z = *zone;
   lay_out_nodes_and_rrsets(z, collect_names_and_cuts());
   z.transfer_ = transfer_;
+  z.dnssec_ = dnssec_;
   build_hash_table(z);
   link_wildcards(z);
   link_targets(z);

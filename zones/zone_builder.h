@@ -35,6 +35,9 @@ class ZoneBuilder {
   /// Sets the zone's transfer policy (the default is disabled).
   void set_transfer(TransferPolicy policy) { transfer_ = std::move(policy); }
 
+  /// Sets how the zone is signed (the default is unsigned).
+  void set_dnssec(DnssecPolicy policy) { dnssec_ = policy; }
+
   /// Builds the zone. Fails, with `error` set, when the apex has no SOA.
   std::shared_ptr<const Zone> build(std::string& error);
 
@@ -65,6 +68,7 @@ class ZoneBuilder {
   std::map<std::string, std::map<uint16_t, PendingRRset>> owners_;
   std::vector<Pool> pools_;
   TransferPolicy transfer_;
+  DnssecPolicy dnssec_;
 };
 
 }  // namespace dnsd::zones

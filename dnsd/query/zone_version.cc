@@ -1,6 +1,13 @@
 #include "dnsd/query/zone_version.h"
 
+#include <algorithm>
+
 namespace dnsd {
+
+size_t PoolContent::find(uint32_t global) const {
+  const auto it = std::lower_bound(rrsets.begin(), rrsets.end(), global);
+  return it == rrsets.end() || *it != global ? npos : size_t(it - rrsets.begin());
+}
 
 size_t ZoneHistory::find_from(uint32_t serial) const {
   for (size_t i = 0; i < changes.size(); ++i)

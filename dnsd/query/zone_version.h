@@ -13,7 +13,9 @@
 #include <span>
 #include <vector>
 
+#include "dnsd/dnssec/signed_zone.h"
 #include "dnsd/query/record_list.h"
+#include "health/selection.h"
 #include "zones/zone.h"
 
 namespace dnsd {
@@ -46,11 +48,19 @@ struct PoolContent {
   std::vector<uint32_t> rrsets;        ///< global RRset indices of the zone's pool RRsets, ascending
   std::vector<uint32_t> first_member;  ///< per RRset, into `members`; one extra end marker
   std::vector<uint16_t> members;       ///< indices into Pool::members
+  /// Per RRset, the rule that chose its members (for all-down reporting of
+  /// answers served from the version). Not content: == leaves it out.
+  std::vector<health::SelectionRule> rules;
   /// Members served by pool RRset number `k` (an index into `rrsets`).
   std::span<const uint16_t> served(size_t k) const {
     return {members.data() + first_member[k], first_member[k + 1] - first_member[k]};
   }
-  bool operator==(const PoolContent&) const = default;
+  /// The index into `rrsets` of global RRset `global`, or npos. Any thread; no allocation.
+  size_t find(uint32_t global) const;
+  static constexpr size_t npos = SIZE_MAX;
+  bool operator==(const PoolContent& other) const {
+    return rrsets == other.rrsets && first_member == other.first_member && members == other.members;
+  }
 };
 
 /// One version of one zone.
@@ -69,6 +79,13 @@ struct ZoneVersion {
   /// (dnsd/xfr/versioner.h), with no history. The next version made once the
   /// file is writable gets a new serial.
   bool held = false;
+  /// The version's signatures, when its zone is signed (the file's
+  /// "dnssec"); null otherwise. Answers with DO=1 copy them, and pool
+  /// answers with DO=1 come from `pools`, the members they sign.
+  std::shared_ptr<const dnssec::VersionSignatures> signatures;
+  /// SigningSetup::epoch of the signatures (0 when unsigned): part of the
+  /// fingerprint, so new keys or a new window make a new serial.
+  uint64_t signing_epoch = 0;
 
   /// The version a zone is served with when nothing versions it (tests and
   /// tools): the zone file's serial and no pool content. Any thread.

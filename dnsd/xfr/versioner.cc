@@ -3,6 +3,7 @@
 #include <unordered_map>
 
 #include "dnsd/xfr/serial.h"
+#include "dnsd/xfr/version_signer.h"
 #include "dnsd/xfr/zone_content.h"
 #include "dnsd/xfr/zone_diff.h"
 
@@ -32,6 +33,37 @@ Versioner::Versioner(std::string state_file, HistoryLimits limits, std::function
 
 bool Versioner::load(std::string& error) { return store_.load(error); }
 
+bool Versioner::signing_for(const zones::Zone& zone, const ZoneVersion* served, Signing& signing, Advance& out) {
+  if (!signing_ || !zone.dnssec().enabled) return true;
+  std::string error;
+  signing.setup = signing_->setup(zone, error);
+  if (signing.setup) {
+    const dnssec::VersionSignatures* before = served ? served->signatures.get() : nullptr;
+    if (before && before->setup && before->zone && before->setup->same_zone_signing(*signing.setup) &&
+        served->zone.get() == &zone)
+      signing.zone = before->zone;
+    else
+      signing.zone = signing_->zone_signatures(zone, *signing.setup, error);
+  }
+  if (signing.setup && signing.zone) return true;
+  out.signing_errors.push_back(zone.origin_text() + ": " + error);
+  return false;
+}
+
+bool Versioner::sign(ZoneVersion& v, const Signing& signing, const ZoneVersion* previous, Advance& out) {
+  if (!signing.setup) return true;
+  std::string error;
+  auto sigs = sign_version(v, signing.zone, *signing.setup, previous, error);
+  if (!sigs) {
+    out.signing_errors.push_back(v.zone->origin_text() + ": " + error);
+    return false;
+  }
+  auto with_setup = std::const_pointer_cast<dnssec::VersionSignatures>(sigs);
+  with_setup->setup = signing.setup;
+  v.signatures = std::move(sigs);
+  return true;
+}
+
 uint32_t Versioner::first_serial(uint32_t floor, uint64_t created_ms) const {
   const uint32_t clock = store_.persistent() ? 0 : uint32_t(created_ms / 1000);
   return serial_newer(clock, floor) ? clock : floor;
@@ -40,33 +72,39 @@ uint32_t Versioner::first_serial(uint32_t floor, uint64_t created_ms) const {
 std::shared_ptr<const ZoneVersion> Versioner::next_version(const zones::ZoneSet& set, uint32_t index,
                                                            const health::HealthView& health,
                                                            const std::shared_ptr<const ZoneVersion>& previous,
-                                                           const std::string& origin) {
+                                                           const std::string& origin, Advance& out) {
   const auto& zone = set.zone_ptr(index);
   PoolContent pools = select_pool_content(*zone, index, health);
   const uint32_t floor = zone->serial();
   // A held version's serial is the file's, not one that names its content:
   // what follows it continues from the file, with no history from it.
   const std::shared_ptr<const ZoneVersion> served = previous && !previous->held ? previous : nullptr;
-  if (served && served->zone == zone && served->pools == pools && !serial_newer(floor, served->serial))
+  Signing signing;
+  if (!signing_for(*zone, served.get(), signing, out) && served && served->zone == zone)
+    return served;  // keys unavailable: the last good version stays
+  const uint64_t epoch = signing.setup ? signing.setup->epoch() : 0;
+  if (served && served->zone == zone && served->pools == pools && served->signing_epoch == epoch &&
+      !serial_newer(floor, served->serial))
     return served;  // nothing changed
 
   auto v = std::make_shared<ZoneVersion>();
   v->zone = zone;
   v->pools = std::move(pools);
+  v->signing_epoch = epoch;
   v->created_ms = wall_ms_();
   const zones::Record& soa = zone->records(zone->soa())[0];
   const std::span<const uint8_t> file_soa(zone->rdata(soa), soa.rdata_length);
   v->soa_rdata = soa_with_serial(file_soa, 0);
 
-  // Only pool members changed (a health change): the change is small and the
-  // fingerprint follows from it, without walking a zone that may be large.
-  std::shared_ptr<ZoneChange> change;
+  // Only pool members or signatures changed (a health change, a new window):
+  // the fingerprint follows from the members that changed, without walking
+  // a zone that may be large. Signatures count by their epoch alone.
   if (served && served->zone == zone && served->pools.rrsets == v->pools.rrsets) {
-    change = std::make_shared<ZoneChange>(diff_versions(*served, *v));
-    v->fingerprint = served->fingerprint;
+    const ZoneChange members = diff_pool_members(*served, *v);
+    v->fingerprint = served->fingerprint - epoch_hash(served->signing_epoch) + epoch_hash(epoch);
     RecordView r;
-    for (RecordList::Cursor c(change->removed); c.next(r);) v->fingerprint -= record_hash(r);
-    for (RecordList::Cursor c(change->added); c.next(r);) v->fingerprint += record_hash(r);
+    for (RecordList::Cursor c(members.removed); c.next(r);) v->fingerprint -= record_hash(r);
+    for (RecordList::Cursor c(members.added); c.next(r);) v->fingerprint += record_hash(r);
   } else {
     v->fingerprint = content_fingerprint(*v);
   }
@@ -82,9 +120,10 @@ std::shared_ptr<const ZoneVersion> Versioner::next_version(const zones::ZoneSet&
   else if (before->fingerprint == v->fingerprint && !serial_newer(floor, before->serial)) v->serial = before->serial;
   else v->serial = next_serial(before->serial, floor, clock);
   v->soa_rdata = soa_with_serial(file_soa, v->serial);
+  if (!sign(*v, signing, served.get(), out) && served && served->zone == zone) return served;
 
   if (served && served->serial != v->serial) {
-    if (!change) change = std::make_shared<ZoneChange>(diff_versions(*served, *v));
+    auto change = std::make_shared<ZoneChange>(diff_versions(*served, *v));
     change->to_serial = v->serial;
     change->to_soa_rdata = v->soa_rdata;
     v->history = extend(*served->history, std::move(change), limits_);
@@ -97,12 +136,15 @@ std::shared_ptr<const ZoneVersion> Versioner::next_version(const zones::ZoneSet&
 std::shared_ptr<const ZoneVersion> Versioner::held_version(const zones::ZoneSet& set, uint32_t index,
                                                            const health::HealthView& health,
                                                            const std::shared_ptr<const ZoneVersion>& previous,
-                                                           const std::string& origin) const {
+                                                           const std::string& origin, Advance& out) {
   if (previous && !previous->held) return previous;  // saved, and what secondaries may have: keep it
   const auto& zone = set.zone_ptr(index);
+  Signing signing;
+  signing_for(*zone, nullptr, signing, out);
   auto v = std::make_shared<ZoneVersion>();
   v->zone = zone;
   v->pools = select_pool_content(*zone, index, health);
+  v->signing_epoch = signing.setup ? signing.setup->epoch() : 0;
   v->created_ms = wall_ms_();
   v->fingerprint = content_fingerprint(*v);
   const std::optional<ServedSerial> saved = store_.find_saved(origin);
@@ -111,6 +153,7 @@ std::shared_ptr<const ZoneVersion> Versioner::held_version(const zones::ZoneSet&
   v->soa_rdata = soa_with_serial(std::span<const uint8_t>(zone->rdata(soa), soa.rdata_length), v->serial);
   v->history = std::make_shared<const ZoneHistory>();
   v->held = true;
+  sign(*v, signing, nullptr, out);
   return v;
 }
 
@@ -129,7 +172,7 @@ Advance Versioner::advance(const zones::ZoneSet& set, const health::HealthView& 
     const std::string origin = zones::lower_text(set.zone(i).origin_text());
     const auto it = before.find(origin);
     priors.push_back(it == before.end() ? nullptr : it->second);
-    auto v = next_version(set, i, health, priors.back(), origin);
+    auto v = next_version(set, i, health, priors.back(), origin, out);
     if (commit && store_.set(origin, {v->serial, v->fingerprint})) unsaved.push_back(i);
     out.versions.push_back(std::move(v));
     origins.push_back(origin);
@@ -138,7 +181,7 @@ Advance Versioner::advance(const zones::ZoneSet& set, const health::HealthView& 
     store_.discard();
     out.error += "; " + std::to_string(unsaved.size()) + " zone" + (unsaved.size() == 1 ? "" : "s") +
                  " held at the serial the file has";
-    for (const uint32_t i : unsaved) out.versions[i] = held_version(set, i, health, priors[i], origins[i]);
+    for (const uint32_t i : unsaved) out.versions[i] = held_version(set, i, health, priors[i], origins[i], out);
     out.held = std::move(unsaved);
   }
   for (uint32_t i = 0; i < set.size(); ++i)

@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "dnsd/dnssec/signing_source.h"
 #include "dnsd/query/snapshot.h"
 #include "dnsd/xfr/serial_store.h"
 
@@ -52,6 +53,9 @@ struct Advance {
   std::vector<uint32_t> changed;  ///< indices of zones with a new serial
   std::vector<uint32_t> held;     ///< indices of zones whose new serial waits for the state file
   std::string error;              ///< the state file could not be written (names it and why)
+  /// Signed zones that could not be signed (each "zone: why"); they keep
+  /// their previous version, or are served unsigned when they have none.
+  std::vector<std::string> signing_errors;
 };
 
 /// Makes versions and serials. Owned by the publisher; one call at a time.
@@ -76,23 +80,38 @@ class Versioner {
 
   const HistoryLimits& limits() const { return limits_; }
 
+  /// Signs zones whose file asks for it (a "dnssec" object) with what
+  /// `source` gives; without one (tests, tools) every zone is unsigned.
+  /// `source` outlives the versioner. Before the first advance.
+  void set_signing(dnssec::SigningSource* source) { signing_ = source; }
+
  private:
   std::shared_ptr<const ZoneVersion> next_version(const zones::ZoneSet& set, uint32_t index,
                                                   const health::HealthView& health,
                                                   const std::shared_ptr<const ZoneVersion>& previous,
-                                                  const std::string& origin);
+                                                  const std::string& origin, Advance& out);
+  /// What a signed zone is signed with now, and its static signatures
+  /// (reused from `served` when they match); false with the error in `out`.
+  struct Signing {
+    std::shared_ptr<const dnssec::SigningSetup> setup;
+    std::shared_ptr<const dnssec::ZoneSignatures> zone;
+  };
+  bool signing_for(const zones::Zone& zone, const ZoneVersion* served, Signing& signing, Advance& out);
+  /// Signs `v` (serial and SOA set) with `signing`, reusing from `previous`. False with the error in `out`.
+  bool sign(ZoneVersion& v, const Signing& signing, const ZoneVersion* previous, Advance& out);
   /// What zone `index` serves while its new serial cannot be saved: `previous`
   /// if it was saved, else the content now under the serial the file holds.
   std::shared_ptr<const ZoneVersion> held_version(const zones::ZoneSet& set, uint32_t index,
                                                   const health::HealthView& health,
                                                   const std::shared_ptr<const ZoneVersion>& previous,
-                                                  const std::string& origin) const;
+                                                  const std::string& origin, Advance& out);
   /// The serial of a zone served for the first time: its file's, or the clock without a state file.
   uint32_t first_serial(uint32_t floor, uint64_t created_ms) const;
 
   SerialStore store_;
   HistoryLimits limits_;
   std::function<uint64_t()> wall_ms_;
+  dnssec::SigningSource* signing_ = nullptr;
 };
 
 }  // namespace dnsd::xfr

@@ -24,6 +24,8 @@ uint64_t hash_bytes(uint64_t h, const uint8_t* p, size_t n) {
 
 }  // namespace
 
+uint64_t epoch_hash(uint64_t epoch) { return mix(epoch); }
+
 uint64_t record_hash(const RecordView& r) {
   uint64_t h = 0xCBF29CE484222325ull;
   h = hash_bytes(h, r.owner, r.owner_length);
@@ -48,48 +50,116 @@ PoolContent select_pool_content(const zones::Zone& zone, uint32_t zone_index, co
       health::read_member_views(pool, health.pool(zone_index, set.pool), views);
       out.rrsets.push_back(node.first_rrset + j);
       out.first_member.push_back(uint32_t(out.members.size()));
-      health::eligible_members(pool, views, set.type == rr::AAAA ? 6 : 4, out.members);
+      out.rules.push_back(health::eligible_members(pool, views, set.type == rr::AAAA ? 6 : 4, out.members));
     }
   }
   out.first_member.push_back(uint32_t(out.members.size()));
   return out;
 }
 
-bool ZoneWalker::next(RecordView& out) {
-  for (; node_ < zone_.node_count(); ++node_, rrset_ = 0) {
-    const zones::Node& node = zone_.node(node_);
-    const auto sets = zone_.rrsets(node);
-    for (; rrset_ < sets.size(); ++rrset_, record_ = 0) {
-      const zones::RRset& set = sets[rrset_];
-      if (&set == &zone_.soa()) continue;
-      out.owner = zone_.node_name(node);
-      out.owner_length = node.name_length;
-      out.type = set.type;
-      out.ttl = set.ttl;
-      if (set.pool != zones::kNone) {
-        const uint32_t global = node.first_rrset + rrset_;
-        const auto& all = v_.pools.rrsets;
-        const auto it = std::lower_bound(all.begin(), all.end(), global);
-        if (it == all.end() || *it != global) continue;  // not selected in this version
-        const auto served = v_.pools.served(size_t(it - all.begin()));
-        if (record_ >= served.size()) continue;
-        const zones::PoolMember& m = zone_.pool(set.pool).members[served[record_++]];
-        out.rdata = m.address.data();
-        out.rdata_length = m.family == 6 ? 16 : 4;
-        out.name_at[0] = out.name_at[1] = 0xFFFF;
-        return true;
-      }
-      const auto records = zone_.records(set);
-      if (record_ >= records.size()) continue;
-      const zones::Record& r = records[record_++];
-      out.rdata = zone_.rdata(r);
-      out.rdata_length = r.rdata_length;
-      out.name_at[0] = r.name_at[0];
-      out.name_at[1] = r.name_at[1];
-      return true;
-    }
+void append_rrsigs(const uint8_t* owner, uint8_t owner_length, uint32_t ttl, dnssec::SigList sigs,
+                   std::vector<RecordView>& out) {
+  std::span<const uint8_t> rdata;
+  while (sigs.next(rdata)) {
+    RecordView r;
+    r.owner = owner;
+    r.owner_length = owner_length;
+    r.type = rr::RRSIG;
+    r.ttl = ttl;
+    r.rdata = rdata.data();
+    r.rdata_length = uint16_t(rdata.size());
+    out.push_back(r);
   }
-  return false;
+}
+
+void append_pool_records(const ZoneVersion& v, const zones::Node& node, const zones::RRset& set, size_t k,
+                         std::vector<RecordView>& out) {
+  const zones::Zone& zone = *v.zone;
+  for (const uint16_t member : v.pools.served(k)) {
+    const zones::PoolMember& m = zone.pool(set.pool).members[member];
+    RecordView r;
+    r.owner = zone.node_name(node);
+    r.owner_length = node.name_length;
+    r.type = set.type;
+    r.ttl = set.ttl;
+    r.rdata = m.address.data();
+    r.rdata_length = m.family == 6 ? 16 : 4;
+    out.push_back(r);
+  }
+  if (v.signatures) append_rrsigs(zone.node_name(node), node.name_length, set.ttl, v.signatures->pool_whole(k), out);
+}
+
+bool made_by_signing(uint16_t type) { return type == rr::RRSIG || type == rr::NSEC || type == rr::DNSKEY; }
+
+void ZoneWalker::fill_node() {
+  pending_.clear();
+  at_ = 0;
+  const zones::Node& node = zone_.node(node_);
+  const dnssec::VersionSignatures* sigs = v_.signatures.get();
+  const uint8_t* owner = zone_.node_name(node);
+  const auto sets = zone_.rrsets(node);
+  for (uint32_t j = 0; j < sets.size(); ++j) {
+    const zones::RRset& set = sets[j];
+    if (set.pool != zones::kNone) {
+      const auto& all = v_.pools.rrsets;
+      while (pool_ < all.size() && all[pool_] < node.first_rrset + j) ++pool_;
+      if (pool_ < all.size() && all[pool_] == node.first_rrset + j) append_pool_records(v_, node, set, pool_, pending_);
+      continue;
+    }
+    if (&set == &zone_.soa()) {  // transfers write the SOA; its signatures are ordinary records
+      if (sigs) append_rrsigs(owner, node.name_length, set.ttl, sigs->soa_sigs(), pending_);
+      continue;
+    }
+    for (const zones::Record& rec : zone_.records(set)) {
+      RecordView r;
+      r.owner = owner;
+      r.owner_length = node.name_length;
+      r.type = set.type;
+      r.ttl = set.ttl;
+      r.rdata = zone_.rdata(rec);
+      r.rdata_length = rec.rdata_length;
+      r.name_at[0] = rec.name_at[0];
+      r.name_at[1] = rec.name_at[1];
+      pending_.push_back(r);
+    }
+    if (sigs) append_rrsigs(owner, node.name_length, set.ttl, sigs->zone->rrset(node.first_rrset + j), pending_);
+  }
+  if (!sigs) return;
+  if (node_ == zone_.apex()) {
+    for (size_t i = 0; i < sigs->dnskey.size(); ++i) {
+      const auto rdata = sigs->dnskey_rdata(i);
+      RecordView r;
+      r.owner = owner;
+      r.owner_length = node.name_length;
+      r.type = rr::DNSKEY;
+      r.ttl = sigs->dnskey_ttl;
+      r.rdata = rdata.data();
+      r.rdata_length = uint16_t(rdata.size());
+      pending_.push_back(r);
+    }
+    append_rrsigs(owner, node.name_length, sigs->dnskey_ttl, sigs->dnskey_signatures(), pending_);
+  }
+  const dnssec::NsecView nsec = sigs->nsec(node_);
+  if (!nsec.found()) return;
+  RecordView r;
+  r.owner = owner;
+  r.owner_length = node.name_length;
+  r.type = rr::NSEC;
+  r.ttl = zone_.negative_ttl();
+  r.rdata = nsec.rdata.data();
+  r.rdata_length = uint16_t(nsec.rdata.size());
+  pending_.push_back(r);
+  append_rrsigs(owner, node.name_length, zone_.negative_ttl(), nsec.sigs, pending_);
+}
+
+bool ZoneWalker::next(RecordView& out) {
+  while (at_ == pending_.size()) {
+    if (node_ >= zone_.node_count()) return false;
+    fill_node();
+    ++node_;
+  }
+  out = pending_[at_++];
+  return true;
 }
 
 uint64_t content_fingerprint(const ZoneVersion& version) {
@@ -98,7 +168,9 @@ uint64_t content_fingerprint(const ZoneVersion& version) {
   uint64_t sum = 0;
   ZoneWalker walker(version);
   RecordView r;
-  while (walker.next(r)) sum += record_hash(r);
+  while (walker.next(r))
+    if (!made_by_signing(r.type)) sum += record_hash(r);
+  sum += epoch_hash(version.signing_epoch);
   // The SOA counts without its serial: a new serial alone is not new content.
   const std::vector<uint8_t>& soa = version.soa_rdata;
   RecordView s{version.zone->origin(), uint8_t(version.zone->origin_length()), rr::SOA, version.zone->soa().ttl,

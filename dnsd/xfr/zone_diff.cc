@@ -26,17 +26,21 @@ int compare(const RecordView& a, const RecordView& b) {
   return 0;
 }
 
+void sort_records(std::vector<RecordView>& records) {
+  std::sort(records.begin(), records.end(), [](const RecordView& a, const RecordView& b) { return compare(a, b) < 0; });
+}
+
 std::vector<RecordView> sorted_records(const ZoneVersion& v) {
   std::vector<RecordView> out;
   ZoneWalker walker(v);
   RecordView r;
   while (walker.next(r)) out.push_back(r);
-  std::sort(out.begin(), out.end(), [](const RecordView& a, const RecordView& b) { return compare(a, b) < 0; });
+  sort_records(out);
   return out;
 }
 
-void diff_all(const ZoneVersion& from, const ZoneVersion& to, ZoneChange& change) {
-  const std::vector<RecordView> a = sorted_records(from), b = sorted_records(to);
+/// Appends to `change` what sorted `a` has and sorted `b` lacks as removed, and the reverse as added.
+void merge_diff(const std::vector<RecordView>& a, const std::vector<RecordView>& b, ZoneChange& change) {
   size_t i = 0, j = 0;
   while (i < a.size() || j < b.size()) {
     const int c = i == a.size() ? 1 : j == b.size() ? -1 : compare(a[i], b[j]);
@@ -44,6 +48,66 @@ void diff_all(const ZoneVersion& from, const ZoneVersion& to, ZoneChange& change
     else if (c > 0) change.added.append(b[j++]);
     else ++i, ++j;
   }
+}
+
+void diff_all(const ZoneVersion& from, const ZoneVersion& to, ZoneChange& change) {
+  merge_diff(sorted_records(from), sorted_records(to), change);
+}
+
+/// The records a version's own signing layer adds to its zone's static
+/// signatures: the SOA's RRSIGs, the DNSKEY RRset and its RRSIGs, the pool
+/// RRsets' RRSIGs, and the NSEC records (with RRSIGs) at `nsec_nodes`.
+std::vector<RecordView> signing_layer(const ZoneVersion& v, const std::vector<uint32_t>& nsec_nodes) {
+  std::vector<RecordView> out;
+  const dnssec::VersionSignatures& sigs = *v.signatures;
+  const zones::Zone& zone = *v.zone;
+  append_rrsigs(zone.origin(), uint8_t(zone.origin_length()), zone.soa().ttl, sigs.soa_sigs(), out);
+  for (size_t i = 0; i < sigs.dnskey.size(); ++i) {
+    const auto rdata = sigs.dnskey_rdata(i);
+    RecordView r;
+    r.owner = zone.origin();
+    r.owner_length = uint8_t(zone.origin_length());
+    r.type = rr::DNSKEY;
+    r.ttl = sigs.dnskey_ttl;
+    r.rdata = rdata.data();
+    r.rdata_length = uint16_t(rdata.size());
+    out.push_back(r);
+  }
+  append_rrsigs(zone.origin(), uint8_t(zone.origin_length()), sigs.dnskey_ttl, sigs.dnskey_signatures(), out);
+  size_t k = 0;
+  for (uint32_t n = 0; n < zone.node_count() && k < v.pools.rrsets.size(); ++n) {
+    const zones::Node& node = zone.node(n);
+    const auto sets = zone.rrsets(node);
+    for (uint32_t j = 0; j < sets.size() && k < v.pools.rrsets.size(); ++j)
+      if (node.first_rrset + j == v.pools.rrsets[k])
+        append_rrsigs(zone.node_name(node), node.name_length, sets[j].ttl, sigs.pool_whole(k++), out);
+  }
+  for (const uint32_t n : nsec_nodes) {
+    const dnssec::NsecView nsec = sigs.nsec(n);
+    if (!nsec.found()) continue;
+    const zones::Node& node = zone.node(n);
+    RecordView r;
+    r.owner = zone.node_name(node);
+    r.owner_length = node.name_length;
+    r.type = rr::NSEC;
+    r.ttl = zone.negative_ttl();
+    r.rdata = nsec.rdata.data();
+    r.rdata_length = uint16_t(nsec.rdata.size());
+    out.push_back(r);
+    append_rrsigs(r.owner, r.owner_length, r.ttl, nsec.sigs, out);
+  }
+  sort_records(out);
+  return out;
+}
+
+// Same Zone object and static signatures: only the signing layer can differ.
+void diff_signing_layers(const ZoneVersion& from, const ZoneVersion& to, ZoneChange& change) {
+  std::vector<uint32_t> nodes;
+  for (const auto& [n, ref] : from.signatures->nsec_overrides) nodes.push_back(n);
+  for (const auto& [n, ref] : to.signatures->nsec_overrides) nodes.push_back(n);
+  std::sort(nodes.begin(), nodes.end());
+  nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
+  merge_diff(signing_layer(from, nodes), signing_layer(to, nodes), change);
 }
 
 RecordView member_record(const zones::Zone& zone, const zones::Node& node, const zones::RRset& set, uint16_t member) {
@@ -92,8 +156,22 @@ ZoneChange diff_versions(const ZoneVersion& from, const ZoneVersion& to) {
   change.to_serial = to.serial;
   change.from_soa_rdata = from.soa_rdata;
   change.to_soa_rdata = to.soa_rdata;
-  if (from.zone == to.zone && from.pools.rrsets == to.pools.rrsets) diff_pools(from, to, change);
-  else diff_all(from, to, change);
+  const bool same_signing = (!from.signatures && !to.signatures) ||
+                            (from.signatures && to.signatures && from.signatures->zone == to.signatures->zone);
+  if (from.zone == to.zone && from.pools.rrsets == to.pools.rrsets && same_signing) {
+    diff_pools(from, to, change);
+    if (to.signatures) diff_signing_layers(from, to, change);
+  } else {
+    diff_all(from, to, change);
+  }
+  return change;
+}
+
+ZoneChange diff_pool_members(const ZoneVersion& from, const ZoneVersion& to) {
+  ZoneChange change;
+  change.from_serial = from.serial;
+  change.to_serial = to.serial;
+  diff_pools(from, to, change);
   return change;
 }
 

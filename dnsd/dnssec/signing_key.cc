@@ -201,7 +201,8 @@ std::shared_ptr<const SigningKey> SigningKey::load(const std::string& path, Algo
     return nullptr;
   }
   if (!key_fits(key, algorithm)) {
-    error = path + ": not an " + algorithm_name(algorithm) + " key (it is " + EVP_PKEY_get0_type_name(key) + ")";
+    const char* type = EVP_PKEY_get0_type_name(key);
+    error = path + ": not an " + algorithm_name(algorithm) + " key (it is " + (type ? type : "unknown") + ")";
     EVP_PKEY_free(key);
     return nullptr;
   }

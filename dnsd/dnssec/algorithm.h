@@ -18,8 +18,9 @@ const char* algorithm_name(Algorithm algorithm);
 /// The algorithm a zone file names, case-insensitively; nullopt for any other. Any thread.
 std::optional<Algorithm> algorithm_from_name(std::string_view name);
 
-/// Bytes of one signature (and of the public key) in DNSSEC wire form: 64 for
-/// both (r||s for ECDSA, RFC 6605; the raw signature for Ed25519, RFC 8080). Any thread.
+/// Bytes of one signature in DNSSEC wire form: 64 for both (r||s for ECDSA,
+/// RFC 6605; the raw signature for Ed25519, RFC 8080). Public keys differ: 64
+/// bytes (X||Y) for P-256, 32 for Ed25519. Any thread.
 inline constexpr size_t signature_size(Algorithm) { return 64; }
 
 }  // namespace dnsd::dnssec

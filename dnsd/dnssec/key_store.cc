@@ -137,6 +137,7 @@ bool KeyStore::load_or_create(const std::string& origin, Algorithm algorithm, in
   if (::lstat(path.c_str(), &st) == 0) {
     ZoneKeys loaded;
     if (!load(origin, loaded, error)) return false;
+    if (loaded.records.empty()) return create_first_key(origin, algorithm, now, out, error);
     for (size_t i = 0; i < loaded.records.size(); ++i) {
       const KeyRecord& record = loaded.records[i];
       if (record.removed != 0 || record.algorithm == algorithm) continue;
@@ -152,7 +153,13 @@ bool KeyStore::load_or_create(const std::string& origin, Algorithm algorithm, in
     error = path + ": " + std::strerror(errno);
     return false;
   }
+  return create_first_key(origin, algorithm, now, out, error);
+}
 
+bool KeyStore::create_first_key(const std::string& origin, Algorithm algorithm, int64_t now, ZoneKeys& out,
+                                std::string& error) {
+  const std::string zone = canonical_origin(origin);
+  const std::string path = state_path(origin);
   // Key files without a state file: the state was lost, and a new key would
   // not match the DS at the parent. The operator decides.
   std::error_code ec;

@@ -39,7 +39,8 @@ class KeyStore {
   explicit KeyStore(std::string directory);
 
   /// Loads the zone's keys; when it has none yet (no state file), creates the
-  /// first key (active at `now`) of `algorithm`, saves it and returns it. A
+  /// first key (active at `now`) of `algorithm`, saves it and returns it (so
+  /// too for a state file listing no keys). A
   /// state file naming a missing or unreadable key file, or a key of another
   /// algorithm than `algorithm`, is an error naming the file: a new key is
   /// never made silently. So is a zone without a state file whose key files
@@ -79,6 +80,10 @@ class KeyStore {
   std::string path_of(const std::string& name) const;
   std::string state_path(const std::string& origin) const;
   bool ensure_directory(std::string& error) const;
+  /// Makes, saves and returns the zone's first key, refusing when key files
+  /// of the zone lie in the directory without records.
+  bool create_first_key(const std::string& origin, Algorithm algorithm, int64_t now, ZoneKeys& out,
+                        std::string& error);
   /// Generates a key whose tag no record uses and saves it; fills `record`.
   std::shared_ptr<const SigningKey> make_key(const std::string& origin, Algorithm algorithm,
                                              const std::vector<KeyRecord>& records, int64_t now,

@@ -131,7 +131,6 @@ bool KeyStore::load_or_create(const std::string& origin, Algorithm algorithm, in
     error = "zone name '" + origin + "' cannot name a key file";
     return false;
   }
-  const std::string zone = canonical_origin(origin);
   const std::string path = state_path(origin);
   struct stat st {};
   if (::lstat(path.c_str(), &st) == 0) {
@@ -160,14 +159,14 @@ bool KeyStore::create_first_key(const std::string& origin, Algorithm algorithm, 
                                 std::string& error) {
   const std::string zone = canonical_origin(origin);
   const std::string path = state_path(origin);
-  // Key files without a state file: the state was lost, and a new key would
+  // Key files without records: the state was lost, and a new key would
   // not match the DS at the parent. The operator decides.
   std::error_code ec;
   const std::string prefix = "K" + zone + "+";
   for (const auto& entry : std::filesystem::directory_iterator(directory_, ec)) {
     const std::string name = entry.path().filename().string();
     if (name.rfind(prefix, 0) == 0 && name.size() > 4 && name.compare(name.size() - 4, 4, ".pem") == 0) {
-      error = path + ": missing, but " + path_of(name) + " exists; restore the state file, or move the zone's " +
+      error = path + ": no key records, but " + path_of(name) + " exists; restore the state file, or move the zone's " +
               "key files away to start with a new key (which needs a new DS at the parent)";
       return false;
     }

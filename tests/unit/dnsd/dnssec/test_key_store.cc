@@ -257,6 +257,22 @@ TEST_CASE("a rollover and a DS sighting persist across reloads") {
   CHECK(fs::exists(dir.path / after.records[0].file));  // removed keys' files stay
 }
 
+TEST_CASE("a state file listing no keys gets a first key; load alone makes none") {
+  TempDir dir;
+  KeyStore store(dir.path.string());
+  dir.write("example.test.keys.json", key_state_text("example.test.", {}));
+  ZoneKeys keys;
+  std::string error;
+  REQUIRE_MESSAGE(store.load("example.test.", keys, error), error);
+  CHECK(keys.records.empty());
+  REQUIRE_MESSAGE(store.load_or_create("example.test.", Algorithm::EcdsaP256Sha256, kNow, keys, error), error);
+  REQUIRE(keys.records.size() == 1);
+  CHECK(keys.records[0].active == kNow);
+  ZoneKeys reloaded;
+  REQUIRE_MESSAGE(store.load("example.test.", reloaded, error), error);
+  CHECK(reloaded.records == keys.records);
+}
+
 TEST_CASE("state file text round-trips") {
   KeyRecord a;
   a.tag = 7;

@@ -16,6 +16,10 @@ int cmd_import(int argc, char** argv);
 int cmd_schema(int argc, char** argv);
 /// `dnsd ctl COMMAND`: status, reload, drain, undrain, explain through the control API.
 int cmd_ctl(int argc, char** argv);
+/// `dnsd keygen ZONE`: make a zone's first DNSSEC key; print its DNSKEY and DS.
+int cmd_keygen(int argc, char** argv);
+/// `dnsd ds ZONE`: print the DS records of a zone's keys for the parent.
+int cmd_ds(int argc, char** argv);
 
 /// For a getopt_long loop (with a leading ':' in its optstring) that returned
 /// ':' or an unknown option: says which on stderr as "dnsd COMMAND: ...", then

@@ -19,6 +19,8 @@ constexpr Subcommand kSubcommands[] = {
     {"import", dnsd::cmd_import, "convert a BIND/NSD/Knot zone file to dnsd's JSON format"},
     {"schema", dnsd::cmd_schema, "print the JSON Schema of zone files, for editors"},
     {"ctl", dnsd::cmd_ctl, "talk to a running server: status, reload, drain, undrain, explain"},
+    {"keygen", dnsd::cmd_keygen, "make a zone's first DNSSEC key; print its DNSKEY and DS records"},
+    {"ds", dnsd::cmd_ds, "print the DS records of a zone's DNSSEC keys, for the parent zone"},
 };
 
 void usage(FILE* out) {

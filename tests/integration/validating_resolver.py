@@ -165,8 +165,9 @@ remote-control:
             check = subprocess.run(["unbound-checkconf", str(self.conf)], capture_output=True, text=True,
                                    timeout=30, stdin=subprocess.DEVNULL)
             assert check.returncode == 0, f"unbound-checkconf {self.conf}: {check.stdout}{check.stderr}"
-            self.proc = subprocess.Popen(["unbound", "-d", "-c", str(self.conf)], stdin=subprocess.DEVNULL,
-                                         stdout=subprocess.DEVNULL, stderr=open(self.workdir / "stderr.log", "ab"))
+            with open(self.workdir / "stderr.log", "ab") as err:
+                self.proc = subprocess.Popen(["unbound", "-d", "-c", str(self.conf)], stdin=subprocess.DEVNULL,
+                                             stdout=subprocess.DEVNULL, stderr=err)
             try:
                 wait_for(lambda: self.proc.poll() is not None or self._answers(), START_TIMEOUT,
                          f"unbound to answer on 127.0.0.1@{self.port}")

@@ -76,7 +76,10 @@ template:
     dnssec-signing: on
     dnssec-policy: csk
     zonefile-sync: -1
-    journal-content: changes
+    # A changed zone file is applied as a difference to the signed zone (Knot's advice
+    # for signed zones it transfers: a whole reload would make malformed IXFRs).
+    zonefile-load: difference-no-serial
+    journal-content: all
 
 zone:
 {zones}"""

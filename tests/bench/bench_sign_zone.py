@@ -23,7 +23,11 @@ algorithm, signed) -> (seconds, CPU seconds, VmRSS KiB, VmHWM KiB)` in SERVERS; 
 there when dnsd signs.
 
     /usr/bin/python3 tests/bench/bench_sign_zone.py [--names 200000] [--servers knot]
-        [--algorithm ecdsap256sha256|ed25519] [--cpu 0]
+        [--algorithm ecdsap256sha256|ed25519] [--cpu 0] [--fifo]
+
+On a machine shared with other work, compare "CPU s"; or give --fifo, which
+runs the servers at real-time priority (`chrt -f 1`, as bench_core.sh's
+PRIORITY=fifo) so that "sign s" is not stretched by other processes.
 
 Exit 0 when it measured; 1 when a server failed.
 """
@@ -96,13 +100,16 @@ def answers_signed(port: int, name: str, signed: bool) -> bool:
     return dns.rdatatype.A in types and (not signed or dns.rdatatype.RRSIG in types)
 
 
+PRIORITY: list[str] = []  # ["chrt", "-f", "1"] with --fifo
+
+
 def run_until_ready(cmd: list[str], port: int, last: str, signed: bool, log: pathlib.Path, ready_line: str,
                     cpu: int):
     """Starts `cmd` pinned to `cpu`, polls (deadline LOAD_TIMEOUT) until `ready_line` is in its log and it
     answers `last`; returns (Popen, seconds). The caller stops it (stop())."""
     out = open(log, "wb")
     t0 = time.monotonic()
-    proc = subprocess.Popen(["taskset", "-c", str(cpu), *cmd], stdout=out, stderr=subprocess.STDOUT,
+    proc = subprocess.Popen([*PRIORITY, "taskset", "-c", str(cpu), *cmd], stdout=out, stderr=subprocess.STDOUT,
                             stdin=subprocess.DEVNULL)
     out.close()
     pinned = False
@@ -200,7 +207,10 @@ def main() -> int:
     ap.add_argument("--algorithm", default="ecdsap256sha256", choices=["ecdsap256sha256", "ed25519"])
     ap.add_argument("--cpu", type=int, default=0, help="the CPU every server thread is pinned to")
     ap.add_argument("--no-unsigned", action="store_true", help="skip the unsigned load (load s column)")
+    ap.add_argument("--fifo", action="store_true", help="servers at SCHED_FIFO priority 1 (chrt -f 1)")
     args = ap.parse_args()
+    if args.fifo:
+        PRIORITY[:] = ["chrt", "-f", "1"]
     rows = []
     with tempfile.TemporaryDirectory(prefix="dnsd-bench-sign-") as tmp:
         work = pathlib.Path(tmp)
@@ -216,7 +226,7 @@ def main() -> int:
                 return 1
             rows.append((server, seconds, cpu, load, rss, hwm, (rss - tiny_rss) * 1024 / records))
     print(f"zone {ZONE}. with {args.names} owner names, {records} records; CSK {args.algorithm}, NSEC; "
-          f"pinned to CPU {args.cpu}")
+          f"pinned to CPU {args.cpu}{', SCHED_FIFO' if args.fifo else ''}")
     print(f"{'server':8} {'names':>8} {'records':>8} {'sign s':>8} {'CPU s':>8} {'load s':>8} {'RSS MiB':>8} "
           f"{'HWM MiB':>8} {'bytes/record':>13}")
     for server, seconds, cpu, load, rss, hwm, per in rows:

@@ -7,7 +7,7 @@ resolver, the zone verifiers and the tamper proxy are first shown to accept
 Knot's signed zones and to reject them when tampered with
 (test_dnssec_fixtures.py). It also serves as a signed parent zone holding the
 DS of a child that another server signs (`set_zone` after the child's DS is
-known).
+known). Fixture (import it into a test module): `start_knot_signer(zones)`.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import dns.name
 import dns.query
 import dns.rdatatype
 import dns.rrset
+import pytest
 
 from daemon import abs_name
 from dnsd_harness import START_TIMEOUT, wait_for
@@ -125,3 +126,18 @@ zone:
         self.knotc("-b", "zone-reload", origin)
         wait_for(lambda: (s := self.signed_serial(origin)) is not None and s != before, START_TIMEOUT,
                  f"knot to re-sign {origin}")
+
+
+@pytest.fixture
+def start_knot_signer(tmp_path):
+    """start_knot_signer({origin: zone text}, algorithm=...) -> a running KnotSigner; all stopped at the end."""
+    started = []
+
+    def start(zones: dict, **kw):
+        k = KnotSigner(zones, tmp_path / f"knot-signer-{len(started)}", **kw)
+        started.append(k)
+        return k.start()
+
+    yield start
+    for k in started:
+        k.stop()

@@ -16,7 +16,9 @@ Ready-made mutations:
 mutation changed, so a test can show that the corruption did reach the resolver.
 
 Runs in threads of the test process (no child process); `stop()` closes the
-sockets and joins the threads with a deadline.
+sockets and joins the threads with a deadline. Fixture (import it into a
+test module): `start_tamper_proxy(upstream, mutate)`. It relays one answer per
+query: no zone transfers through it.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import dns.rdata
 import dns.rdatatype
 import dns.rdtypes.ANY.RRSIG
 import dns.rrset
+import pytest
 
 from dnsd_harness import STOP_TIMEOUT, free_port
 
@@ -254,3 +257,18 @@ class TamperProxy:
                     conn.sendall(struct.pack("!H", len(out)) + out)
                 except OSError:
                     return
+
+
+@pytest.fixture
+def start_tamper_proxy():
+    """start_tamper_proxy((host, port), mutate=None) -> a running TamperProxy; all stopped at the end."""
+    started = []
+
+    def start(upstream, mutate=None):
+        p = TamperProxy(upstream, mutate)
+        started.append(p)
+        return p.start()
+
+    yield start
+    for p in started:
+        p.stop()

@@ -21,9 +21,9 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
-from knot_signer import KnotSigner
-from tamper_proxy import TamperProxy, flip_rrsig_signatures, strip_rrsigs
-from validating_resolver import ValidatingUnbound
+from knot_signer import start_knot_signer  # noqa: F401 (a fixture)
+from tamper_proxy import flip_rrsig_signatures, start_tamper_proxy, strip_rrsigs  # noqa: F401 (a fixture)
+from validating_resolver import start_validating_unbound  # noqa: F401 (a fixture)
 from zone_verifiers import assert_zone_verifies, axfr_to_file, bind_dnssec_verify, ldns_verify_zone
 
 for tool in ("knotd", "unbound", "ldns-verify-zone", "dnssec-verify"):
@@ -68,45 +68,11 @@ ns1.example  A   127.0.0.1
 
 
 @pytest.fixture(params=["ecdsap256sha256", "ed25519"])
-def signed(request, tmp_path):
+def signed(request, start_knot_signer):
     """Knot signing example.test. and test. (holding example.test.'s DS) with the parametrised algorithm."""
-    knot = KnotSigner({CHILD: CHILD_ZONE, PARENT: parent_zone(1, [])}, tmp_path / "knot",
-                      algorithm=request.param)
-    knot.start()
-    try:
-        knot.set_zone(PARENT, parent_zone(2, knot.ds_lines(CHILD)))
-        yield knot
-    finally:
-        knot.stop()
-
-
-@pytest.fixture
-def resolver(tmp_path):
-    """resolver(stubs, anchors) -> a running ValidatingUnbound; every one is stopped at the end."""
-    started = []
-
-    def start(stubs, anchors):
-        u = ValidatingUnbound(tmp_path / f"unbound-{len(started)}", stubs, anchors)
-        started.append(u)
-        return u.start()
-
-    yield start
-    for u in started:
-        u.stop()
-
-
-@pytest.fixture
-def proxy():
-    started = []
-
-    def start(upstream, mutate):
-        p = TamperProxy(upstream, mutate)
-        started.append(p)
-        return p.start()
-
-    yield start
-    for p in started:
-        p.stop()
+    knot = start_knot_signer({CHILD: CHILD_ZONE, PARENT: parent_zone(1, [])}, algorithm=request.param)
+    knot.set_zone(PARENT, parent_zone(2, knot.ds_lines(CHILD)))
+    return knot
 
 
 def answer(r, name, rdtype):
@@ -114,9 +80,9 @@ def answer(r, name, rdtype):
     return [rr for rr in r.answer if rr.name == n and rr.rdtype == t]
 
 
-def test_every_kind_of_answer_validates_through_the_parent(signed, resolver):
+def test_every_kind_of_answer_validates_through_the_parent(signed, start_validating_unbound):
     addr = f"127.0.0.1@{signed.port}"
-    u = resolver({PARENT: addr, CHILD: addr}, signed.ds_lines(PARENT))  # no anchor for the child
+    u = start_validating_unbound({PARENT: addr, CHILD: addr}, signed.ds_lines(PARENT))  # no anchor for the child
 
     assert answer(u.assert_secure("www.example.test.", "A"), "www.example.test.", "A")
     assert answer(u.assert_secure("www.example.test.", "AAAA"), "www.example.test.", "AAAA")
@@ -190,10 +156,10 @@ def test_the_verifiers_refuse_a_corrupted_incomplete_or_expired_zone(signed, tmp
         assert_zone_verifies(bad_sig, CHILD)
 
 
-def test_signatures_corrupted_on_the_way_are_bogus(signed, resolver, proxy):
+def test_signatures_corrupted_on_the_way_are_bogus(signed, start_validating_unbound, start_tamper_proxy):
     addr = f"127.0.0.1@{signed.port}"
-    p = proxy(signed.address, flip_rrsig_signatures())
-    u = resolver({PARENT: addr, CHILD: p.address}, signed.ds_lines(PARENT))
+    p = start_tamper_proxy(signed.address, flip_rrsig_signatures())
+    u = start_validating_unbound({PARENT: addr, CHILD: p.address}, signed.ds_lines(PARENT))
 
     u.assert_bogus("www.example.test.", "A")
     u.assert_bogus("nothing-here.example.test.", "A")
@@ -216,9 +182,9 @@ def test_signatures_corrupted_on_the_way_are_bogus(signed, resolver, proxy):
     u.assert_secure(CHILD, "MX")
 
 
-def test_a_wrong_ds_in_the_parent_makes_the_child_bogus(signed, resolver):
+def test_a_wrong_ds_in_the_parent_makes_the_child_bogus(signed, start_validating_unbound):
     addr = f"127.0.0.1@{signed.port}"
-    u = resolver({PARENT: addr, CHILD: addr}, signed.ds_lines(PARENT))
+    u = start_validating_unbound({PARENT: addr, CHILD: addr}, signed.ds_lines(PARENT))
     u.assert_secure("www.example.test.", "A")
 
     right = signed.ds_lines(CHILD)[0]

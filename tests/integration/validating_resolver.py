@@ -15,6 +15,7 @@ reason a validation failed.
 
 Helpers: `ds_lines(zone, dnskeys)` turns a DNSKEY RRset into DS trust anchor
 lines, `fetch_dnskeys(host, port, zone)` asks a server for its apex DNSKEYs.
+Fixture (import it into a test module): `start_validating_unbound(stubs, anchors)`.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import dns.query
 import dns.rcode
 import dns.rdatatype
 import dns.rrset
+import pytest
 
 from dnsd_harness import QUERY_TIMEOUT, START_TIMEOUT, STOP_TIMEOUT, free_port, wait_for
 
@@ -272,3 +274,18 @@ remote-control:
             raise self._fail("SERVFAIL even with CD set: the server did not answer, nothing was validated",
                              name, rdtype, cd)
         return r
+
+
+@pytest.fixture
+def start_validating_unbound(tmp_path):
+    """start_validating_unbound(stubs, trust_anchors) -> a running ValidatingUnbound; all stopped at the end."""
+    started = []
+
+    def start(stubs: dict, trust_anchors: list[str], **kw):
+        u = ValidatingUnbound(tmp_path / f"unbound-{len(started)}", stubs, trust_anchors, **kw)
+        started.append(u)
+        return u.start()
+
+    yield start
+    for u in started:
+        u.stop()

@@ -14,7 +14,9 @@ server it measures:
 - load s: the same for the zone unsigned (the part of "sign s" that is not signing);
 - CPU s: the server's user and system CPU time until then (/proc/PID/stat,
   all threads): steadier than "sign s" on a machine shared with other work;
-- RSS and HWM: VmRSS and VmHWM (/proc/PID/status) once signed;
+- RSS and HWM: VmRSS once signed and settled (Knot frees its signing
+  changeset just after the zone is loaded: RSS is read when it has not
+  changed for a second) and VmHWM, the peak (/proc/PID/status);
 - bytes/record: the signed run's VmRSS minus that of a one-name signed zone,
   per record of the zone file (RRSIG and NSEC not counted as records).
 
@@ -68,6 +70,18 @@ def status_kib(pid: int, field: str) -> int:
         except OSError:
             pass
     return total
+
+
+def settled_kib(pid: int, field: str = "VmRSS", still: float = 1.0, deadline: float = 30.0) -> int:
+    """status_kib once it has not changed for `still` seconds (or at the deadline)."""
+    t_end = time.monotonic() + deadline
+    value, since = status_kib(pid, field), time.monotonic()
+    while time.monotonic() < t_end and time.monotonic() - since < still:
+        time.sleep(0.05)
+        now = status_kib(pid, field)
+        if now != value:
+            value, since = now, time.monotonic()
+    return value
 
 
 def cpu_seconds(pid: int) -> float:
@@ -190,7 +204,8 @@ def measure_knot(names: int, work: pathlib.Path, cpu: int, algorithm: str, signe
         if signed:
             log = (d / "server.log").read_text(errors="replace")
             assert "DNSSEC, successfully signed" in log, f"knot did not sign {ZONE}; see {d / 'server.log'}"
-        return seconds, cpu_seconds(proc.pid), status_kib(proc.pid, "VmRSS"), status_kib(proc.pid, "VmHWM")
+        cpu = cpu_seconds(proc.pid)
+        return seconds, cpu, settled_kib(proc.pid), status_kib(proc.pid, "VmHWM")
     finally:
         stop(proc)
 

@@ -16,13 +16,15 @@ from __future__ import annotations
 import shutil
 
 import dns.flags
+import dns.message
 import dns.name
+import dns.query
 import dns.rcode
 import dns.rdatatype
 import pytest
 
 from knot_signer import start_knot_signer  # noqa: F401 (a fixture)
-from tamper_proxy import flip_rrsig_signatures, start_tamper_proxy, strip_rrsigs  # noqa: F401 (a fixture)
+from tamper_proxy import flip_rrsig_signatures, passthrough, start_tamper_proxy, strip_rrsigs  # noqa: F401 (a fixture)
 from validating_resolver import start_validating_unbound  # noqa: F401 (a fixture)
 from zone_verifiers import assert_zone_verifies, axfr_to_file, bind_dnssec_verify, ldns_verify_zone
 
@@ -200,3 +202,22 @@ def test_a_wrong_ds_in_the_parent_makes_the_child_bogus(signed, start_validating
     assert r.rcode() == dns.rcode.NOERROR and not r.flags & dns.flags.AD, r
     with pytest.raises(AssertionError, match="AD clear"):
         u.assert_secure("www.example.test.", "A")
+
+
+def test_the_tamper_proxy_changes_one_bit_per_signature_over_udp_and_tcp(signed, start_tamper_proxy):
+    p = start_tamper_proxy(signed.address, flip_rrsig_signatures())
+
+    def ask(port, tcp):
+        q = dns.message.make_query("www.example.test.", "A", want_dnssec=True)
+        q.flags &= ~dns.flags.RD
+        return (dns.query.tcp if tcp else dns.query.udp)(q, "127.0.0.1", port=port, timeout=2.0)
+
+    for tcp in (False, True):
+        direct = answer(ask(signed.port, tcp), "www.example.test.", "RRSIG")[0][0].signature
+        relayed = answer(ask(p.port, tcp), "www.example.test.", "RRSIG")[0][0].signature
+        diff = int.from_bytes(direct, "big") ^ int.from_bytes(relayed, "big")
+        assert len(direct) == len(relayed) and bin(diff).count("1") == 1, (tcp, direct, relayed)
+    assert p.tampered == 2 and p.forwarded == 2
+    p.mutate = passthrough
+    assert ask(p.port, True).answer == ask(signed.port, True).answer
+    assert p.tampered == 2 and p.forwarded == 3

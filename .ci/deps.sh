@@ -17,6 +17,7 @@ PACKAGES=(
   python3-dnspython python3-pytest          # integration tests (/usr/bin/python3)
   python3-jsonschema                        # dnsd schema is checked against the zone fixtures
   dnsutils knot-dnsutils ldnsutils          # real clients: dig, kdig, drill
+  bind9-utils                               # DNSSEC tests: dnssec-verify checks signed zones (ldns-verify-zone is in ldnsutils)
   knot nsd unbound dnsperf                  # benchmark peers, resolver tests, load
   iproute2 procps util-linux                # ss, pgrep/ps, taskset
   chromium chromium-driver python3-selenium  # dashboard test in a real headless browser

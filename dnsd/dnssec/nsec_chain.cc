@@ -15,15 +15,28 @@ bool owns_nsec(const zones::Node& node) {
   return node.rrset_count > 0;
 }
 
-// The first four bytes of the label right in front of the origin, zero-padded,
-// big-endian; 0 for the apex. Padding keeps the order: a label that is a prefix
-// of another gets a key no greater, so key(a) < key(b) means a < b canonically.
-uint32_t order_key(const CanonicalLabels& relative) {
-  if (relative.count == 0) return 0;
-  const uint8_t* label = relative.name + relative.start[relative.count - 1];
-  uint32_t key = 0;
-  for (size_t i = 0; i < 4; ++i) key = key << 8 | (i < label[0] ? label[1 + i] : 0);
-  return key;
+// The first 8 bytes, big-endian and zero-padded, of a byte string that sorts
+// the way the names do: the labels in front of the origin, right to left, each
+// ended by 0x00, with a label's 0x00 and 0x01 bytes written as 0x01 0x01 and
+// 0x01 0x02 so that the end of a label sorts before any byte in it. Padding and
+// cutting keep the order, so key(a) < key(b) means a < b canonically; equal keys
+// say nothing. The apex's key is 0.
+uint64_t order_key(const CanonicalLabels& relative) {
+  uint64_t key = 0;
+  int room = 8;
+  auto put = [&](uint8_t byte) {
+    if (room > 0) key = key << 8 | byte;
+    --room;
+  };
+  for (size_t i = relative.count; i > 0 && room > 0; --i) {
+    const uint8_t* label = relative.name + relative.start[i - 1];
+    for (size_t j = 1; j <= label[0] && room > 0; ++j) {
+      if (label[j] <= 1) put(1);
+      put(label[j] == 0 ? 1 : label[j] == 1 ? 2 : label[j]);
+    }
+    put(0);
+  }
+  return room > 0 ? key << (8 * room) : key;
 }
 
 // The labels of `node`'s name in front of the origin, which every chain name shares.
@@ -78,7 +91,8 @@ uint32_t NsecChain::covering_node(const zones::Zone& zone, const uint8_t* name, 
 }
 
 size_t NsecChain::bytes() const {
-  return sizeof(*this) + (chain_.capacity() + keys_.capacity() + position_.capacity()) * sizeof(uint32_t);
+  return sizeof(*this) + (chain_.capacity() + position_.capacity()) * sizeof(uint32_t) +
+         keys_.capacity() * sizeof(uint64_t);
 }
 
 }  // namespace dnsd::dnssec

@@ -1,7 +1,7 @@
 // The NSEC chain of one zone (RFC 4034 4, RFC 4035 2.3): which names own an
 // NSEC record, in what order, and which NSEC proves a name's non-existence.
 // Built once per Zone object at publish time, so denial on the query path is a
-// binary search, mostly over a compact array of label prefixes.
+// binary search, mostly over a compact array of name prefixes.
 #pragma once
 
 #include <cstddef>
@@ -16,8 +16,9 @@ namespace dnsd::dnssec {
 /// authoritative RRsets, and delegation points (RFC 4035 2.3). Empty non-terminals (nodes with
 /// no RRsets) and names below a zone cut (kOccluded: glue) are not in it. Built once per Zone
 /// object (builder thread), then read by any thread. Holds node indices, not names, and beside
-/// each a 4-byte prefix of the label in front of the origin, so a lookup mostly searches
-/// one contiguous array instead of touching a node and its name at every step.
+/// each an 8-byte key that sorts like its name (from the labels in front of the origin), so a
+/// lookup mostly searches one contiguous array instead of touching a node and its name at
+/// every step.
 class NsecChain {
  public:
   /// Sorts the zone's NSEC owners canonically. Builder thread.
@@ -41,7 +42,7 @@ class NsecChain {
 
  private:
   std::vector<uint32_t> chain_;     ///< node indices in canonical order; [0] is the apex
-  std::vector<uint32_t> keys_;      ///< per chain position: order_key of its name, ascending
+  std::vector<uint64_t> keys_;      ///< per chain position: an 8-byte order-keeping prefix of its name, ascending
   std::vector<uint32_t> position_;  ///< per node: its index in chain_, or kNone
 };
 

@@ -1,7 +1,7 @@
 // The NSEC chain of one zone (RFC 4034 4, RFC 4035 2.3): which names own an
 // NSEC record, in what order, and which NSEC proves a name's non-existence.
 // Built once per Zone object at publish time, so denial on the query path is a
-// binary search over node indices.
+// binary search, mostly over a compact array of name prefixes.
 #pragma once
 
 #include <cstddef>
@@ -15,7 +15,10 @@ namespace dnsd::dnssec {
 /// The names of one zone that own NSEC records, in canonical order: the apex, every name with
 /// authoritative RRsets, and delegation points (RFC 4035 2.3). Empty non-terminals (nodes with
 /// no RRsets) and names below a zone cut (kOccluded: glue) are not in it. Built once per Zone
-/// object (builder thread), then read by any thread. Holds node indices, not names.
+/// object (builder thread), then read by any thread. Holds node indices, not names, and beside
+/// each an 8-byte key that sorts like its name (from the labels in front of the origin), so a
+/// lookup mostly searches one contiguous array instead of touching a node and its name at
+/// every step.
 class NsecChain {
  public:
   /// Sorts the zone's NSEC owners canonically. Builder thread.
@@ -32,13 +35,14 @@ class NsecChain {
   uint32_t next_of(uint32_t node) const;
   /// The chain node whose NSEC matches or covers `name` (lowercased wire, at or below the zone's
   /// origin): the last chain name canonically <= name. Binary search; no allocation; any thread.
-  /// A name outside the zone gets the apex.
+  /// A name outside the zone gets some chain node, never an index out of range.
   uint32_t covering_node(const zones::Zone& zone, const uint8_t* name, size_t length) const;
   /// Bytes held, for memory reports. Any thread.
   size_t bytes() const;
 
  private:
   std::vector<uint32_t> chain_;     ///< node indices in canonical order; [0] is the apex
+  std::vector<uint64_t> keys_;      ///< per chain position: an 8-byte order-keeping prefix of its name, ascending
   std::vector<uint32_t> position_;  ///< per node: its index in chain_, or kNone
 };
 

@@ -147,10 +147,13 @@ TEST_CASE("nsec_chain: a zone holding only its apex is a chain of one that wraps
 
 TEST_CASE("nsec_chain: covering_node agrees with a linear scan under ldns_dname_compare on random names") {
   std::mt19937 random(4035);
+  // Few symbols and labels of up to 6 of them, so names share labels and
+  // label prefixes, the 4-byte prefixes the chain keeps included; zero and
+  // high bytes too.
   auto random_label = [&] {
-    static const std::string alphabet = "abz09-*";
-    std::string label(1 + random() % 3, ' ');
-    for (char& c : label) c = alphabet[random() % alphabet.size()];
+    static const std::vector<std::string> symbols = {"a", "b", "0", "*", "\\000", "\\001", "\\002", "\\255"};
+    std::string label;
+    for (size_t length = 1 + random() % 6; length > 0; --length) label += symbols[random() % symbols.size()];
     return label;
   };
   auto random_name = [&] {
@@ -159,7 +162,7 @@ TEST_CASE("nsec_chain: covering_node agrees with a linear scan under ldns_dname_
     return text + random_label() + ".example.test.";
   };
   std::vector<std::string> lines = {"@ 3600 IN SOA ns1 hostmaster 1 7200 900 1209600 300"};
-  for (int i = 0; i < 300; ++i) lines.push_back(random_name() + " 300 IN TXT x");
+  for (int i = 0; i < 600; ++i) lines.push_back(random_name() + " 300 IN TXT x");
   const auto zone = dnsd::test::zone_from_lines("example.test.", lines);
   const NsecChain chain(*zone);
   auto rdf = [](const uint8_t* data, size_t size) { return ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, size, data); };

@@ -62,6 +62,9 @@ void serve_usage(FILE* out) {
                "                               drains, each zone's last served SOA serial, and\n"
                "                               each member's last known health (default: not\n"
                "                               kept; serials are then time-based)\n"
+               "  --key-dir DIR                DNSSEC keys of signed zones (mode 0700; made on\n"
+               "                               first start; default: keys/ in --state-dir)\n"
+               "  --signing-threads N          threads that sign a large zone (default: one per CPU)\n"
                "  --tsig-keys FILE             TSIG keys, one per line as `dig -y` takes them:\n"
                "                               hmac-sha256:NAME:BASE64SECRET\n"
                "  --ixfr-history N             versions per zone kept for IXFR (default 100)\n"
@@ -130,6 +133,8 @@ enum Option : int {
 };
 /// --dnstap, numbered apart from the list above.
 constexpr int kDnstap = 1000;
+/// --key-dir and --signing-threads.
+constexpr int kKeyDir = 1001, kSigningThreads = 1002;
 
 /// Parses --nsid: text as it is, or 0x and an even number of hex digits
 /// (as Knot's nsid takes it), 1 to kMaxNsidLength bytes.
@@ -179,6 +184,8 @@ int parse_serve_options(int argc, char** argv, ServeOptions& o) {
       {"control-token", required_argument, nullptr, kControlToken},
       {"control-token-file", required_argument, nullptr, kControlTokenFile},
       {"state-dir", required_argument, nullptr, kStateDir},
+      {"key-dir", required_argument, nullptr, kKeyDir},
+      {"signing-threads", required_argument, nullptr, kSigningThreads},
       {"status-file", required_argument, nullptr, kStatusFile},
       {"tsig-keys", required_argument, nullptr, kTsigKeys},
       {"ixfr-history", required_argument, nullptr, kIxfrHistory},
@@ -271,6 +278,12 @@ int parse_serve_options(int argc, char** argv, ServeOptions& o) {
       case kStateDir:
         control.state_dir = optarg;
         config.state_dir = optarg;
+        break;
+      case kKeyDir:
+        config.key_dir = optarg;
+        break;
+      case kSigningThreads:
+        if (!parse_number("--signing-threads", optarg, 1, 256, config.signing_threads)) return 2;
         break;
       case kTsigKeys: {
         std::string error;
@@ -401,6 +414,7 @@ int parse_serve_options(int argc, char** argv, ServeOptions& o) {
   } else {
     control.state_dir.clear();  // drains need the control API; serials are kept all the same
   }
+  if (config.key_dir.empty() && !config.state_dir.empty()) config.key_dir = config.state_dir + "/keys";
   CatalogConfig& catalog = config.catalog;
   catalog.transfer.enabled = !catalog.name.empty();
   if (catalog.name.empty() && (!catalog.transfer.allow.empty() || !catalog.transfer.notify.empty() ||

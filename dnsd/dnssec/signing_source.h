@@ -19,12 +19,13 @@ class SigningSource {
   virtual ~SigningSource() = default;
   /// What signed zone `zone` is signed with now; null with `error` when its
   /// keys are not available.
-  virtual std::shared_ptr<const SigningSetup> setup(const zones::Zone& zone, std::string& error) = 0;
+  virtual std::shared_ptr<const SigningSetup> setup(const std::shared_ptr<const zones::Zone>& zone,
+                                                    std::string& error) = 0;
   /// The static signatures of `zone` under `setup`: made earlier (the
   /// reloader signs large zones before it takes the publish lock) or now.
   /// Null with `error` on a signing failure.
-  virtual std::shared_ptr<const ZoneSignatures> zone_signatures(const zones::Zone& zone, const SigningSetup& setup,
-                                                                std::string& error) = 0;
+  virtual std::shared_ptr<const ZoneSignatures> zone_signatures(const std::shared_ptr<const zones::Zone>& zone,
+                                                                const SigningSetup& setup, std::string& error) = 0;
 };
 
 }  // namespace dnsd::dnssec

@@ -23,6 +23,8 @@ uint64_t wall_ms() {
 constexpr uint64_t kReclaimIntervalMs = 100;
 /// How often serials.json is tried again while a zone's serial is held.
 constexpr uint64_t kSerialsRetryMs = 5000;
+/// How often the signing service is asked whether a window or key event has come.
+constexpr uint64_t kSigningCheckMs = 1000;
 
 }  // namespace
 
@@ -31,6 +33,7 @@ Server::Server(ServerConfig config, health::HealthRegistry& health)
       health_(health),
       store_(config_.threads),
       transfers_(config_.tsig_keys, wall_ms),
+      signing_(config_.key_dir, config_.signing_threads, [] { return int64_t(wall_ms() / 1000); }),
       versioner_(config_.state_dir.empty() ? std::string() : config_.state_dir + "/serials.json", config_.history,
                  wall_ms),
       reloader_(config_.zones_path, config_.catalog),
@@ -41,6 +44,9 @@ Server::Server(ServerConfig config, health::HealthRegistry& health)
   reclaim_timer_.data = this;
   uv_timer_init(&loop_, &serials_retry_timer_);
   serials_retry_timer_.data = this;
+  uv_timer_init(&loop_, &signing_timer_);
+  signing_timer_.data = this;
+  versioner_.set_signing(&signing_);
   uv_async_init(&loop_, &stop_async_, on_stop_request);
   stop_async_.data = this;
   for (uv_signal_t* s : {&sigterm_, &sigint_, &sighup_}) {
@@ -54,7 +60,8 @@ Server::~Server() {
   for (uv_handle_t* h : {reinterpret_cast<uv_handle_t*>(&sigterm_), reinterpret_cast<uv_handle_t*>(&sigint_),
                          reinterpret_cast<uv_handle_t*>(&sighup_), reinterpret_cast<uv_handle_t*>(&stop_async_),
                          reinterpret_cast<uv_handle_t*>(&reclaim_timer_),
-                         reinterpret_cast<uv_handle_t*>(&serials_retry_timer_)})
+                         reinterpret_cast<uv_handle_t*>(&serials_retry_timer_),
+                         reinterpret_cast<uv_handle_t*>(&signing_timer_)})
     if (!uv_is_closing(h)) uv_close(h, nullptr);
   uv_run(&loop_, UV_RUN_DEFAULT);  // let every close callback run
   if (uv_loop_close(&loop_) != 0) log_warn("main loop closed with handles still open");
@@ -122,6 +129,7 @@ int Server::run() {
   reload_runner_.start();
   uv_timer_start(&reclaim_timer_, on_reclaim, kReclaimIntervalMs, kReclaimIntervalMs);
   uv_timer_start(&serials_retry_timer_, on_serials_retry, kSerialsRetryMs, kSerialsRetryMs);
+  uv_timer_start(&signing_timer_, on_signing_due, kSigningCheckMs, kSigningCheckMs);
   log_info("serving %zu zone%s on %s with %u thread%s", report.zones, report.zones == 1 ? "" : "s",
            describe_listeners().c_str(), config_.threads, config_.threads == 1 ? "" : "s");
 
@@ -216,6 +224,11 @@ void Server::on_serials_retry(uv_timer_t* timer) {
   if (self->serials_held_.load(std::memory_order_relaxed) > 0) self->publish_versions();
 }
 
+void Server::on_signing_due(uv_timer_t* timer) {
+  auto* self = static_cast<Server*>(timer->data);
+  if (self->signing_.due()) self->publish_versions();
+}
+
 void Server::on_signal(uv_signal_t* handle, int signum) {
   auto* self = static_cast<Server*>(handle->data);
   if (signum == SIGHUP) {
@@ -238,6 +251,17 @@ ReloadReport Server::load_and_publish(bool initial) {
   options.tsig_keys = &tsig_key_names_;
   ZoneLoad load = reloader_.load(options);
   const bool cancelled = cancel_loads_.load(std::memory_order_relaxed);
+  // Keys are read and large zones signed before the publish lock is taken.
+  // A signed zone that cannot be signed stops start-up; on a reload it keeps
+  // the version it has (or goes unsigned if new), and the error is logged.
+  if (load.set && !cancelled) {
+    const std::vector<std::string> errors = signing_.prepare(*load.set);
+    for (const std::string& e : errors) log_error("dnssec: %s", e.c_str());
+    if (initial && !errors.empty()) {
+      load.report.published = false;
+      return load.report;
+    }
+  }
   if (load.set && !cancelled) publish(load, initial);
   record(load.report, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin).count());
   if (cancelled) return load.report;  // shutting down: nothing to log or tell
@@ -272,6 +296,7 @@ std::vector<uint32_t> Server::publish_locked(std::shared_ptr<const zones::ZoneSe
   const std::shared_ptr<const Snapshot> previous = store_.current();
   xfr::Advance next = versioner_.advance(*set, *view, step == VersionStep::FromStateFile ? nullptr : previous.get(),
                                          step != VersionStep::Provisional);
+  for (const std::string& e : next.signing_errors) log_error("dnssec: %s", e.c_str());
   if (step == VersionStep::Next && next.changed.empty() && set == previous->zones) {
     note_serials_saved(next, *previous);
     return {};  // nothing new

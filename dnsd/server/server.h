@@ -41,6 +41,7 @@
 #include "dnsd/server/reload_report.h"
 #include "dnsd/server/reload_runner.h"
 #include "dnsd/server/service.h"
+#include "dnsd/server/signing_service.h"
 #include "dnsd/server/snapshot_store.h"
 #include "dnsd/server/tcp_connection.h"
 #include "dnsd/server/worker.h"
@@ -62,6 +63,12 @@ struct ServerConfig {
   /// --state-dir: serials.json keeps each zone's last served serial; empty
   /// for time-based serials (dnsd/xfr/versioner.h).
   std::string state_dir;
+  /// --key-dir: where signed zones' keys live; defaults to "keys" inside
+  /// state_dir. Empty: signed zones cannot be served.
+  std::string key_dir;
+  /// --signing-threads: threads that sign a large zone when it is loaded or
+  /// its keys change; 0: one per CPU.
+  unsigned signing_threads = 0;
   /// --tsig-keys: the keys TSIG-signed messages and zone transfers may use.
   std::shared_ptr<const xfr::TsigKeyring> tsig_keys;
   /// How much history each zone keeps for IXFR.
@@ -122,6 +129,9 @@ class Server {
   /// unset: they are logged as errors). Main thread, before run().
   void set_state_write_errors(health::StateWriteErrors* errors) { write_errors_ = errors; }
 
+  /// The keys and signatures of the signed zones (ctl keys, metrics). Any thread.
+  SigningService& signing() { return signing_; }
+
   /// Answers zone transfers and signed messages for every worker. Any thread.
   xfr::TransferEndpoint& transfers() { return transfers_; }
 
@@ -153,6 +163,7 @@ class Server {
   static void on_reclaim(uv_timer_t* timer);
   /// While a zone's serial is held (serials.json not writable): tries again.
   static void on_serials_retry(uv_timer_t* timer);
+  static void on_signing_due(uv_timer_t* timer);
   /// Reports a publish's state-file outcome: counts and logs a failed write,
   /// and logs when zones start and stop being held. Caller holds publish_mutex_.
   void note_serials_saved(const xfr::Advance& advance, const Snapshot& snapshot);
@@ -201,6 +212,7 @@ class Server {
   health::HealthRegistry& health_;
   SnapshotStore store_;
   xfr::TransferEndpoint transfers_;
+  SigningService signing_;  ///< keys and signatures of the signed zones; the versioner signs with it
   xfr::Versioner versioner_;
   std::mutex publish_mutex_;  ///< one publish at a time: reloads and version updates
   bool first_published_ = false;  ///< publish_first_versions ran; guarded by publish_mutex_
@@ -227,6 +239,7 @@ class Server {
   uv_async_t stop_async_{};
   uv_timer_t reclaim_timer_{};
   uv_timer_t serials_retry_timer_{};
+  uv_timer_t signing_timer_{};  ///< publishes new versions when a signature window or key event comes
 };
 
 }  // namespace dnsd

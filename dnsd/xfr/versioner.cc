@@ -33,20 +33,21 @@ Versioner::Versioner(std::string state_file, HistoryLimits limits, std::function
 
 bool Versioner::load(std::string& error) { return store_.load(error); }
 
-bool Versioner::signing_for(const zones::Zone& zone, const ZoneVersion* served, Signing& signing, Advance& out) {
-  if (!signing_ || !zone.dnssec().enabled) return true;
+bool Versioner::signing_for(const std::shared_ptr<const zones::Zone>& zone, const ZoneVersion* served,
+                            Signing& signing, Advance& out) {
+  if (!signing_ || !zone->dnssec().enabled) return true;
   std::string error;
   signing.setup = signing_->setup(zone, error);
   if (signing.setup) {
     const dnssec::VersionSignatures* before = served ? served->signatures.get() : nullptr;
     if (before && before->setup && before->zone && before->setup->same_zone_signing(*signing.setup) &&
-        served->zone.get() == &zone)
+        served->zone == zone)
       signing.zone = before->zone;
     else
       signing.zone = signing_->zone_signatures(zone, *signing.setup, error);
   }
   if (signing.setup && signing.zone) return true;
-  out.signing_errors.push_back(zone.origin_text() + ": " + error);
+  out.signing_errors.push_back(zone->origin_text() + ": " + error);
   return false;
 }
 
@@ -80,7 +81,7 @@ std::shared_ptr<const ZoneVersion> Versioner::next_version(const zones::ZoneSet&
   // what follows it continues from the file, with no history from it.
   const std::shared_ptr<const ZoneVersion> served = previous && !previous->held ? previous : nullptr;
   Signing signing;
-  if (!signing_for(*zone, served.get(), signing, out) && served && served->zone == zone)
+  if (!signing_for(zone, served.get(), signing, out) && served && served->zone == zone)
     return served;  // keys unavailable: the last good version stays
   const uint64_t epoch = signing.setup ? signing.setup->epoch() : 0;
   if (served && served->zone == zone && served->pools == pools && served->signing_epoch == epoch &&
@@ -140,7 +141,7 @@ std::shared_ptr<const ZoneVersion> Versioner::held_version(const zones::ZoneSet&
   if (previous && !previous->held) return previous;  // saved, and what secondaries may have: keep it
   const auto& zone = set.zone_ptr(index);
   Signing signing;
-  signing_for(*zone, nullptr, signing, out);
+  signing_for(zone, nullptr, signing, out);
   auto v = std::make_shared<ZoneVersion>();
   v->zone = zone;
   v->pools = select_pool_content(*zone, index, health);

@@ -96,7 +96,8 @@ class Versioner {
     std::shared_ptr<const dnssec::SigningSetup> setup;
     std::shared_ptr<const dnssec::ZoneSignatures> zone;
   };
-  bool signing_for(const zones::Zone& zone, const ZoneVersion* served, Signing& signing, Advance& out);
+  bool signing_for(const std::shared_ptr<const zones::Zone>& zone, const ZoneVersion* served, Signing& signing,
+                   Advance& out);
   /// Signs `v` (serial and SOA set) with `signing`, reusing from `previous`. False with the error in `out`.
   bool sign(ZoneVersion& v, const Signing& signing, const ZoneVersion* previous, Advance& out);
   /// What zone `index` serves while its new serial cannot be saved: `previous`

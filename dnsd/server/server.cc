@@ -297,6 +297,8 @@ std::vector<uint32_t> Server::publish_locked(std::shared_ptr<const zones::ZoneSe
   xfr::Advance next = versioner_.advance(*set, *view, step == VersionStep::FromStateFile ? nullptr : previous.get(),
                                          step != VersionStep::Provisional);
   for (const std::string& e : next.signing_errors) log_error("dnssec: %s", e.c_str());
+  for (const uint32_t z : next.changed)
+    if (const auto& sigs = next.versions[z]->signatures) signing_.count_version_signatures(sigs->signatures_made);
   if (step == VersionStep::Next && next.changed.empty() && set == previous->zones) {
     note_serials_saved(next, *previous);
     return {};  // nothing new

@@ -176,6 +176,11 @@ bool SigningService::ds_seen(const std::string& zone, uint16_t tag, std::string&
   return true;
 }
 
+void SigningService::count_version_signatures(size_t n) {
+  std::lock_guard lock(mutex_);
+  counters_.signatures += n;
+}
+
 SigningCounters SigningService::counters() const {
   std::lock_guard lock(mutex_);
   return counters_;

@@ -36,9 +36,9 @@ struct ZoneSigningReport {
 
 /// Counters of all signing, for /metrics.
 struct SigningCounters {
-  uint64_t signatures = 0;   ///< RRSIGs made
+  uint64_t signatures = 0;   ///< RRSIGs made, of zones and of versions
   double seconds = 0;        ///< time spent making static zone signatures
-  uint64_t zone_signings = 0;
+  uint64_t zone_signings = 0;  ///< times a zone's static part was signed whole
 };
 
 /// The signing service. Publisher's threads call the SigningSource methods
@@ -73,6 +73,9 @@ class SigningService : public dnssec::SigningSource {
   /// Records that the parent serves key `tag`'s DS. Any thread.
   bool ds_seen(const std::string& zone, uint16_t tag, std::string& error);
   SigningCounters counters() const;
+  /// Counts `n` signatures a published version made itself (SOA, DNSKEY,
+  /// pools, NSEC records a pool emptied). Publisher's thread.
+  void count_version_signatures(size_t n);
 
  private:
   struct ZoneState {

@@ -226,7 +226,12 @@ void Server::on_serials_retry(uv_timer_t* timer) {
 
 void Server::on_signing_due(uv_timer_t* timer) {
   auto* self = static_cast<Server*>(timer->data);
-  if (self->signing_.due()) self->publish_versions();
+  if (!self->signing_.due()) return;
+  // A new window re-signs whole zones: done before the publish lock, so
+  // health changes are not held up behind it.
+  for (const std::string& e : self->signing_.prepare(*self->store_.current()->zones))
+    log_error("dnssec: %s", e.c_str());
+  self->publish_versions();
 }
 
 void Server::on_signal(uv_signal_t* handle, int signum) {

@@ -8,6 +8,12 @@
 #include "dnsd/server/log.h"
 
 namespace dnsd {
+namespace {
+
+/// How long after a failure to load keys or sign the service tries again.
+constexpr int64_t kRetrySeconds = 60;
+
+}  // namespace
 
 uint32_t max_served_ttl(const zones::Zone& zone) {
   uint32_t ttl = std::max(zone.negative_ttl(), zone.dnssec().dnskey_ttl);
@@ -22,6 +28,14 @@ SigningService::SigningService(std::string key_dir, unsigned threads, std::funct
       threads_(threads > 0 ? threads : std::max(1u, std::thread::hardware_concurrency())),
       now_(std::move(now)) {}
 
+void SigningService::schedule(ZoneState& state, int64_t due) {
+  state.due = due;
+  int64_t earliest = 0;
+  for (const auto& [name, s] : zones_)
+    if (s.due > 0 && (earliest == 0 || s.due < earliest)) earliest = s.due;
+  next_due_.store(earliest, std::memory_order_relaxed);
+}
+
 SigningService::ZoneState* SigningService::state_for(const zones::Zone& zone, std::string& error) {
   const std::string origin = zones::lower_text(zone.origin_text());
   ZoneState& state = zones_[origin];
@@ -34,10 +48,12 @@ SigningService::ZoneState* SigningService::state_for(const zones::Zone& zone, st
   if (key_dir_.empty()) {
     error = "the zone is signed (\"dnssec\") but dnsd has nowhere to keep its keys: give --key-dir DIR or --state-dir DIR";
     state.error = error;
+    schedule(state, now_() + kRetrySeconds);
     return nullptr;
   }
   if (!store_.load_or_create(origin, zone.dnssec().algorithm, now_(), state.keys, error)) {
     state.error = error;
+    schedule(state, now_() + kRetrySeconds);  // try again later, without a log line every second
     return nullptr;
   }
   state.loaded = true;
@@ -69,6 +85,7 @@ std::shared_ptr<const dnssec::SigningSetup> SigningService::setup(const std::sha
   if (!setup->zone_key || setup->dnskey_signers.empty()) {
     error = "no active key to sign with (see dnsd ctl keys)";
     state->error = error;
+    schedule(*state, now + kRetrySeconds);
     return nullptr;
   }
   setup->window = dnssec::window_at(state->policy, now);
@@ -77,12 +94,9 @@ std::shared_ptr<const dnssec::SigningSetup> SigningService::setup(const std::sha
   if (state->setup && state->setup->same_zone_signing(*setup) && state->setup->same_dnskey(*setup))
     setup = std::const_pointer_cast<dnssec::SigningSetup>(state->setup);
   state->setup = setup;
-  state->due = dnssec::next_refresh(state->policy, setup->window);
-  if (plan.next_event > 0) state->due = std::min(state->due, plan.next_event);
-  int64_t earliest = 0;
-  for (const auto& [name, s] : zones_)
-    if (s.due > 0 && (earliest == 0 || s.due < earliest)) earliest = s.due;
-  next_due_.store(earliest, std::memory_order_relaxed);
+  int64_t due = dnssec::next_refresh(state->policy, setup->window);
+  if (plan.next_event > 0) due = std::min(due, plan.next_event);
+  schedule(*state, due);
   return setup;
 }
 

@@ -91,6 +91,8 @@ class SigningService : public dnssec::SigningSource {
   };
   /// The state of `zone`, its keys loaded (made when missing). Caller holds mutex_.
   ZoneState* state_for(const zones::Zone& zone, std::string& error);
+  /// Sets when `state` is next due and recomputes next_due_. Caller holds mutex_.
+  void schedule(ZoneState& state, int64_t due);
 
   std::string key_dir_;
   dnssec::KeyStore store_;

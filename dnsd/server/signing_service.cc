@@ -44,7 +44,19 @@ SigningService::ZoneState* SigningService::state_for(const zones::Zone& zone, st
   state.timings.max_ttl = max_served_ttl(zone);
   state.timings.propagation_delay = zone.dnssec().propagation_delay;
   state.timings.parent_ds_ttl = zone.dnssec().parent_ds_ttl;
-  if (state.loaded) return &state;
+  if (state.loaded) {
+    // The keys were loaded for the algorithm the file named then; a changed
+    // file cannot switch it under them.
+    for (const dnssec::KeyRecord& key : state.keys.records)
+      if (key.removed == 0 && key.algorithm != zone.dnssec().algorithm) {
+        error = "key " + std::to_string(key.tag) + " is " + dnssec::algorithm_name(key.algorithm) +
+                " but the zone now asks for " + dnssec::algorithm_name(zone.dnssec().algorithm) +
+                "; an algorithm rollover is not supported";
+        state.error = error;
+        return nullptr;
+      }
+    return &state;
+  }
   if (key_dir_.empty()) {
     error = "the zone is signed (\"dnssec\") but dnsd has nowhere to keep its keys: give --key-dir DIR or --state-dir DIR";
     state.error = error;

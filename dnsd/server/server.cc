@@ -229,9 +229,30 @@ void Server::on_signing_due(uv_timer_t* timer) {
   if (!self->signing_.due()) return;
   // A new window re-signs whole zones: done before the publish lock, so
   // health changes are not held up behind it.
-  for (const std::string& e : self->signing_.prepare(*self->store_.current()->zones))
-    log_error("dnssec: %s", e.c_str());
+  for (const auto& f : self->signing_.prepare(*self->store_.current()->zones))
+    log_error("dnssec: %s", f.error.c_str());
   self->publish_versions();
+}
+
+std::shared_ptr<const zones::ZoneSet> Server::keep_signed_zones(
+    const std::shared_ptr<const zones::ZoneSet>& set, const std::vector<SigningService::Failure>& failures) {
+  const std::shared_ptr<const Snapshot> current = store_.current();
+  std::vector<std::shared_ptr<const zones::Zone>> zones;
+  std::vector<zones::ZoneSource> sources;
+  for (uint32_t i = 0; i < set->size(); ++i) {
+    zones.push_back(set->zone_ptr(i));
+    sources.push_back(set->source(i));
+  }
+  for (const auto& f : failures) {
+    const std::string origin = zones::lower_text(set->zone(f.zone).origin_text());
+    for (uint32_t j = 0; j < current->zones->size(); ++j) {
+      const auto& before = current->zones->zone_ptr(j);
+      if (zones::lower_text(before->origin_text()) != origin || !current->versions[j]->signatures) continue;
+      zones[f.zone] = before;
+      log_warn("dnssec: zone %s keeps the version it has until it can be signed", origin.c_str());
+    }
+  }
+  return std::make_shared<const zones::ZoneSet>(std::move(zones), std::move(sources));
 }
 
 void Server::on_signal(uv_signal_t* handle, int signum) {
@@ -258,14 +279,15 @@ ReloadReport Server::load_and_publish(bool initial) {
   const bool cancelled = cancel_loads_.load(std::memory_order_relaxed);
   // Keys are read and large zones signed before the publish lock is taken.
   // A signed zone that cannot be signed stops start-up; on a reload it keeps
-  // the version it has (or goes unsigned if new), and the error is logged.
+  // the zone it has (a new zone is served unsigned), and the error is logged.
   if (load.set && !cancelled) {
-    const std::vector<std::string> errors = signing_.prepare(*load.set);
-    for (const std::string& e : errors) log_error("dnssec: %s", e.c_str());
-    if (initial && !errors.empty()) {
+    const std::vector<SigningService::Failure> failures = signing_.prepare(*load.set);
+    for (const auto& f : failures) log_error("dnssec: %s", f.error.c_str());
+    if (initial && !failures.empty()) {
       load.report.published = false;
       return load.report;
     }
+    if (!failures.empty()) load.set = keep_signed_zones(load.set, failures);
   }
   if (load.set && !cancelled) publish(load, initial);
   record(load.report, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begin).count());

@@ -164,6 +164,11 @@ class Server {
   /// While a zone's serial is held (serials.json not writable): tries again.
   static void on_serials_retry(uv_timer_t* timer);
   static void on_signing_due(uv_timer_t* timer);
+  /// `set` with each zone of `failures` (that could not be signed) replaced
+  /// by the signed zone of that origin now served, when there is one.
+  /// Reload thread.
+  std::shared_ptr<const zones::ZoneSet> keep_signed_zones(const std::shared_ptr<const zones::ZoneSet>& set,
+                                                          const std::vector<SigningService::Failure>& failures);
   /// Reports a publish's state-file outcome: counts and logs a failed write,
   /// and logs when zones start and stop being held. Caller holds publish_mutex_.
   void note_serials_saved(const xfr::Advance& advance, const Snapshot& snapshot);

@@ -139,14 +139,14 @@ std::shared_ptr<const dnssec::ZoneSignatures> SigningService::zone_signatures(
   return signatures;
 }
 
-std::vector<std::string> SigningService::prepare(const zones::ZoneSet& set) {
-  std::vector<std::string> errors;
+std::vector<SigningService::Failure> SigningService::prepare(const zones::ZoneSet& set) {
+  std::vector<Failure> errors;
   for (uint32_t i = 0; i < set.size(); ++i) {
     const auto& zone = set.zone_ptr(i);
     if (!zone->dnssec().enabled) continue;
     std::string error;
     const auto s = setup(zone, error);
-    if (!s || !zone_signatures(zone, *s, error)) errors.push_back(zone->origin_text() + ": " + error);
+    if (!s || !zone_signatures(zone, *s, error)) errors.push_back({i, zone->origin_text() + ": " + error});
   }
   return errors;
 }

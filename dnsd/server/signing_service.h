@@ -56,11 +56,16 @@ class SigningService : public dnssec::SigningSource {
                                                                 const dnssec::SigningSetup& setup,
                                                                 std::string& error) override;
 
+  /// A signed zone that cannot be signed: its index in the set and why.
+  struct Failure {
+    uint32_t zone = 0;
+    std::string error;  ///< "ZONE: why"
+  };
   /// Loads (or makes) the keys of every signed zone of `set` and signs the
   /// static part of any zone new to it, before `set` is published, so the
-  /// publish lock is held only for what versions add. Returns one "ZONE:
-  /// why" per zone that cannot be signed. Reload thread.
-  std::vector<std::string> prepare(const zones::ZoneSet& set);
+  /// publish lock is held only for what versions add. Returns the zones
+  /// that cannot be signed. Reload thread (or the main loop's signing timer).
+  std::vector<Failure> prepare(const zones::ZoneSet& set);
 
   /// Whether some zone's window or key timeline has moved on since its
   /// setup was made, so new versions must be published. Any thread.

@@ -12,7 +12,9 @@
   proofs do not fit a 512-byte EDNS size gets TC, not an answer without them.
 - A pool served empty (when_all_down serve-none, its member dead) is a NODATA
   that unbound validates (AD); the NSEC at the name lacks the A bit, the AXFR
-  verifies, and the A bit is back when the member returns.
+  verifies, and the A bit is back when the member returns. (Drained members
+  that are up still answer as a last resort, so a drain alone never empties
+  a pool: that answer validates too.)
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
+from control_support import api
 from dnsd_harness import TC, flags_of, make_query, parse, wait_for
 from dnssec_support import CHILD, PARENT, addresses, data, keygen, parent_zone, trust_anchors, unsigned_rrsets
 from health_support import FAST_CHECK, fast_check
@@ -281,6 +284,15 @@ def test_a_pool_served_empty_is_a_validated_nodata(start_dnsd, zone_dir, backend
     u = start_validating_unbound({PARENT: [f"127.0.0.1@{d.port}"], CHILD: [f"127.0.0.1@{d.port}"]},
                                  trust_anchors(parent_ds))
     assert data(u.assert_secure(name, "A"), "A") == {SOLO}
+
+    # Its only member drained but up: still served (as a last resort), still signed.
+    status, _h, out = api(d, "POST", "/api/drain", {"zone": CHILD, "pool": "solo", "address": SOLO})
+    assert status == 200, out
+    u.flush_zone(CHILD)
+    assert data(u.assert_secure(name, "A"), "A") == {SOLO}
+    assert "A" in nsec_line_types_live(d, name)
+    status, _h, out = api(d, "POST", "/api/undrain", {"zone": CHILD, "pool": "solo", "address": SOLO})
+    assert status == 200, out
 
     solo.kill()
     wait_for(lambda: not addresses(d, name), detection, "solo to be served empty")

@@ -146,6 +146,10 @@ def test_do1_answer_rrsets_carry_their_rrsig_only_when_signed(start_dnsd, tmp_pa
                                                 f"by its RRSIG:\n{s}"
         if s.flags & dns.flags.AA:  # not a referral: the denial is signed too
             assert not unsigned_rrsets(s, ("authority",)), f"{name} {rdtype}: {unsigned_rrsets(s)}\n{s}"
+        else:  # a referral: the NS is the child's (unsigned); the NSEC proving no DS is signed
+            cut = {(r.name.to_text(), "NS") for r in s.authority if r.rdtype == dns.rdatatype.NS}
+            assert cut and any(r.rdtype == dns.rdatatype.NSEC for r in s.authority), s
+            assert not unsigned_rrsets(s, ("authority",), unsigned_ok=cut), s
         # The same data as the unsigned zone, pools as sets (both rotate).
         if not name.startswith(("api.", "www.")) and rdtype != "ANY":
             assert {(r.name, r.rdtype, frozenset(r)) for r in plain_sets} == \

@@ -35,7 +35,8 @@ std::string_view zone_schema_json() {
       "description": "Owner name (relative to origin, @ for the apex) -> type -> RRset.",
       "additionalProperties": {
         "type": "object",
-        "propertyNames": {"pattern": "^([A-Za-z][A-Za-z0-9-]*|TYPE[0-9]+|type[0-9]+)$"},
+        "propertyNames": {"pattern": "^([A-Za-z][A-Za-z0-9-]*|TYPE[0-9]+|type[0-9]+)$",
+                          "not": {"pattern": "^([Rr][Rr][Ss][Ii][Gg]|[Nn][Ss][Ee][Cc](3([Pp][Aa][Rr][Aa][Mm])?)?)$"}},
         "additionalProperties": {"$ref": "#/$defs/rrset"}
       }
     },
@@ -62,8 +63,30 @@ std::string_view zone_schema_json() {
         },
         "tsig": {"type": "string", "minLength": 1, "description": "Name of the TSIG key transfers must be signed with."}
       }
+    },
+    "dnssec": {
+      "type": "object",
+      "description": "Sign the zone with keys from --key-dir (dnsd keygen); {} takes every default.",
+      "additionalProperties": false,
+      "properties": {
+        "algorithm": {"type": "string", "pattern": "^([Ee][Cc][Dd][Ss][Aa][Pp]256[Ss][Hh][Aa]256|[Ee][Dd]25519)$",
+                      "description": "ecdsap256sha256 (13, the default) or ed25519 (15)."},
+        "denial": {"enum": ["nsec"], "description": "Denial of existence: NSEC (the only one)."},
+        "dnskey_ttl": {"$ref": "#/$defs/ttl", "description": "TTL of the DNSKEY RRset, seconds (default 3600)."},
+        "signature_validity": {"type": "integer", "minimum": 60, "maximum": 31622400,
+                               "description": "Seconds a signature is valid (default 1209600)."},
+        "signature_refresh": {"type": "integer", "minimum": 1, "maximum": 31622400,
+                              "description": "Seconds between re-signings, at most half the validity."},
+        "propagation_delay": {"type": "integer", "minimum": 0, "maximum": 2678400,
+                              "description": "Seconds a change takes to reach secondaries (default 3600)."},
+        "parent_ds_ttl": {"type": "integer", "minimum": 0, "maximum": 2678400,
+                          "description": "TTL of the zone's DS at the parent, seconds (default 86400)."}
+      }
     }
   },
+  "if": {"required": ["dnssec"]},
+  "then": {"properties": {"records": {"additionalProperties": {
+    "propertyNames": {"not": {"pattern": "^[Dd][Nn][Ss][Kk][Ee][Yy]$"}}}}}},
   "$defs": {
     "ttl": {"type": "integer", "minimum": 0, "maximum": 2147483647},
     "data": {

@@ -14,16 +14,13 @@ the zone's AXFR accepted by ldns-verify-zone and BIND's dnssec-verify before
 and after a health change.
 """
 
-import subprocess
-
 import dns.flags
-import dns.message
-import dns.query
 import dns.rcode
 import dns.rdatatype
 import pytest
 
-from dnsd_harness import dnsd_bin, wait_for
+from dnsd_harness import wait_for
+from dnssec_support import addresses, answer_types, data, keygen, parent_zone
 from health_support import backends  # noqa: F401 (a fixture)
 from health_support import FAST_CHECK, fast_check
 from tamper_proxy import flip_rrsig_signatures, start_tamper_proxy  # noqa: F401 (a fixture)
@@ -34,28 +31,6 @@ CHILD = "example.test."
 PARENT = "test."
 WEB = ["127.0.1.70", "127.0.1.71", "127.0.1.72"]
 BIG = ["198.51.100.1", "198.51.100.2", "198.51.100.3", "198.51.100.4", "198.51.100.5"]
-
-
-def keygen(key_dir, zone: str, algorithm: str = "ecdsap256sha256") -> list[str]:
-    """Makes `zone`'s first key in key_dir; returns its DS lines."""
-    out = subprocess.run([dnsd_bin(), "keygen", "--key-dir", str(key_dir), "--algorithm", algorithm, zone],
-                         capture_output=True, text=True, timeout=30)
-    assert out.returncode == 0, out.stderr
-    return [line for line in out.stdout.splitlines() if " DS " in line]
-
-
-def parent_zone(child_ds: list[str]) -> dict:
-    return {
-        "origin": PARENT, "ttl": 60,
-        "soa": {"mname": "ns1", "rname": "hostmaster", "serial": 1, "minimum": 30},
-        "dnssec": {},
-        "records": {
-            "@": {"NS": ["ns1"]},
-            "ns1": {"A": ["127.0.0.1"]},
-            "example": {"NS": ["ns1.example"], "DS": [" ".join(line.split()[4:]) for line in child_ds]},
-            "ns1.example": {"A": ["127.0.0.1"]},
-        },
-    }
 
 
 def child_zone(web_port: int, algorithm: str = "ecdsap256sha256") -> dict:
@@ -103,19 +78,6 @@ def signed(start_dnsd, zone_dir, backends, start_validating_unbound, tmp_path): 
         return d, u, web
 
     return start
-
-
-def addresses(d, name, rdtype="A") -> set:
-    r = d.query(name, rdtype, edns=0, ednsflags=dns.flags.DO)
-    return {rd.to_text() for rr in r.answer if rr.rdtype == dns.rdatatype.from_text(rdtype) for rd in rr}
-
-
-def data(r: dns.message.Message, rdtype: str) -> set:
-    return {rd.to_text() for rr in r.answer if rr.rdtype == dns.rdatatype.from_text(rdtype) for rd in rr}
-
-
-def answer_types(r: dns.message.Message) -> set:
-    return {(rr.name.to_text(), dns.rdatatype.to_text(rr.rdtype)) for rr in r.answer}
 
 
 @pytest.mark.parametrize("algorithm", ["ecdsap256sha256", "ed25519"])

@@ -173,18 +173,14 @@ class ZoneFileLoader {
     ctx_.error("/records", "the apex has no NS records; add \"@\": {\"NS\": [\"ns1\", \"ns2\"]}");
   }
 
-  // dnsd makes a signed zone's DNSKEY, RRSIG and NSEC records itself; a
-  // copy in the file would be stale the moment a key or a pool changes.
+  // dnsd makes a signed zone's DNSKEY RRset itself (RRSIG and NSEC records
+  // are refused in every zone); a copy in the file would be stale the moment
+  // a key changes.
   void check_no_dnssec_records() {
     for (const ParsedOwner& owner : owners_)
-      for (uint16_t type : owner.types_given)
-        if (type == rrtype::DNSKEY || type == rrtype::RRSIG || type == rrtype::NSEC || type == rrtype::NSEC3 ||
-            type == 51 /* NSEC3PARAM */)
-          ctx_.error(owner.pointer, std::string("dnsd signs this zone (\"dnssec\") and makes its ") +
-                                        (type == rrtype::DNSKEY ? "DNSKEY" : type == rrtype::RRSIG ? "RRSIG"
-                                                                             : type == rrtype::NSEC ? "NSEC"
-                                                                                                    : "NSEC3") +
-                                        " records itself; remove them from the file");
+      if (const ParsedRRset* set = owner.find(rrtype::DNSKEY))
+        ctx_.error(set->pointer, "dnsd signs this zone (\"dnssec\") and makes its DNSKEY records from its own "
+                                 "keys (--key-dir); remove them from the file");
   }
 
   std::shared_ptr<const Zone> build() {

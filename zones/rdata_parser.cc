@@ -137,7 +137,8 @@ const char* rr_type_rejection(uint16_t type) {
     case rrtype::NSEC:
     case rrtype::NSEC3:
     case 51:  // NSEC3PARAM
-      return "DNSSEC signatures and denial records are not supported: dnsd serves unsigned zones";
+      return "signatures and denial-of-existence records are never zone data here: dnsd makes them itself "
+             "when it signs a zone (\"dnssec\")";
     default:
       break;
   }

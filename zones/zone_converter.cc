@@ -45,8 +45,8 @@ const char* skip_reason(uint16_t type) {
     case rrtype::NSEC:
     case rrtype::NSEC3:
     case kNsec3Param:
-      return "dnsd serves unsigned zones and does not sign, so signatures and denial-of-existence records "
-             "would be stale";
+      return "dnsd makes its own signatures and denial-of-existence records when it signs a zone "
+             "(\"dnssec\"), so these would be stale";
     case rrtype::DNAME:
       return "DNAME is not supported by dnsd";
     default:

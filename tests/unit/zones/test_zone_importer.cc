@@ -252,7 +252,7 @@ TEST_CASE("import: every dropped record is listed with its file, line, type and 
   for (const DroppedRecord& d : r.dropped) dropped.push_back(d.to_string());
   // The duplicate www A is not dropped: its data is kept once.
   REQUIRE(dropped.size() == 6);
-  CHECK(dropped[0].rfind("test.zone:4: the RRSIG record at example.test.: dnsd serves unsigned zones", 0) == 0);
+  CHECK(dropped[0].rfind("test.zone:4: the RRSIG record at example.test.: dnsd makes its own signatures", 0) == 0);
   CHECK(dropped[1].rfind("test.zone:6: the RRSIG record at ns1.example.test.: ", 0) == 0);
   CHECK(dropped[2] == "test.zone:7: the DNAME record at old.example.test.: DNAME is not supported by dnsd");
   CHECK(dropped[3].rfind("test.zone:8: the A record at outside.example.org.: outside the zone", 0) == 0);

@@ -388,6 +388,11 @@ HttpResponse ControlServer::get_metrics(const HttpRequest&) {
   in.process = &process;
   const std::optional<dnstap::DnstapTotals> dnstap = server_->dnstap_totals();
   if (dnstap) in.dnstap = &*dnstap;
+  const SigningCounters signing = server_->signing().counters();
+  const std::vector<ZoneSigningReport> signing_zones = server_->signing().report();
+  in.signing = &signing;
+  in.signing_zones = &signing_zones;
+  in.now_s = int64_t(health::wall_clock_ms() / 1000);
   HttpResponse r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   r.body = render_metrics(in);

@@ -345,6 +345,8 @@ std::string format_explain(const json& e) {
   }
   if (!answer.at("ttl").is_null()) out += "  TTL " + str(answer, "ttl") + " s\n";
 
+  if (e.contains("dnssec") && e.at("dnssec").is_object()) out += "  DNSSEC " + str(e.at("dnssec"), "text") + "\n";
+
   const json& f = e.at("failover");
   if (!f.is_null()) {
     char line[512];

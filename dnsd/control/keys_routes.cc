@@ -1,6 +1,5 @@
 #include "dnsd/control/keys_routes.h"
 
-#include <ctime>
 #include <optional>
 
 #include "dnsd/control/iso_time.h"
@@ -134,12 +133,12 @@ HttpResponse post_keys_roll(SigningService& signing, const HttpRequest& request)
   const auto before = report_of(signing, zone);
   if (!before) return no_zone(zone);
   std::string why;
-  if (!dnssec::can_start_rollover(before->keys, std::time(nullptr), why))
+  if (!dnssec::can_start_rollover(before->keys, before->now, why))
     return HttpResponse::error(409, "cannot start a rollover of " + zone + ": " + why);
   if (!signing.roll(zone, error)) {
     // Another roll may have come in between; else the key could not be made or saved.
     const auto now = report_of(signing, zone);
-    const bool busy = now && !dnssec::can_start_rollover(now->keys, std::time(nullptr), why);
+    const bool busy = now && !dnssec::can_start_rollover(now->keys, now->now, why);
     return HttpResponse::error(busy ? 409 : 500, error);
   }
   const auto after = report_of(signing, zone);

@@ -137,6 +137,7 @@ std::vector<ZoneSigningReport> SigningService::report() const {
   for (const auto& [origin, state] : zones_) {
     ZoneSigningReport r;
     r.zone = origin;
+    r.now = now;
     r.keys = state.keys.records;
     dnssec::advance_keys(r.keys, state.timings, now);  // what the next publish applies
     for (const auto& k : r.keys) r.states.push_back(dnssec::state_of(k, now));

@@ -25,6 +25,7 @@ namespace dnsd {
 /// One signed zone's keys and signatures, for `dnsd ctl keys`, explain and metrics.
 struct ZoneSigningReport {
   std::string zone;
+  int64_t now = 0;                       ///< the report's time, unix seconds (the service's clock)
   std::vector<dnssec::KeyRecord> keys;   ///< as the timeline stands at the report's time
   std::vector<dnssec::KeyState> states;  ///< parallel to keys, at the report's time
   /// Parallel to keys: each key's DNSKEY rdata, for its DS; empty for a key

@@ -25,7 +25,7 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
-from control_support import api, ctl
+from control_support import api, ctl, parse_prometheus
 from dnsd_harness import wait_for
 from test_dnssec_validation import keygen
 from validating_resolver import start_validating_unbound  # noqa: F401 (a fixture)
@@ -140,6 +140,16 @@ def dnskey_tags(d) -> set[int]:
     return {dns.dnssec.key_id(rd) for rr in r.answer if rr.rdtype == dns.rdatatype.DNSKEY for rd in rr}
 
 
+def key_states(d) -> dict[int, str]:
+    """{tag: state} of the child's keys as /metrics reports them (dnsd_dnssec_key_state)."""
+    status, _, text = api(d, "GET", "/metrics", raw=True)
+    assert status == 200
+    samples, _ = parse_prometheus(text)
+    return {int(labels["tag"]): labels["state"]
+            for labels, value in ((dict(k), v) for k, v in samples["dnsd_dnssec_key_state"].items())
+            if labels["zone"] == CHILD and value == 1}
+
+
 def set_parent_ds(d, zones, lines: list[str]):
     """The operator edits the parent's zone file and reloads it; waits until dnsd serves that DS RRset."""
     (zones / "test.json").write_text(json.dumps(parent_zone(lines), indent=2))
@@ -195,6 +205,12 @@ def test_a_csk_rollover_keeps_every_answer_secure(two_zones):
                  "the zone's data to be signed by the new key")
         assert signer_tags(d, CHILD, "DNSKEY") == {old_tag, new_tag}
         assert "waiting for the DS of key" in zone_keys(d)["next_event"]
+        assert key_states(d) == {old_tag: "retired", new_tag: "active"}
+        out = ctl(d, "explain", "www.example.test", "A")
+        assert out.returncode == 0 and f"DNSSEC signed: answers to DO=1 queries carry RRSIGs by key {new_tag} " \
+            in out.stdout, out.stdout + out.stderr
+        out = ctl(d, "explain", CHILD, "DNSKEY")
+        assert f"RRSIGs by key {old_tag} and key {new_tag} " in out.stdout, out.stdout
 
         # 3. The operator gives the parent the new DS (both during the rollover, as `dnsd ctl ds` prints them).
         out = ctl(d, "ds", CHILD)
@@ -229,6 +245,11 @@ def test_a_csk_rollover_keeps_every_answer_secure(two_zones):
     for name, rdtype, rcode in WATCHED + [(CHILD, "SOA", dns.rcode.NOERROR), (CHILD, "NS", dns.rcode.NOERROR)]:
         u.assert_secure(name, rdtype, rcode)
     assert dnskey_tags(d) == {new_tag}
+    assert key_states(d) == {old_tag: "removed", new_tag: "active"}
+    samples, _ = parse_prometheus(api(d, "GET", "/metrics", raw=True)[2])
+    assert samples["dnsd_dnssec_signatures_near_expiry"][frozenset({("zone", CHILD)})] == 0
+    assert samples["dnsd_dnssec_signature_expiration_timestamp_seconds"][frozenset({("zone", CHILD)})] > time.time()
+    assert samples["dnsd_dnssec_zone_signings_total"][frozenset()] >= 3  # two zones, then the new key
     for name, rdtype in [("www.example.test.", "A"), ("api.example.test.", "A"), (CHILD, "DNSKEY"), (CHILD, "SOA"),
                          ("nope.example.test.", "A"), ("www.example.test.", "TXT"), (CHILD, "NS")]:
         assert signer_tags(d, name, rdtype) == {new_tag}, (name, rdtype)

@@ -193,3 +193,32 @@ TEST_CASE("a signing service without a key directory says why it cannot sign") {
   CHECK(reports[0].keys.empty());
   CHECK(reports[0].error == error);
 }
+
+TEST_CASE("a DS seen while the new key is only published: the old key leaves once its signatures have expired from caches") {
+  TempDir dir;
+  int64_t now = 1'800'000'000;
+  SigningService service((dir.path / "keys").string(), 1, [&now] { return now; });
+  const auto zone = signed_zone();
+  std::string error;
+  REQUIRE(service.setup(zone, error));
+  REQUIRE(service.roll("roll.test.", error));
+  const int64_t published = now;
+  const ZoneSigningReport r = report_of(service);
+  const uint16_t old_tag = r.keys[0].tag, new_tag = r.keys[1].tag;
+  REQUIRE(service.ds_seen("roll.test.", new_tag, error));  // the operator was quick
+  // Active at published + 25; retired then, removed max_ttl 60 + propagation_delay 5 later.
+  now = published + 25;
+  auto setup = service.setup(zone, error);
+  REQUIRE(setup);
+  CHECK(setup->zone_key->key_tag() == new_tag);
+  now = published + 25 + 64;
+  CHECK(state_of(report_of(service), old_tag) == KeyState::Retired);
+  setup = service.setup(zone, error);
+  CHECK(tags(setup->dnskey) == std::vector<uint16_t>{old_tag, new_tag});
+  now = published + 25 + 65;
+  CHECK(service.due());
+  setup = service.setup(zone, error);
+  REQUIRE(setup);
+  CHECK(tags(setup->dnskey) == std::vector<uint16_t>{new_tag});
+  CHECK(state_of(report_of(service), old_tag) == KeyState::Removed);
+}

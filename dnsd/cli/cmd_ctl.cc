@@ -41,6 +41,11 @@ void ctl_usage(FILE* out) {
                "  undrain ADDRESS             hand it out of every pool again (lifts drain ADDRESS and\n"
                "                              every per-pool drain of ADDRESS)\n"
                "  explain NAME [TYPE]         why NAME answers what it does (TYPE default A)\n"
+               "  keys [ZONE]                 the signed zones' keys, their states and times, the next\n"
+               "                              key event, and the DS records to give the parent\n"
+               "  keys roll ZONE              start a key rollover of ZONE (exit 1 while one is in progress)\n"
+               "  keys ds-seen ZONE TAG       the parent now serves key TAG's DS: the old key may leave\n"
+               "  ds ZONE                     the DS records ZONE's parent should hold, one a line\n"
                "\n"
                "options:\n"
                "  --control ADDR:PORT         control API address (default $DNSD_CONTROL, else %s);\n"
@@ -179,6 +184,27 @@ int cmd_ctl(int argc, char** argv) {
     if (!arity(1, 2)) return 2;
     r = client.get("/api/explain?name=" + ControlClient::escape(args[1]) +
                    "&type=" + ControlClient::escape(args.size() > 2 ? args[2] : "A"));
+  } else if (command == "keys" && args.size() >= 2 && (args[1] == "roll" || args[1] == "ds-seen")) {
+    const bool roll = args[1] == "roll";
+    if (args.size() != (roll ? 3u : 4u)) {
+      std::fprintf(stderr, "dnsd ctl keys %s: wrong number of arguments\n\n", args[1].c_str());
+      ctl_usage(stderr);
+      return 2;
+    }
+    json body{{"zone", args[2]}};
+    if (!roll) {
+      char* end = nullptr;
+      const unsigned long tag = std::strtoul(args[3].c_str(), &end, 10);
+      if (args[3].empty() || *end != '\0' || args[3][0] == '-' || tag > 65535) {
+        std::fprintf(stderr, "dnsd ctl keys ds-seen: '%s' is not a key tag (0 to 65535)\n", args[3].c_str());
+        return 2;
+      }
+      body["tag"] = tag;
+    }
+    r = client.post("/api/keys/" + args[1], body.dump());
+  } else if (command == "keys" || command == "ds") {
+    if (command == "keys" ? !arity(0, 1) : !arity(1, 1)) return 2;
+    r = client.get(args.size() > 1 ? "/api/keys?zone=" + ControlClient::escape(args[1]) : "/api/keys");
   } else {
     std::fprintf(stderr, "dnsd ctl: unknown command '%s'\n\n", command.c_str());
     ctl_usage(stderr);
@@ -198,6 +224,10 @@ int cmd_ctl(int argc, char** argv) {
     if (command == "status") text = format_status(body);
     else if (command == "reload") text = format_reload(body);
     else if (command == "explain") text = format_explain(body);
+    else if (command == "keys" && args.size() >= 2 && (args[1] == "roll" || args[1] == "ds-seen"))
+      text = format_key_command(args[1], body);
+    else if (command == "keys") text = format_keys(body);
+    else if (command == "ds") text = format_ds(body);
     else text = format_admin(body);
     std::fputs(text.c_str(), stdout);
   }

@@ -249,6 +249,57 @@ std::string format_admin(const json& r, bool local_time) {
   return out;
 }
 
+std::string format_keys(const json& k) {
+  std::string out;
+  for (const json& z : k.at("zones")) {
+    if (!out.empty()) out += "\n";
+    out += "zone " + str(z, "zone");
+    if (!z.at("zone_key_tag").is_null()) out += ": signed by key " + str(z, "zone_key_tag");
+    const json& window = z.at("signature_window");
+    if (window.is_object())
+      out += ", signatures valid " + str(window, "inception") + " to " + str(window, "expiration") +
+             ", made anew at " + str(z, "next_refresh");
+    out += "\n";
+    if (!z.at("error").is_null()) out += "  ERROR: " + str(z, "error") + "\n";
+    std::vector<std::vector<std::string>> rows{
+        {"  TAG", "ALGORITHM", "STATE", "PUBLISHED", "ACTIVE", "RETIRED", "REMOVED", "DS SEEN"}};
+    for (const json& key : z.at("keys"))
+      rows.push_back({"  " + str(key, "tag"), str(key, "algorithm"),
+                      str(key, "state") + (flag(key, "zone_signing") ? " (signs the zone)" : ""),
+                      str(key, "published"), str(key, "active"), str(key, "retired"), str(key, "removed"),
+                      str(key, "ds_seen")});
+    out += format_table(rows);
+    out += "  next event: " + str(z, "next_event", "none") + "\n";
+    out += "  DS records for the parent of " + str(z, "zone") + ":\n";
+    for (const json& line : z.at("ds")) out += "    " + line.get<std::string>() + "\n";
+    if (z.at("ds").empty()) out += "    (none)\n";
+  }
+  if (out.empty()) out = "no signed zones\n";
+  return out;
+}
+
+std::string format_key_command(const std::string& command, const json& z) {
+  std::string out;
+  if (command == "roll") {
+    std::string tag = "?";
+    for (const json& key : z.at("keys"))
+      if (str(key, "state") == "published") tag = str(key, "tag");
+    out = "rollover of " + str(z, "zone") + " started: key " + tag +
+          " is published; give the parent its DS (below), then run `dnsd ctl keys ds-seen " + str(z, "zone") + " " +
+          tag + "` once the parent serves it\n\n";
+  } else {
+    out = "recorded: the parent of " + str(z, "zone") + " serves the DS\n\n";
+  }
+  return out + format_keys(json{{"zones", json::array({z})}});
+}
+
+std::string format_ds(const json& k) {
+  std::string out;
+  for (const json& z : k.at("zones"))
+    for (const json& line : z.at("ds")) out += line.get<std::string>() + "\n";
+  return out;
+}
+
 std::string format_explain(const json& e) {
   std::string out = str(e, "name") + " " + str(e, "type") + ": " + str(e, "outcome") + " (" + str(e, "rcode") +
                     (flag(e, "authoritative") ? ", authoritative" : "") + ")\n";
@@ -293,6 +344,8 @@ std::string format_explain(const json& e) {
     out += format_table(auth);
   }
   if (!answer.at("ttl").is_null()) out += "  TTL " + str(answer, "ttl") + " s\n";
+
+  if (e.contains("dnssec") && e.at("dnssec").is_object()) out += "  DNSSEC " + str(e.at("dnssec"), "text") + "\n";
 
   const json& f = e.at("failover");
   if (!f.is_null()) {

@@ -37,4 +37,16 @@ bool admin_not_safe(const nlohmann::json& result);
 /// answer served now, and the worst-case failover time.
 std::string format_explain(const nlohmann::json& explain);
 
+/// `dnsd ctl keys`: per signed zone of GET /api/keys ({"zones": [...]}),
+/// the keys table (tag, algorithm, state, times), the signature window, the
+/// next key event, and the DS lines to give the parent.
+std::string format_keys(const nlohmann::json& keys);
+
+/// `dnsd ctl keys roll|ds-seen`: what was done, then the zone as format_keys
+/// prints it. `zone` is one zone object of GET /api/keys.
+std::string format_key_command(const std::string& command, const nlohmann::json& zone);
+
+/// `dnsd ctl ds`: the DS lines of every zone in GET /api/keys's answer, one a line.
+std::string format_ds(const nlohmann::json& keys);
+
 }  // namespace dnsd

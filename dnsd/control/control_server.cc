@@ -11,6 +11,7 @@
 #include "dnsd/control/drain_reply.h"
 #include "dnsd/control/explain.h"
 #include "dnsd/control/iso_time.h"
+#include "dnsd/control/keys_routes.h"
 #include "dnsd/server/log.h"
 #include "dnsd/control/metrics.h"
 #include "dnsd/control/outage_routes.h"
@@ -68,6 +69,10 @@ ControlServer::ControlServer(ControlOptions options, health::HealthRegistry* reg
   add_route("GET", "/metrics", [this](const HttpRequest& r) { return get_metrics(r); });
   add_route("GET", "/api/events", [this](const HttpRequest& r) { return get_events(registry_, r); });
   add_route("GET", "/api/history", [this](const HttpRequest& r) { return get_history(registry_, r); });
+  add_route("GET", "/api/keys", [this](const HttpRequest& r) { return get_keys(server_->signing(), r); });
+  add_route("POST", "/api/keys/roll", [this](const HttpRequest& r) { return post_keys_roll(server_->signing(), r); });
+  add_route("POST", "/api/keys/ds-seen",
+            [this](const HttpRequest& r) { return post_keys_ds_seen(server_->signing(), r); });
   // The dashboard page holds no data (its script calls /api/* with the token): public.
   // Its POSTs send Content-Type: application/json and come from its own origin.
   for (const DashboardFile& file : dashboard_files())
@@ -383,6 +388,11 @@ HttpResponse ControlServer::get_metrics(const HttpRequest&) {
   in.process = &process;
   const std::optional<dnstap::DnstapTotals> dnstap = server_->dnstap_totals();
   if (dnstap) in.dnstap = &*dnstap;
+  const SigningCounters signing = server_->signing().counters();
+  const std::vector<ZoneSigningReport> signing_zones = server_->signing().report();
+  in.signing = &signing;
+  in.signing_zones = &signing_zones;
+  in.now_s = int64_t(health::wall_clock_ms() / 1000);
   HttpResponse r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   r.body = render_metrics(in);

@@ -2,7 +2,7 @@
 // libmicrohttpd on its own threads (default 127.0.0.1:8053, or a UNIX socket)
 // and, once a request passes the browser-safety checks (request_guard.h) and
 // the token, answers
-// /api/status, /api/reload, /api/drain, /api/undrain, /api/explain and
+// /api/status, /api/reload, /api/drain, /api/undrain, /api/explain, /api/keys and
 // /metrics. It reads the zone snapshot, the health table and the query
 // counters, never anything a worker writes under a lock. Drains go through
 // the drain table (HealthRegistry::drains), so the query path sees them in its next answer,

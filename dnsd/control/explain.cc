@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "dnsd/control/explain_dnssec.h"
 #include "dnsd/query/lookup.h"
 #include "dnsd/query/query.h"
 #include "health/member_status.h"
@@ -238,7 +239,8 @@ json failover_json(const zones::CheckSpec& check, uint32_t ttl) {
 /// have), found with the query path's own lookup_name. Fills "wildcard",
 /// "pool" and "failover" of `out`, and "rotates" of `answer`. `health_view`
 /// gives the members' live state of zone `zone_index` of the snapshot.
-void explain_owner(const zones::Zone& zone, uint32_t zone_index, const health::HealthView& health_view,
+/// Returns the global index of the pool RRset that answers, or kNone.
+uint32_t explain_owner(const zones::Zone& zone, uint32_t zone_index, const health::HealthView& health_view,
                    const std::string& owner, uint16_t qtype, const Response& response, const HealthIndex& health,
                    uint64_t now_ms, json& out, json& answer) {
   zones::Name owner_name;
@@ -247,16 +249,16 @@ void explain_owner(const zones::Zone& zone, uint32_t zone_index, const health::H
   if (!zones::name_from_text(owner, zones::root_name(), owner_name, ignored) ||
       owner_labeled.parse(owner_name.data(), owner_name.size()) == 0 ||
       !zones::name_is_subdomain(owner_labeled.wire, owner_labeled.length, zone.origin(), zone.origin_length()))
-    return;  // the chain left the zone
+    return zones::kNone;  // the chain left the zone
   const Lookup found = lookup_name(zone, owner_labeled, qtype);
-  if (found.kind != LookupKind::Found && found.kind != LookupKind::Wildcard) return;
+  if (found.kind != LookupKind::Found && found.kind != LookupKind::Wildcard) return zones::kNone;
   const zones::Node& node = zone.node(found.node);
   if (found.kind == LookupKind::Wildcard)
     out["wildcard"] = zones::lower_text(zones::name_to_text(zone.node_name(node), node.name_length));
   const zones::RRset* set = qtype == rr::ANY ? nullptr : zone.find_rrset(node, qtype);
-  if (!set) return;
+  if (!set) return zones::kNone;
   answer["rotates"] = set->rotation_slot != zones::kNone;
-  if (set->pool == zones::kNone) return;
+  if (set->pool == zones::kNone) return zones::kNone;
   const zones::Pool& pool = zone.pool(set->pool);
   out["pool"] = explain_pool(zone, set->pool, health_view.pool(zone_index, set->pool), qtype, response.answer, owner,
                              health, now_ms);
@@ -276,6 +278,7 @@ void explain_owner(const zones::Zone& zone, uint32_t zone_index, const health::H
            "(NSD xfrd-reload-timeout; Knot none) + TTL"}};
     }
   }
+  return zone.rrset_index(*set);
 }
 
 }  // namespace
@@ -331,7 +334,8 @@ bool explain_name(const Snapshot& snapshot, const HealthIndex& health, std::stri
              {"owner", nullptr},
              {"wildcard", nullptr},
              {"pool", nullptr},
-             {"failover", nullptr}};
+             {"failover", nullptr},
+             {"dnssec", nullptr}};
   std::string owner = qname;
   out["chain"] = cname_chain(response.answer, qtype, owner);
   zones::LabeledName labeled;
@@ -344,7 +348,9 @@ bool explain_name(const Snapshot& snapshot, const HealthIndex& health, std::stri
     out["zone"] = zones::lower_text(zone.origin_text());
     out["file"] = zones.source(zone_index).file;
     out["owner"] = owner;
-    explain_owner(zone, zone_index, *snapshot.health, owner, qtype, response, health, now_ms, out, answer);
+    const uint32_t pool_rrset =
+        explain_owner(zone, zone_index, *snapshot.health, owner, qtype, response, health, now_ms, out, answer);
+    out["dnssec"] = explain_dnssec(snapshot, zone_index, name, qtype, pool_rrset);
   }
   out["answer"] = answer;
   return true;

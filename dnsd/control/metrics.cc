@@ -291,6 +291,43 @@ void zone_metrics(Exposition& e, const Snapshot& snapshot, const ReloadHistory& 
       e.sample("dnsd_zone_load_error", label("zone", file_name(file)) + "," + label("file", file), 1);
 }
 
+void dnssec_metrics(Exposition& e, const Snapshot& snapshot, const SigningCounters& c,
+                    const std::vector<ZoneSigningReport>& reports, int64_t now_s) {
+  e.family("dnsd_dnssec_signatures_total", "counter", "RRSIGs made, of zones' static data and of versions.");
+  e.sample("dnsd_dnssec_signatures_total", "", c.signatures);
+  e.family("dnsd_dnssec_signing_seconds_total", "counter", "Seconds spent signing zones' static data whole.");
+  e.sample("dnsd_dnssec_signing_seconds_total", "", c.seconds);
+  e.family("dnsd_dnssec_zone_signings_total", "counter",
+           "Times a zone's static data was signed whole (load, reload, new key or signature window).");
+  e.sample("dnsd_dnssec_zone_signings_total", "", c.zone_signings);
+  const zones::ZoneSet& zones = *snapshot.zones;
+  e.family("dnsd_dnssec_signature_expiration_timestamp_seconds", "gauge",
+           "Unix time when the signatures each signed zone serves now expire.");
+  for (uint32_t z = 0; z < zones.size(); ++z)
+    if (const auto& sigs = snapshot.versions[z]->signatures; sigs && sigs->zone)
+      e.sample("dnsd_dnssec_signature_expiration_timestamp_seconds", label("zone", zones.zone(z).origin_text()),
+               uint64_t(sigs->zone->window().expiration));
+  e.family("dnsd_dnssec_signatures_near_expiry", "gauge",
+           "Signatures served that expire in less than a quarter of the zone's signature_validity (all of the "
+           "zone's when its window is that close, else 0): anything but 0 means signing has stalled.");
+  for (uint32_t z = 0; z < zones.size(); ++z) {
+    const auto& sigs = snapshot.versions[z]->signatures;
+    if (!sigs || !sigs->zone) continue;
+    const int64_t left = int64_t(sigs->zone->window().expiration) - now_s;
+    const bool near = left < int64_t(zones.zone(z).dnssec().signature_validity / 4);
+    e.sample("dnsd_dnssec_signatures_near_expiry", label("zone", zones.zone(z).origin_text()),
+             near ? served_signatures(*snapshot.versions[z]) : uint64_t{0});
+  }
+  e.family("dnsd_dnssec_key_state", "gauge", "1 for each key of each signed zone, in its state (published, active, "
+                                             "retired, removed).");
+  for (const ZoneSigningReport& r : reports)
+    for (size_t i = 0; i < r.keys.size() && i < r.states.size(); ++i)
+      e.sample("dnsd_dnssec_key_state",
+               label("zone", r.zone) + "," + label("tag", std::to_string(r.keys[i].tag)) + "," +
+                   label("state", dnssec::key_state_name(r.states[i])),
+               1);
+}
+
 void build_metrics(Exposition& e) {
   e.family("dnsd_build_info", "gauge", "Always 1; the labels say which dnsd this is and what it was built with.");
 #if defined(__clang__)
@@ -333,6 +370,16 @@ void process_metrics(Exposition& e, const ProcessSample& p) {
 
 }  // namespace
 
+uint64_t served_signatures(const ZoneVersion& version) {
+  const auto& v = version.signatures;
+  if (!v) return 0;
+  uint64_t n = (v->zone ? v->zone->signatures() : 0) + v->soa.count + v->dnskey_sigs.count;
+  for (const dnssec::SigRef& r : v->pool_sigs) n += r.count;
+  for (const dnssec::SigRef& r : v->windows) n += r.count;
+  for (const auto& [node, nsec] : v->nsec_overrides) n += nsec.sigs.count;
+  return n;
+}
+
 std::string format_metric_value(double value) {
   if (std::isnan(value)) return "NaN";
   if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
@@ -372,6 +419,7 @@ std::string render_metrics(const MetricsInputs& in) {
     for (const health::StateWriteStatus& s : *in.state_writes)
       e.sample("dnsd_state_write_errors_total", label("file", s.file), uint64_t(s.errors));
   }
+  if (in.signing && in.signing_zones) dnssec_metrics(e, *in.snapshot, *in.signing, *in.signing_zones, in.now_s);
   if (in.process) process_metrics(e, *in.process);
   std::string text = e.take();
   if (in.transfer) text += transfer_metrics(*in.transfer);

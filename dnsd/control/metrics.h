@@ -15,6 +15,7 @@
 #include "dnsd/dnstap/dnstap_metrics.h"
 #include "dnsd/query/snapshot.h"
 #include "dnsd/server/reload_report.h"
+#include "dnsd/server/signing_service.h"
 #include "health/probe_metrics.h"
 #include "health/state_write_errors.h"
 #include "zones/zone_set.h"
@@ -36,7 +37,18 @@ struct MetricsInputs {
   /// This process's resources; null: the process_* families are left out.
   const ProcessSample* process = nullptr;
   const dnstap::DnstapTotals* dnstap = nullptr;  ///< null without --dnstap
+  /// The signing service's counters and its zones' keys; null: the
+  /// dnsd_dnssec_* families are left out.
+  const SigningCounters* signing = nullptr;
+  const std::vector<ZoneSigningReport>* signing_zones = nullptr;
+  /// Unix seconds, for how close the served signatures are to expiring.
+  int64_t now_s = 0;
 };
+
+/// How many signatures `version` serves: its zone's static ones plus those
+/// the version made (SOA, DNSKEY, pools and their windows, NSEC overrides);
+/// 0 for an unsigned version. Pure; any thread.
+uint64_t served_signatures(const ZoneVersion& version);
 
 /// The exposition text, families in a fixed order, each with HELP and TYPE.
 std::string render_metrics(const MetricsInputs& in);

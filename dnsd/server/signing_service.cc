@@ -163,8 +163,16 @@ std::vector<ZoneSigningReport> SigningService::report() const {
   for (const auto& [origin, state] : zones_) {
     ZoneSigningReport r;
     r.zone = origin;
+    r.now = now;
     r.keys = state.keys.records;
+    dnssec::advance_keys(r.keys, state.timings, now);  // what the next publish applies
     for (const auto& k : r.keys) r.states.push_back(dnssec::state_of(k, now));
+    for (size_t i = 0; i < r.keys.size(); ++i) {
+      const auto& key = i < state.keys.keys.size() ? state.keys.keys[i] : nullptr;
+      r.dnskey_rdata.emplace_back();
+      if (key) r.dnskey_rdata.back().assign(key->dnskey_rdata().begin(), key->dnskey_rdata().end());
+    }
+    r.parent_ds_ttl = state.policy.parent_ds_ttl;
     if (state.setup) {
       r.zone_key_tag = state.setup->zone_key->key_tag();
       r.window = state.setup->window;

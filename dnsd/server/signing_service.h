@@ -25,8 +25,13 @@ namespace dnsd {
 /// One signed zone's keys and signatures, for `dnsd ctl keys`, explain and metrics.
 struct ZoneSigningReport {
   std::string zone;
-  std::vector<dnssec::KeyRecord> keys;
+  int64_t now = 0;                       ///< the report's time, unix seconds (the service's clock)
+  std::vector<dnssec::KeyRecord> keys;   ///< as the timeline stands at the report's time
   std::vector<dnssec::KeyState> states;  ///< parallel to keys, at the report's time
+  /// Parallel to keys: each key's DNSKEY rdata, for its DS; empty for a key
+  /// that is not loaded (removed keys are not).
+  std::vector<std::vector<uint8_t>> dnskey_rdata;
+  uint32_t parent_ds_ttl = 86400;        ///< the zone's policy: TTL of its DS at the parent
   uint16_t zone_key_tag = 0;             ///< the key signing zone data now; 0: none
   dnssec::SignatureWindow window;
   int64_t next_refresh = 0;              ///< when signatures are made anew

@@ -5,6 +5,7 @@
 #include <doctest.h>
 
 #include "control_fixture.h"
+#include "signed_fixture.h"
 #include "dnsd/cli/ctl_format.h"
 
 using nlohmann::json;
@@ -163,4 +164,55 @@ TEST_CASE("negative answers and referrals: booleans stay JSON booleans, and ctl 
           "  authority:\n"
           "    sub.neg.test.  300  NS  ns.sub.neg.test.\n");
   }
+}
+
+TEST_CASE("explain of a signed zone: which key signs the answer, until when, and the pool's rotation windows") {
+  dnsd::test::SignedServing serving;
+  const dnsd::Snapshot& snapshot = *serving.snapshot;
+  const uint16_t tag = serving.zone_key_tag();
+  const auto window = snapshot.versions[0]->signatures->zone->window();
+
+  json e = explain(snapshot, "www.signed.test");
+  const json& d = e.at("dnssec");
+  REQUIRE(d.is_object());
+  CHECK(d.at("signed") == true);
+  CHECK(d.at("zone_key").at("tag") == tag);
+  CHECK(d.at("zone_key").at("algorithm") == "ecdsap256sha256");
+  CHECK(d.at("expiration_ms") == uint64_t(window.expiration) * 1000);
+  CHECK(d.at("pool_windows").is_null());
+  // The signatures are the query path's own DO=1 answer: the A RRset's, by the zone key, to the window's end.
+  REQUIRE(d.at("signatures").size() == 1);
+  const json& sig = d.at("signatures")[0];
+  CHECK(sig.at("covers") == "A");
+  CHECK(sig.at("name") == "www.signed.test.");
+  CHECK(sig.at("tag") == tag);
+  CHECK(sig.at("expiration") == d.at("expiration"));
+  // The answer shown is still the DO=0 one: no RRSIG in it.
+  for (const json& r : e.at("answer").at("records")) CHECK(r.at("type") != "RRSIG");
+  const std::string text = dnsd::format_explain(e);
+  CHECK(text.find("DNSSEC signed: answers to DO=1 queries carry RRSIGs by key " + std::to_string(tag) +
+                  " (ecdsap256sha256), valid until ") != std::string::npos);
+
+  // A max_answers pool: five members served two at a time, five windows each signed on its own.
+  e = explain(snapshot, "api.signed.test");
+  CHECK(e.at("dnssec").at("pool_windows") == 5);
+  CHECK(dnsd::format_explain(e).find("each of the pool's 5 rotation windows has a signature of its own") !=
+        std::string::npos);
+
+  // DNSKEY: signed by the DNSKEY signers; NXDOMAIN: the proofs in the authority section are signed.
+  e = explain(snapshot, "signed.test", 48);
+  CHECK(e.at("dnssec").at("dnskey_signers").size() == 1);
+  CHECK(e.at("dnssec").at("dnskey_signers")[0].at("tag") == tag);
+  CHECK(e.at("dnssec").at("signatures")[0].at("covers") == "DNSKEY");
+  e = explain(snapshot, "nope.signed.test");
+  bool nsec = false;
+  for (const json& s : e.at("dnssec").at("signatures")) nsec |= s.at("covers") == "NSEC" && s.at("section") == "authority";
+  CHECK(nsec);
+}
+
+TEST_CASE("explain of an unsigned zone has no DNSSEC part, and ctl prints no DNSSEC line") {
+  const auto snapshot = dnsd::test::control_snapshot();
+  const json e = explain(*snapshot, "www.ctl.test");
+  CHECK(e.at("dnssec").is_null());
+  CHECK(dnsd::format_explain(e).find("DNSSEC") == std::string::npos);
 }

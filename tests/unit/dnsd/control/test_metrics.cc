@@ -8,6 +8,7 @@
 #include <string>
 
 #include "control_fixture.h"
+#include "signed_fixture.h"
 #include "dnsd/server/zone_counter_registry.h"
 #include "health/check.h"
 
@@ -224,4 +225,52 @@ TEST_CASE("per-member transitions and last change come from the health table's d
   CHECK(has_line(text, "# TYPE process_cpu_seconds_total counter"));
   CHECK(text.find("\nprocess_open_fds ") != std::string::npos);
   CHECK(text.find("\nprocess_start_time_seconds ") != std::string::npos);
+}
+
+TEST_CASE("DNSSEC metrics: signing counters, the served window's expiration, signatures near expiry, key states") {
+  dnsd::test::SignedServing serving;
+  const dnsd::ZoneVersion& version = *serving.snapshot->versions[0];
+  const auto window = version.signatures->zone->window();
+  // SOA, DNSKEY, the pool's whole set and its five windows, and the static RRsets with the NSEC chain.
+  const uint64_t served = dnsd::served_signatures(version);
+  CHECK(served == version.signatures->zone->signatures() + 1 + 1 + 1 + 5);
+  dnsd::QueryTotals q;
+  dnsd::ReloadHistory h;
+  const dnsd::SigningCounters counters = serving.signing.counters();
+  const std::vector<dnsd::ZoneSigningReport> reports = serving.signing.report();
+  dnsd::MetricsInputs in;
+  in.queries = &q;
+  in.snapshot = serving.snapshot.get();
+  in.reloads = &h;
+  in.signing = &counters;
+  in.signing_zones = &reports;
+  in.now_s = serving.now;
+  std::string text = dnsd::render_metrics(in);
+  CHECK(has_line(text, "# TYPE dnsd_dnssec_signatures_total counter"));
+  CHECK(has_line(text, "dnsd_dnssec_signatures_total " + std::to_string(counters.signatures)));
+  CHECK(counters.signatures >= version.signatures->zone->signatures());
+  CHECK(has_line(text, "dnsd_dnssec_zone_signings_total 1"));
+  CHECK(text.find("\ndnsd_dnssec_signing_seconds_total ") != std::string::npos);
+  CHECK(has_line(text, "dnsd_dnssec_signature_expiration_timestamp_seconds{zone=\"signed.test.\"} " +
+                           std::to_string(window.expiration)));
+  CHECK(has_line(text, "dnsd_dnssec_signatures_near_expiry{zone=\"signed.test.\"} 0"));
+  CHECK(has_line(text, "dnsd_dnssec_key_state{zone=\"signed.test.\",tag=\"" +
+                           std::to_string(serving.zone_key_tag()) + "\",state=\"active\"} 1"));
+
+  // With less than a quarter of the validity (14 days: 3.5 days) left, every served signature counts.
+  in.now_s = int64_t(window.expiration) - 302400;
+  CHECK(has_line(dnsd::render_metrics(in), "dnsd_dnssec_signatures_near_expiry{zone=\"signed.test.\"} 0"));
+  in.now_s = int64_t(window.expiration) - 302399;
+  CHECK(has_line(dnsd::render_metrics(in),
+                 "dnsd_dnssec_signatures_near_expiry{zone=\"signed.test.\"} " + std::to_string(served)));
+
+  // No signing inputs: no dnsd_dnssec_* families; an unsigned zone has no per-zone series.
+  in.signing = nullptr;
+  CHECK(dnsd::render_metrics(in).find("dnsd_dnssec_") == std::string::npos);
+  in.signing = &counters;
+  const auto unsigned_snapshot = dnsd::test::control_snapshot();
+  in.snapshot = unsigned_snapshot.get();
+  text = dnsd::render_metrics(in);
+  CHECK(text.find("dnsd_dnssec_signature_expiration_timestamp_seconds{") == std::string::npos);
+  CHECK(text.find("dnsd_dnssec_signatures_near_expiry{") == std::string::npos);
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
 #include <thread>
 
 #include "dnsd/dnssec/zone_signer.h"
@@ -141,13 +142,19 @@ std::shared_ptr<const dnssec::ZoneSignatures> SigningService::zone_signatures(
 
 std::vector<SigningService::Failure> SigningService::prepare(const zones::ZoneSet& set) {
   std::vector<Failure> errors;
+  std::set<std::string> signed_origins;
   for (uint32_t i = 0; i < set.size(); ++i) {
     const auto& zone = set.zone_ptr(i);
     if (!zone->dnssec().enabled) continue;
+    signed_origins.insert(zones::lower_text(zone->origin_text()));
     std::string error;
     const auto s = setup(zone, error);
     if (!s || !zone_signatures(zone, *s, error)) errors.push_back({i, zone->origin_text() + ": " + error});
   }
+  // Zones no longer served, or no longer signed, leave the reports and metrics
+  // (their keys stay in the key directory).
+  std::lock_guard lock(mutex_);
+  std::erase_if(zones_, [&](const auto& entry) { return !signed_origins.count(entry.first); });
   return errors;
 }
 

@@ -26,6 +26,12 @@ Subcommands (all print to stdout):
                                 output file (callgrind_annotate 3.19 misreads the
                                 files of a dump triggered by callgrind_control), per
                                 DIVISOR (e.g. per query) when given
+  signers FILE...               per callgrind thread file (--separate-threads=yes):
+                                its role (worker: it ran process_query), its
+                                instructions, and the inclusive instructions of
+                                every signing function (EVP_DigestSign*, ECDSA_*,
+                                ossl_ecdsa*, ED25519*, RrsigMaker::sign, sign_zone,
+                                sign_version) that ran in it
 """
 import json
 import os
@@ -524,6 +530,63 @@ def cgtop(path, n=30, divisor=None):
     return 0
 
 
+SIGNING_FUNCTIONS = re.compile(r"EVP_DigestSign|ECDSA_|ossl_ecdsa|ED25519|ossl_ed25519|RrsigMaker::sign|"
+                               r"sign_zone|sign_version")
+
+
+def _inclusive(path):
+    """{function name: (self + callee cost, calls into it)} of one callgrind file (first event)."""
+    names = {}
+    base = re.sub(r"\.\d+(-\d+)?$", "", path)
+    import glob
+    for f in sorted(glob.glob(base + "*")):
+        if f.endswith(".txt"):
+            continue
+        for m in re.finditer(r"^c?fn=\((\d+)\) (.+)$", open(f, errors="replace").read(), re.M):
+            names[m.group(1)] = m.group(2)
+    cost, calls = {}, {}
+    fn = cfn = None
+    in_call = False
+    for line in open(path, errors="replace"):
+        if line.startswith("fn="):
+            fn = names.get(re.match(r"fn=\((\d+)\)", line).group(1), "?")
+        elif line.startswith("cfn="):
+            cfn = names.get(re.match(r"cfn=\((\d+)\)", line).group(1), "?")
+        elif line.startswith("calls="):
+            in_call = True
+            calls[cfn] = calls.get(cfn, 0) + int(line.split("=")[1].split()[0])
+        elif (line[:1].isdigit() or line[:1] in "+-*") and fn is not None:
+            parts = line.split()
+            if len(parts) >= 2:
+                cost[fn] = cost.get(fn, 0) + int(parts[1])  # self, or the inclusive cost of a call
+                in_call = False
+    return {f: (cost.get(f, 0), calls.get(f, 0)) for f in set(cost) | set(calls)}
+
+
+def signers(*paths):
+    worst_worker = 0
+    for path in paths:
+        inc = _inclusive(path)
+        total = 0
+        m = re.search(r"^summary: (\d+)", open(path, errors="replace").read(), re.M)
+        if m:
+            total = int(m.group(1))
+        queries = sum(c for f, (_, c) in inc.items() if re.search(r"dnsd::process_query\(", f))
+        udp = sum(c for f, (_, c) in inc.items() if re.search(r"UdpListener::|recvmmsg", f))
+        role = "worker" if queries or udp else ("publisher/other" if total else "idle")
+        queries = queries or udp
+        sig = sorted(((c, n, f) for f, (c, n) in inc.items() if SIGNING_FUNCTIONS.search(f)), reverse=True)
+        print(f"{os.path.basename(path)}: {role}, {total} instructions, process_query (or UDP receive) calls {queries}, "
+              f"signing functions run: {len(sig)}")
+        for c, n, f in sig[:8]:
+            print(f"    {c:14d} Ir inclusive  {n:8d} calls  {f[:100]}")
+        if queries:
+            worst_worker = max(worst_worker, sum(c for c, _, _ in sig))
+    print(f"RESULT: signing instructions in worker threads: {worst_worker} "
+          f"({'none: the query path does not sign' if worst_worker == 0 else 'WORKERS SIGN'})")
+    return 0
+
+
 def perquery(server, csv_path, dnsperf_out):
     """perf stat counts (CSV) divided by the queries dnsperf saw answered."""
     n = _parse_dnsperf(open(dnsperf_out).read())["completed"] or 1
@@ -559,6 +622,8 @@ def main(argv):
         return perquery(*args)
     if cmd == "cgtop":
         return cgtop(*args)
+    if cmd == "signers":
+        return signers(*args)
     if cmd == "validate":
         return validate(args)
     if cmd == "validate_dnssec":

@@ -63,7 +63,7 @@ def member_address(m: int) -> str:
 
 def zone_json(members: int, signed: bool, algorithm: str) -> dict:
     z = {
-        "origin": ZONE, "ttl": 300,
+        "origin": ZONE, "ttl": 300, "transfer": {"allow": ["127.0.0.0/8"]},
         "soa": {"mname": "ns1", "rname": "hostmaster", "serial": 1},
         "pools": {"pool": {"ttl": 1, "max_answers": 8, "check": {"type": "none"},
                            "members": [member_address(m) for m in range(members)]}},
@@ -104,7 +104,7 @@ def axfr_addresses(port: int) -> tuple[set[str], bool]:
     """The pool name's A records in the zone's AXFR, and whether an RRSIG covers them."""
     import dns.zone
     import dns.query as q
-    z = dns.zone.from_xfr(q.xfr("127.0.0.1", ZONE, port=port, timeout=10), relativize=False, check_origin=False)
+    z = dns.zone.from_xfr(q.xfr("127.0.0.1", ZONE, port=port, timeout=10, relativize=False), relativize=False, check_origin=False)
     node = z.get_node(f"pool.{ZONE}")
     if node is None:
         return set(), False

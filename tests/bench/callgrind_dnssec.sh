@@ -7,12 +7,13 @@
 # bench_dnssec.sh's set-up (ROUNDS=0) writes the signed zone (with its pool) and
 # the DNSSEC query mix. dnsd then runs under `valgrind --tool=callgrind
 # --separate-threads=yes` with its control API on. After start-up (when it has
-# signed the zone) the counters are dumped and zeroed; then dnsperf sends the
-# first N_QUERIES (default 10000) of the mix once with DO=1 (dnsperf -D) while
-# one pool member is drained through the control API (POST /api/drain), which
-# makes the transfer service publish a new version, signed; then the counters
-# are dumped again. `bench_helper.py signers` reads the second dump of every
-# thread: the worker thread (the one that ran process_query or received UDP)
+# signed the zone) the counters are dumped and zeroed; dnsperf sends the first
+# N_QUERIES (default 10000) of the mix once with DO=0 (dump 2), then once with
+# DO=1 (dnsperf -D) while one pool member is drained through the control API
+# (POST /api/drain), which makes the transfer service publish a new version,
+# signed (dump 3). The worker thread's instructions per query in dumps 2 and 3
+# are what DO=1 costs in user space. `bench_helper.py signers` reads the third
+# dump of every thread: the worker thread (the one that ran process_query or received UDP)
 # must show no signing function (EVP_DigestSign*, ECDSA_*, ossl_ecdsa*,
 # ED25519*, RrsigMaker::sign, sign_zone, sign_version) at all, while the thread
 # that published the version shows them. The first dump shows the start-up
@@ -67,6 +68,8 @@ until dig @127.0.0.1 -p "$port" +norec +dnssec +time=2 +tries=1 www.bench.test A
   sleep 0.5
 done
 callgrind_control -d "$VG_PID" >/dev/null   # dump 1: start-up (signing the zone) and readiness queries
+dnsperf -s 127.0.0.1 -p "$port" -d "$RESULTS_DIR/queries.txt" -n 1 -c 1 -q 10 -t 20 -e >"$out/dnsperf-do0.txt" 2>&1
+callgrind_control -d "$VG_PID" >/dev/null   # dump 2: the DO=0 queries
 serial0=$(dig @127.0.0.1 -p "$port" +short bench.test SOA | awk '{print $3}')
 dnsperf -s 127.0.0.1 -p "$port" -d "$RESULTS_DIR/queries.txt" -n 1 -c 1 -q 10 -t 20 -D >"$out/dnsperf.txt" 2>&1 &
 perf_pid=$!
@@ -79,8 +82,9 @@ until serial=$(dig @127.0.0.1 -p "$port" +short bench.test SOA | awk '{print $3}
   ((SECONDS < deadline)) || { echo "no new version after the drain (serial $serial0)" >&2; exit 1; }
   sleep 0.2
 done
-callgrind_control -d "$VG_PID" >/dev/null   # dump 2: the DO=1 queries and the drain's new version
+callgrind_control -d "$VG_PID" >/dev/null   # dump 3: the DO=1 queries and the drain's new version
 answered=$(awk '/Queries completed/ {print $3}' "$out/dnsperf.txt")
+answered0=$(awk '/Queries completed/ {print $3}' "$out/dnsperf-do0.txt")
 resp=$(awk '/Average packet size/ {print $NF}' "$out/dnsperf.txt")
 kill -TERM "$VG_PID"; wait "$VG_PID" 2>/dev/null || true; VG_PID=""
 
@@ -88,8 +92,16 @@ kill -TERM "$VG_PID"; wait "$VG_PID" 2>/dev/null || true; VG_PID=""
   echo "dnsd under callgrind --separate-threads=yes: $answered DO=1 queries answered (mean response $resp bytes),"
   echo "one pool member drained meanwhile (serial $serial0 -> $serial)."
   echo
-  echo "== dump 2: the DO=1 queries and the publish after the drain =="
-  $PY "$HERE/bench_helper.py" signers "$out"/callgrind.*.out.2-*
+  echo "== dump 3: the DO=1 queries and the publish after the drain =="
+  $PY "$HERE/bench_helper.py" signers "$out"/callgrind.*.out.3-*
+  echo
+  echo "== dump 2: $answered0 DO=0 queries (mean response $(awk '/Average packet size/ {print $NF}' "$out/dnsperf-do0.txt") bytes) =="
+  $PY "$HERE/bench_helper.py" signers "$out"/callgrind.*.out.2-* | grep -v '^RESULT'
+  w2=$($PY "$HERE/bench_helper.py" signers "$out"/callgrind.*.out.2-* | awk '/: worker,/ {print $3}')
+  w3=$($PY "$HERE/bench_helper.py" signers "$out"/callgrind.*.out.3-* | awk '/: worker,/ {print $3}')
+  echo
+  echo "worker thread, user-space instructions per query: DO=0 $((w2 / answered0)), DO=1 $((w3 / answered))" \
+    "(both include the worker's idle loop around the queries)"
   echo
   echo "== dump 1: start-up, for comparison (the zone signed at load) =="
   $PY "$HERE/bench_helper.py" signers "$out"/callgrind.*.out.1-* | grep -v '^RESULT'

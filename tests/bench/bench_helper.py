@@ -572,7 +572,7 @@ def signers(*paths):
         if m:
             total = int(m.group(1))
         queries = sum(c for f, (_, c) in inc.items() if re.search(r"dnsd::process_query\(", f))
-        udp = sum(c for f, (_, c) in inc.items() if re.search(r"UdpListener::|recvmmsg", f))
+        udp = sum(c for f, (_, c) in inc.items() if re.search(r"^recvmmsg|UdpListener::on_read|UdpListener::drain", f))
         role = "worker" if queries or udp else ("publisher/other" if total else "idle")
         queries = queries or udp
         sig = sorted(((c, n, f) for f, (c, n) in inc.items() if SIGNING_FUNCTIONS.search(f)), reverse=True)

@@ -28,6 +28,17 @@
 #                         each run) and "dnsd-tapu" to fstrm_capture writing /dev/null
 #                         (the collector's CPU is not counted). The summary prints their
 #                         CPU us/query against dnsd's and the dnstap messages dropped.
+#   DNSSEC [0]            1: every server serves the zone signed (CSK, NSEC), with a
+#                         pool name `pool` added (a dnsd pool of 4 members, check none;
+#                         4 static A records for the others), and each server is
+#                         measured with DO=0 and with DO=1 (dnsperf -D) in every round,
+#                         on the DNSSEC mix (see write_queries_dnssec). dnsd signs the
+#                         zone itself (--key-dir in the temp dir), Knot with
+#                         dnssec-signing, and NSD serves Knot's signed zone (its AXFR),
+#                         or one signed by ldns-signzone when Knot is not run.
+#                         results-do0.tsv and results-do1.tsv hold the rows; the summary
+#                         adds the DO=1/DO=0 ratios. tests/bench/bench_dnssec.sh sets this.
+#   DNSSEC_ALGORITHM [ecdsap256sha256]  or ed25519
 #   DNSPERF_CLIENTS [4]   dnsperf -c (sockets)
 #   DNSPERF_OUTSTANDING [100]  dnsperf -q (queries in flight, all sockets together).
 #                         100 saturates dnsperf's core; 200+ overflows Knot's default
@@ -88,6 +99,9 @@ DNSD_THREADS=${DNSD_THREADS:-1}
 DNSTAP=${DNSTAP:-0}
 [[ $DNSTAP == 1 && " $SERVERS " != *" dnsd-tapf "* ]] && SERVERS="$SERVERS dnsd-tapf dnsd-tapu"
 REQUIRE_DNSD=${REQUIRE_DNSD:-0}
+DNSSEC=${DNSSEC:-0}
+DNSSEC_ALGORITHM=${DNSSEC_ALGORITHM:-ecdsap256sha256}
+MODES=0; [[ $DNSSEC == 1 ]] && MODES="0 1"
 DNSPERF_CLIENTS=${DNSPERF_CLIENTS:-4}
 DNSPERF_OUTSTANDING=${DNSPERF_OUTSTANDING:-100}
 DNSPERF_EDNS=${DNSPERF_EDNS:-1}
@@ -196,6 +210,12 @@ write_zone_rfc1035() {
     echo "www 60 IN A   192.0.2.12"
     echo "www 60 IN A   192.0.2.13"
     echo "alias  IN CNAME www"
+    if [[ $DNSSEC == 1 ]]; then  # dnsd's pool, as static records
+      echo "pool 60 IN A  192.0.2.20"
+      echo "pool 60 IN A  192.0.2.21"
+      echo "pool 60 IN A  192.0.2.22"
+      echo "pool 60 IN A  192.0.2.23"
+    fi
     local i
     for ((i = 1; i <= NHOSTS; i++)); do echo "host$i IN A 198.51.100.$i"; done
   } >"$1"
@@ -208,6 +228,15 @@ write_zone_json() {
   "ttl": 300,
   "soa": {"mname": "ns1", "rname": "hostmaster", "serial": 2024010101,
           "refresh": 3600, "retry": 600, "expire": 86400, "minimum": 60},
+EOF
+    if [[ $DNSSEC == 1 ]]; then
+      cat <<EOF
+  "dnssec": {"algorithm": "$DNSSEC_ALGORITHM"},
+  "pools": {"pool": {"ttl": 60, "check": {"type": "none"},
+                     "members": ["192.0.2.20", "192.0.2.21", "192.0.2.22", "192.0.2.23"]}},
+EOF
+    fi
+    cat <<EOF
   "records": {
     "@":     {"NS": ["ns1", "ns2"], "MX": "10 mail"},
     "ns1":   {"A": "192.0.2.1"},
@@ -216,6 +245,7 @@ write_zone_json() {
     "www":   {"A": {"ttl": 60, "data": ["192.0.2.10", "192.0.2.11", "192.0.2.12", "192.0.2.13"]}},
     "alias": {"CNAME": "www"},
 EOF
+    [[ $DNSSEC == 1 ]] && echo '    "pool":  {"A": {"pool": "pool"}},'
     local i sep=,
     for ((i = 1; i <= NHOSTS; i++)); do
       ((i == NHOSTS)) && sep=
@@ -230,6 +260,7 @@ EOF
 # a host), MX at the apex (with additional-section address) and A via CNAME.
 # Shuffled with a fixed seed so every run sends the same sequence.
 write_queries() {
+  if [[ $DNSSEC == 1 ]]; then write_queries_dnssec "$1"; return; fi
   awk -v n="$QUERY_LINES" -v zone="$ZONE" -v hosts="$NHOSTS" 'BEGIN {
     srand(42)
     for (i = 0; i < n; i++) {
@@ -245,11 +276,45 @@ write_queries() {
   }' >"$1"
 }
 
+# The DNSSEC mix: 30% www A (4 static records), 20% hostN A, 20% pool A (a dnsd
+# pool; static records for Knot and NSD), 15% NXDOMAIN, 15% NODATA (hostN AAAA).
+write_queries_dnssec() {
+  awk -v n="$QUERY_LINES" -v zone="$ZONE" -v hosts="$NHOSTS" 'BEGIN {
+    srand(42)
+    for (i = 0; i < n; i++) {
+      k = i % 20
+      if (k < 6)        line[i] = "www." zone " A"
+      else if (k < 10)  line[i] = "host" (1 + int(rand() * hosts)) "." zone " A"
+      else if (k < 14)  line[i] = "pool." zone " A"
+      else if (k < 17)  line[i] = "nx-" int(rand() * 100000) "." zone " A"
+      else              line[i] = "host" (1 + int(rand() * hosts)) "." zone " AAAA"
+    }
+    for (i = n - 1; i > 0; i--) { j = int(rand() * (i + 1)); t = line[i]; line[i] = line[j]; line[j] = t }
+    for (i = 0; i < n; i++) print line[i]
+  }' >"$1"
+}
+
 # ---------------------------------------------------------------- servers
 conf_knot() {  # conf_knot DIR PORT
-  local dir=$1 port=$2
+  local dir=$1 port=$2 policy="" signing=""
   mkdir -p "$dir/db" "$dir/run"
   write_zone_rfc1035 "$dir/$ZONE.zone"
+  if [[ $DNSSEC == 1 ]]; then  # signs on load; NSD's signed zone is its AXFR
+    policy="acl:
+  - id: transfer
+    address: 127.0.0.0/8
+    action: transfer
+policy:
+  - id: csk
+    algorithm: $DNSSEC_ALGORITHM
+    single-type-signing: on
+    nsec3: off
+    ksk-lifetime: 0
+    zsk-lifetime: 0"
+    signing="    dnssec-signing: on
+    dnssec-policy: csk
+    acl: transfer"
+  fi
   cat >"$dir/knot.conf" <<EOF
 server:
     listen: 127.0.0.1@$port
@@ -263,12 +328,14 @@ log:
     any: warning
 database:
     storage: "$dir/db"
+$policy
 template:
   - id: default
     storage: "$dir"
     journal-content: none
     zonefile-sync: -1
     semantic-checks: off
+$signing
 zone:
   - domain: $ZONE
     file: "$dir/$ZONE.zone"
@@ -277,9 +344,28 @@ EOF
   echo "knotd -c $dir/knot.conf"
 }
 
+# signed_zone_file OUT: the zone signed, for NSD: Knot's AXFR when Knot runs (the
+# same records and signatures Knot serves; the closing SOA dropped), else signed
+# here with a new CSK by ldns-signzone (NSEC).
+signed_zone_file() {
+  if [[ -n ${PORT[knot]:-} ]]; then
+    dig @127.0.0.1 -p "${PORT[knot]}" +nocmd +nostats +nocomments AXFR "$ZONE" |
+      awk '$4 == "SOA" && seen++ { next } { print }' >"$1"
+    grep -q RRSIG "$1" || die "no signed AXFR of $ZONE from Knot for NSD"
+  else
+    local tmp alg=ECDSAP256SHA256 key
+    [[ $DNSSEC_ALGORITHM == ed25519 ]] && alg=ED25519
+    tmp=$(mktemp -d "$WORK/ldns.XXXXXX")
+    write_zone_rfc1035 "$tmp/zone"
+    key=$(cd "$tmp" && ldns-keygen -a "$alg" -k "$ZONE")
+    (cd "$tmp" && ldns-signzone -o "$ZONE" zone "$key" >&2) || die "ldns-signzone failed"
+    mv "$tmp/zone.signed" "$1"
+  fi
+}
+
 conf_nsd() {  # conf_nsd DIR PORT
   local dir=$1 port=$2
-  write_zone_rfc1035 "$dir/$ZONE.zone"
+  if [[ $DNSSEC == 1 ]]; then signed_zone_file "$dir/$ZONE.zone"; else write_zone_rfc1035 "$dir/$ZONE.zone"; fi
   cat >"$dir/nsd.conf" <<EOF
 server:
     ip-address: 127.0.0.1
@@ -322,18 +408,23 @@ dnsd_rrl_off() {  # dnsd_rrl_off BIN: the flag that turns RRL off, if BIN has RR
   if [[ $help == *--rrl-rate* ]]; then echo "--rrl-rate 0"; fi
 }
 
+dnsd_keys() {  # dnsd_keys DIR: with DNSSEC=1, the key directory flag (dnsd makes the key on start)
+  [[ $DNSSEC == 1 ]] && echo "--key-dir $1/keys"
+  return 0
+}
+
 conf_dnsd() {  # conf_dnsd DIR PORT
   local dir=$1 port=$2
   mkdir -p "$dir/zones"
   write_zone_json "$dir/zones/$ZONE.json"
-  echo "$DNSD_BIN serve --zones $dir/zones --listen 127.0.0.1:$port --threads $DNSD_THREADS --control none $(dnsd_rrl_off "$DNSD_BIN")"
+  echo "$DNSD_BIN serve --zones $dir/zones --listen 127.0.0.1:$port --threads $DNSD_THREADS --control none $(dnsd_rrl_off "$DNSD_BIN") $(dnsd_keys "$dir")"
 }
 
 conf_dnsd-base() {  # conf_dnsd-base DIR PORT: the same, with DNSD_BASE_BIN
   local dir=$1 port=$2
   mkdir -p "$dir/zones"
   write_zone_json "$dir/zones/$ZONE.json"
-  echo "$DNSD_BASE_BIN serve --zones $dir/zones --listen 127.0.0.1:$port --threads $DNSD_THREADS --control none $(dnsd_rrl_off "$DNSD_BASE_BIN")"
+  echo "$DNSD_BASE_BIN serve --zones $dir/zones --listen 127.0.0.1:$port --threads $DNSD_THREADS --control none $(dnsd_rrl_off "$DNSD_BASE_BIN") $(dnsd_keys "$dir")"
 }
 
 # dnstap on: the same server logging every query and response. The control
@@ -344,7 +435,7 @@ conf_dnsd_tap() {  # conf_dnsd_tap DIR PORT SINK
   write_zone_json "$dir/zones/$ZONE.json"
   control=$($PY "$HELPER" freeport)
   echo "$control" >"$dir/control"
-  echo "$DNSD_BIN serve --zones $dir/zones --listen 127.0.0.1:$port --threads $DNSD_THREADS --control 127.0.0.1:$control --dnstap $3 $(dnsd_rrl_off "$DNSD_BIN")"
+  echo "$DNSD_BIN serve --zones $dir/zones --listen 127.0.0.1:$port --threads $DNSD_THREADS --control 127.0.0.1:$control --dnstap $3 $(dnsd_rrl_off "$DNSD_BIN") $(dnsd_keys "$dir")"
 }
 TAP_FILE=/dev/shm/dnsd-bench-$$.tap
 conf_dnsd-tapf() { conf_dnsd_tap "$1" "$2" "file:$TAP_FILE"; }
@@ -363,7 +454,12 @@ wait_ready() {  # wait_ready NAME: poll until the server answers, 15 s deadline
   local s=$1 deadline=$((SECONDS + 15))
   while ((SECONDS < deadline)); do
     kill -0 "${PID[$s]}" 2>/dev/null || { log "$s exited during start-up:"; tail -n 20 "$WORK/$s/stderr" >&2; return 1; }
-    [[ -n $(answers "${PORT[$s]}" "www.$ZONE" A) ]] && return 0
+    if [[ $DNSSEC == 1 ]]; then  # answering signed: an RRSIG with the A records
+      dig @127.0.0.1 -p "${PORT[$s]}" +norec +dnssec +time=1 +tries=1 "www.$ZONE" A 2>/dev/null |
+        grep -q 'IN[[:space:]]*RRSIG[[:space:]]*A ' && return 0
+    else
+      [[ -n $(answers "${PORT[$s]}" "www.$ZONE" A) ]] && return 0
+    fi
     sleep 0.1
   done
   log "$s did not answer within 15 s:"; tail -n 20 "$WORK/$s/stderr" >&2
@@ -453,14 +549,18 @@ for s in "${ACTIVE[@]}"; do vargs+=("$s=${PORT[$s]}"); done
 if ! $PY "$HELPER" validate "${vargs[@]}" 2>&1 | tee "$RESULTS_DIR/validate.txt" >&2; then
   log "WARNING: servers differ on some query kind (see above); measuring anyway"
 fi
+if [[ $DNSSEC == 1 ]] && ! $PY "$HELPER" validate_dnssec "${vargs[@]}" 2>&1 | tee -a "$RESULTS_DIR/validate.txt" >&2; then
+  die "some server's DO=1 answers lack signatures or proofs, or differ (see above)"
+fi
 
 perf_args=(-s 127.0.0.1 -d "$WORK/queries.txt" -c "$DNSPERF_CLIENTS" -q "$DNSPERF_OUTSTANDING" -T 1 -t 2)
 [[ $DNSPERF_EDNS == 1 ]] && perf_args+=(-e)
 
-run_dnsperf() {  # run_dnsperf NAME SECONDS OUTFILE: dnsperf's own CPU time goes to OUTFILE.time
-  local rc=0
+run_dnsperf() {  # run_dnsperf NAME SECONDS OUTFILE [DO]: dnsperf's own CPU time goes to OUTFILE.time
+  local rc=0 do_flag=()
+  [[ ${4:-0} == 1 ]] && do_flag=(-D)
   /usr/bin/time -f '%U %S' -o "$3.time" "${PRIO[@]}" taskset -c "$CLIENT_CPU" \
-    dnsperf "${perf_args[@]}" -p "${PORT[$1]}" -l "$2" >"$3.full" 2>&1 || rc=$?
+    dnsperf "${perf_args[@]}" "${do_flag[@]}" -p "${PORT[$1]}" -l "$2" >"$3.full" 2>&1 || rc=$?
   # Keep the result file small: one line per timed-out query is noise.
   grep -v '^\[Timeout\]' "$3.full" >"$3" || true
   rm -f "$3.full"
@@ -488,6 +588,8 @@ wait_quiet() {  # wait until both CPUs are idle enough (the servers are idle now
   echo "versions: $(knotd -V 2>&1 | head -1); $(nsd -v 2>&1 | head -1); $(dnsperf -h 2>&1 | grep -m1 Version)"
   echo "dnsd: $DNSD_BIN (buildtype ${bt:-n/a}); git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
   echo "rounds=$ROUNDS duration=$DURATION warmup=$WARMUP servers='${ACTIVE[*]}' dnsperf ${perf_args[*]}"
+  [[ $DNSSEC == 1 ]] && echo "dnssec: signed zone ($DNSSEC_ALGORITHM CSK, NSEC); modes DO=0 and DO=1 (dnsperf -D) per server per round"
+  echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "pins: servers CPU $SERVER_CPU, dnsperf CPU $CLIENT_CPU; priority $PRIORITY; soak $SOAK; quiet wait ${QUIET_WAIT}s below ${QUIET_PCT}%"
 } | tee "$RESULTS_DIR/run.txt" >&2
 for s in "${ACTIVE[@]}"; do cp "$WORK/$s/cmdline" "$RESULTS_DIR/$s.cmdline"; cp "$WORK/$s"/*.conf "$RESULTS_DIR/" 2>/dev/null || true; done
@@ -509,7 +611,9 @@ fi
 
 if ((WARMUP > 0)); then
   log "warm-up: ${WARMUP}s per server (not recorded)"
-  for s in "${ACTIVE[@]}"; do run_dnsperf "$s" "$WARMUP" "$WORK/warmup-$s.txt"; done
+  for s in "${ACTIVE[@]}"; do
+    for mode in $MODES; do run_dnsperf "$s" "$WARMUP" "$WORK/warmup-$s.txt" "$mode"; done
+  done
 fi
 
 TSV=$RESULTS_DIR/results.tsv
@@ -518,14 +622,20 @@ for ((r = 1; r <= ROUNDS; r++)); do
   log "round $r/$ROUNDS (${DURATION}s per server)"
   for ((i = 0; i < n; i++)); do
     s=${ACTIVE[$(((i + r - 1) % n))]}  # rotate the starting server each round
-    kill -0 "${PID[$s]}" 2>/dev/null || die "$s (pid ${PID[$s]}) died"
-    out=$RESULTS_DIR/dnsperf-$s-r$r.txt
-    wait_quiet
-    $PY "$HELPER" snapshot "${PID[$s]}" "${SOAKERS[@]}" >"$WORK/before.json"
-    run_dnsperf "$s" "$DURATION" "$out"
-    $PY "$HELPER" snapshot "${PID[$s]}" "${SOAKERS[@]}" >"$WORK/after.json"
-    $PY "$HELPER" record "$TSV" "$s" "$r" "$WORK/before.json" "$WORK/after.json" "$out" >&2
-    [[ $s == dnsd-tapf ]] && truncate -s 0 "$TAP_FILE"  # the writer goes on at its offset: a sparse file, no memory
+    # With DNSSEC=1 both modes, the first one alternating per round.
+    modes=$MODES; [[ $DNSSEC == 1 ]] && ((r % 2 == 0)) && modes="1 0"
+    for mode in $modes; do
+      kill -0 "${PID[$s]}" 2>/dev/null || die "$s (pid ${PID[$s]}) died"
+      out=$RESULTS_DIR/dnsperf-$s-r$r.txt; tsv=$TSV
+      [[ $DNSSEC == 1 ]] && { out=$RESULTS_DIR/dnsperf-$s-do$mode-r$r.txt; tsv=$RESULTS_DIR/results-do$mode.tsv; }
+      wait_quiet
+      $PY "$HELPER" snapshot "${PID[$s]}" "${SOAKERS[@]}" >"$WORK/before.json"
+      run_dnsperf "$s" "$DURATION" "$out" "$mode"
+      $PY "$HELPER" snapshot "${PID[$s]}" "${SOAKERS[@]}" >"$WORK/after.json"
+      [[ $DNSSEC == 1 ]] && log "  DO=$mode:"
+      $PY "$HELPER" record "$tsv" "$s" "$r" "$WORK/before.json" "$WORK/after.json" "$out" >&2
+      [[ $s == dnsd-tapf ]] && truncate -s 0 "$TAP_FILE"  # the writer goes on at its offset: a sparse file, no memory
+    done
   done
 done
 
@@ -569,7 +679,19 @@ if [[ ${PROFILE:-0} == 1 ]]; then
   fi
 fi
 
-$PY "$HELPER" summary "$TSV" | tee "$RESULTS_DIR/summary.txt"
+if [[ $DNSSEC == 1 ]]; then
+  {
+    for mode in 0 1; do
+      echo; echo "=== DO=$mode (signed zone, $DNSSEC_ALGORITHM; DNSSEC mix) ==="
+      $PY "$HELPER" summary "$RESULTS_DIR/results-do$mode.tsv"
+    done
+    echo; echo "=== DO=1 against DO=0 ==="
+    $PY "$HELPER" do_ratios "$RESULTS_DIR/results-do0.tsv" "$RESULTS_DIR/results-do1.tsv" "$RESULTS_DIR"
+    echo "(resp B: mean response bytes DO=0/DO=1, from dnsperf; +us/q: what DO=1 adds per query)"
+  } | tee "$RESULTS_DIR/summary.txt"
+else
+  $PY "$HELPER" summary "$TSV" | tee "$RESULTS_DIR/summary.txt"
+fi
 for s in "${ACTIVE[@]}"; do
   [[ $s == dnsd-tap* ]] && echo "$s dnstap counters: $(dnstap_counts "$s")" | tee -a "$RESULTS_DIR/summary.txt"
 done

@@ -16,10 +16,22 @@ Subcommands (all print to stdout):
   summary OUT.tsv               print the per-server table and dnsd/best-peer ratios
   validate NAME=PORT ...        query every server with the benchmark mix's
                                 query kinds and compare the answers
+  validate_dnssec NAME=PORT ... the DNSSEC mix's query kinds with DO=1: every
+                                answer signed, every denial with its NSEC proofs,
+                                the same data (RRSIGs aside) from every server
+  do_ratios DO0.tsv DO1.tsv [DIR]  per server: DO=1 against DO=0 (CPU/query, qps,
+                                and with DIR the mean response size from its dnsperf
+                                outputs), and dnsd's DO=1 cost against the best peer's
   cgtop FILE [N] [DIVISOR]      top N functions by self instructions of a callgrind
                                 output file (callgrind_annotate 3.19 misreads the
                                 files of a dump triggered by callgrind_control), per
                                 DIVISOR (e.g. per query) when given
+  signers FILE...               per callgrind thread file (--separate-threads=yes):
+                                its role (worker: it ran process_query), its
+                                instructions, and the inclusive instructions of
+                                every signing function (EVP_DigestSign*, ECDSA_*,
+                                ossl_ecdsa*, ED25519*, RrsigMaker::sign, sign_zone,
+                                sign_version) that ran in it
 """
 import json
 import os
@@ -373,6 +385,105 @@ def validate(args):
     return 0 if ok else 1
 
 
+# Query kinds of the DNSSEC mix (bench_core.sh DNSSEC=1).
+DNSSEC_KINDS = [("www.bench.test.", "A"), ("host7.bench.test.", "A"), ("pool.bench.test.", "A"),
+                ("nx-1.bench.test.", "A"), ("host7.bench.test.", "AAAA")]
+
+
+def validate_dnssec(args):
+    import dns.message
+    import dns.query
+    import dns.rcode
+    import dns.rdatatype
+    servers = [a.split("=", 1) for a in args]
+    ok = True
+    for qname, qtype in DNSSEC_KINDS:
+        seen = {}
+        for name, port in servers:
+            q = dns.message.make_query(qname, qtype, want_dnssec=True, payload=1232)
+            q.flags &= ~0x0100
+            try:
+                r = dns.query.udp(q, "127.0.0.1", port=int(port), timeout=2)
+            except Exception as e:  # noqa: BLE001
+                print(f"  {name}: {qname} {qtype} DO=1: no answer ({e})")
+                ok = False
+                continue
+
+            def types(sec):
+                return sorted(f"{dns.rdatatype.to_text(x.rdtype)}"
+                              + (f"/{dns.rdatatype.to_text(x.covers)}" if x.rdtype == dns.rdatatype.RRSIG else "")
+                              + f"x{len(x)}" for x in sec)
+            data = sorted(f"{x.name} {dns.rdatatype.to_text(x.rdtype)} {rd.to_text()}"
+                          for x in r.answer if x.rdtype != dns.rdatatype.RRSIG for rd in x)
+            positive = bool(data)
+            signed = any(x.rdtype == dns.rdatatype.RRSIG for x in r.answer)
+            proof = any(x.rdtype == dns.rdatatype.NSEC for x in r.authority) and \
+                any(x.rdtype == dns.rdatatype.RRSIG and x.covers == dns.rdatatype.NSEC for x in r.authority)
+            good = signed if positive else proof
+            ok &= good
+            seen[name] = (dns.rcode.to_text(r.rcode()), data)
+            print(f"  {name:5s} {qname:18s} {qtype:4s} DO=1 {dns.rcode.to_text(r.rcode()):8s} "
+                  f"size={len(r.to_wire()):4d} an={types(r.answer)} ns={types(r.authority)} "
+                  f"ar={types(r.additional)}{'' if good else '  MISSING SIGNATURE OR PROOF'}")
+        vals = list(seen.values())
+        if any(v != vals[0] for v in vals[1:]):
+            ok = False
+            print(f"  MISMATCH for {qname} {qtype} (DO=1, RRSIGs aside):")
+            for name, v in seen.items():
+                print(f"    {name}: {v}")
+    return 0 if ok else 1
+
+
+def do_ratios(do0_path, do1_path, results_dir=None):
+    def rows(path):
+        return [dict(zip(FIELDS, line.rstrip("\n").split("\t")))
+                for line in open(path).read().splitlines()[1:] if line.strip()]
+    r0, r1 = rows(do0_path), rows(do1_path)
+    servers = []
+    for r in r0 + r1:
+        if r["server"] not in servers:
+            servers.append(r["server"])
+    med = {}
+    def response_bytes(server, mode):
+        import glob
+        sizes = []
+        for f in glob.glob(os.path.join(results_dir or ".", f"dnsperf-{server}-do{mode}-r*.txt")):
+            m = re.search(r"response (\d+)", open(f).read())
+            if m:
+                sizes.append(int(m.group(1)))
+        return f"{statistics.median(sizes):.0f}" if results_dir and sizes else "-"
+    print(f"{'server':8s} {'CPU us/q DO=0':>13s} {'DO=1':>7s} {'DO=1/DO=0':>9s} {'+us/q':>6s} "
+          f"{'qps DO=0':>9s} {'DO=1':>7s} {'DO=1/DO=0':>9s} {'resp B':>9s}   "
+          f"per-round DO=1/DO=0 CPU (median, min..max)")
+    for s in servers:
+        a = [r for r in r0 if r["server"] == s]
+        b = [r for r in r1 if r["server"] == s]
+        if not a or not b:
+            continue
+        c0 = statistics.median(float(r["cpu_us_per_q"]) for r in a)
+        c1 = statistics.median(float(r["cpu_us_per_q"]) for r in b)
+        q0 = statistics.median(float(r["qps"]) for r in a)
+        q1 = statistics.median(float(r["qps"]) for r in b)
+        med[s] = (c0, c1, q0, q1)
+        paired = [float(y["cpu_us_per_q"]) / float(x["cpu_us_per_q"])
+                  for x in a for y in b if x["round"] == y["round"]]
+        print(f"{s:8s} {c0:13.3f} {c1:7.3f} {c1 / c0:9.3f} {c1 - c0:6.3f} {q0:9.0f} {q1:7.0f} {q1 / q0:9.3f} "
+              f"{response_bytes(s, 0) + '/' + response_bytes(s, 1):>9s}   "
+              f"{statistics.median(paired):.3f} ({min(paired):.3f}..{max(paired):.3f}) over {len(paired)} rounds")
+    peers = [s for s in med if not s.startswith("dnsd")]
+    if "dnsd" in med and peers:
+        best = min(peers, key=lambda s: med[s][1])
+        best_inc = min(peers, key=lambda s: med[s][1] - med[s][0])
+        d = med["dnsd"]
+        print(f"dnsd/best-peer CPU us/query with DO=1: {d[1] / med[best][1]:.3f} "
+              f"(best peer {best}: {med[best][1]:.3f} us/q)")
+        print(f"dnsd/best-peer qps with DO=1:          {d[3] / max(med[s][3] for s in peers):.3f}")
+        print(f"DO=1 cost over DO=0 (us/q): dnsd {d[1] - d[0]:+.3f}, least of the peers {best_inc} "
+              f"{med[best_inc][1] - med[best_inc][0]:+.3f}")
+        print(f"TARGET (dnsd's DO=1 CPU/query <= best peer's): {'MET' if d[1] <= med[best][1] else 'MISSED'}")
+    return 0
+
+
 def cgtop(path, n=30, divisor=None):
     """Self cost per function of one callgrind output file (Ir events only)."""
     names = {}
@@ -419,6 +530,63 @@ def cgtop(path, n=30, divisor=None):
     return 0
 
 
+SIGNING_FUNCTIONS = re.compile(r"EVP_DigestSign|ECDSA_|ossl_ecdsa|ED25519|ossl_ed25519|RrsigMaker::sign|"
+                               r"sign_zone|sign_version")
+
+
+def _inclusive(path):
+    """{function name: (self + callee cost, calls into it)} of one callgrind file (first event)."""
+    names = {}
+    base = re.sub(r"\.\d+(-\d+)?$", "", path)
+    import glob
+    for f in sorted(glob.glob(base + "*")):
+        if f.endswith(".txt"):
+            continue
+        for m in re.finditer(r"^c?fn=\((\d+)\) (.+)$", open(f, errors="replace").read(), re.M):
+            names[m.group(1)] = m.group(2)
+    cost, calls = {}, {}
+    fn = cfn = None
+    in_call = False
+    for line in open(path, errors="replace"):
+        if line.startswith("fn="):
+            fn = names.get(re.match(r"fn=\((\d+)\)", line).group(1), "?")
+        elif line.startswith("cfn="):
+            cfn = names.get(re.match(r"cfn=\((\d+)\)", line).group(1), "?")
+        elif line.startswith("calls="):
+            in_call = True
+            calls[cfn] = calls.get(cfn, 0) + int(line.split("=")[1].split()[0])
+        elif (line[:1].isdigit() or line[:1] in "+-*") and fn is not None:
+            parts = line.split()
+            if len(parts) >= 2:
+                cost[fn] = cost.get(fn, 0) + int(parts[1])  # self, or the inclusive cost of a call
+                in_call = False
+    return {f: (cost.get(f, 0), calls.get(f, 0)) for f in set(cost) | set(calls)}
+
+
+def signers(*paths):
+    worst_worker = 0
+    for path in paths:
+        inc = _inclusive(path)
+        total = 0
+        m = re.search(r"^summary: (\d+)", open(path, errors="replace").read(), re.M)
+        if m:
+            total = int(m.group(1))
+        queries = sum(c for f, (_, c) in inc.items() if re.search(r"dnsd::process_query\(", f))
+        udp = sum(c for f, (_, c) in inc.items() if re.search(r"^recvmmsg|UdpListener::on_read|UdpListener::drain", f))
+        role = "worker" if queries or udp else ("publisher/other" if total else "idle")
+        queries = queries or udp
+        sig = sorted(((c, n, f) for f, (c, n) in inc.items() if SIGNING_FUNCTIONS.search(f)), reverse=True)
+        print(f"{os.path.basename(path)}: {role}, {total} instructions, process_query (or UDP receive) calls {queries}, "
+              f"signing functions run: {len(sig)}")
+        for c, n, f in sig[:8]:
+            print(f"    {c:14d} Ir inclusive  {n:8d} calls  {f[:100]}")
+        if queries:
+            worst_worker = max(worst_worker, sum(c for c, _, _ in sig))
+    print(f"RESULT: signing instructions in worker threads: {worst_worker} "
+          f"({'none: the query path does not sign' if worst_worker == 0 else 'WORKERS SIGN'})")
+    return 0
+
+
 def perquery(server, csv_path, dnsperf_out):
     """perf stat counts (CSV) divided by the queries dnsperf saw answered."""
     n = _parse_dnsperf(open(dnsperf_out).read())["completed"] or 1
@@ -454,8 +622,14 @@ def main(argv):
         return perquery(*args)
     if cmd == "cgtop":
         return cgtop(*args)
+    if cmd == "signers":
+        return signers(*args)
     if cmd == "validate":
         return validate(args)
+    if cmd == "validate_dnssec":
+        return validate_dnssec(args)
+    if cmd == "do_ratios":
+        return do_ratios(*args)
     print(__doc__)
     return 2
 

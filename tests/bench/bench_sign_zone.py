@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Signing a large zone on load: time and memory, Knot DNS (and dnsd, once it signs).
+"""Signing a large zone on load: time and memory, Knot DNS and dnsd.
 
 Writes the zone of bench_memory.py (--names owner names: an A each, an AAAA
 every 4th, a TXT every 8th, an MX every 16th, every 32nd a CNAME instead) and
@@ -9,7 +9,8 @@ P-256 by default, or Ed25519) and NSEC, pinned to one CPU (`taskset -c`, then
 server it measures:
 
 - sign s: from the start of the process until it has signed and loaded the
-  zone (Knot logs "[ZONE] loaded" after "DNSSEC, successfully signed") and
+  zone (Knot logs "[ZONE] loaded" after "DNSSEC, successfully signed"; dnsd
+  logs "dnssec: zone ZONE: N signatures made with key K in S s") and
   answers the last name with an RRSIG;
 - load s: the same for the zone unsigned (the part of "sign s" that is not signing);
 - CPU s: the server's user and system CPU time until then (/proc/PID/stat,
@@ -18,14 +19,18 @@ server it measures:
   changeset just after the zone is loaded: RSS is read when it has not
   changed for a second) and VmHWM, the peak (/proc/PID/status);
 - bytes/record: the signed run's VmRSS minus that of a one-name signed zone,
-  per record of the zone file (RRSIG and NSEC not counted as records).
+  per record of the zone file (RRSIG and NSEC not counted as records);
+- threads: the server's threads once signed (/proc/PID/task); Knot runs with
+  one UDP, TCP and background worker and `signing-threads: 1`, dnsd with one
+  worker and its default --signing-threads (one per CPU); `dnsd-1t` is dnsd
+  with --signing-threads 1. Every thread is pinned to the one CPU either way.
+- log s: the signing time the server logs itself (dnsd: the S of the line above).
 
 One row per server. A server is a function `measure_SERVER(names, work, cpu,
-algorithm, signed) -> (seconds, CPU seconds, VmRSS KiB, VmHWM KiB)` in SERVERS; dnsd's goes
-there when dnsd signs.
+algorithm, signed) -> (seconds, CPU seconds, VmRSS KiB, VmHWM KiB, threads, logged s)` in SERVERS.
 
-    /usr/bin/python3 tests/bench/bench_sign_zone.py [--names 200000] [--servers knot]
-        [--algorithm ecdsap256sha256|ed25519] [--cpu 0] [--fifo]
+    /usr/bin/python3 tests/bench/bench_sign_zone.py [--names 200000] [--servers knot,dnsd,dnsd-1t]
+        [--algorithm ecdsap256sha256|ed25519] [--cpu 0] [--fifo] [--dnsd build-bench/dnsd/dnsd]
 
 On a machine shared with other work, compare "CPU s"; or give --fifo, which
 runs the servers at real-time priority (`chrt -f 1`, as bench_core.sh's
@@ -37,8 +42,10 @@ Exit 0 when it measured; 1 when a server failed.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import pathlib
+import re
 import signal
 import subprocess
 import sys
@@ -46,7 +53,7 @@ import tempfile
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from bench_memory import ZONE, tree, write_rfc1035  # noqa: E402
+from bench_memory import ZONE, tree, write_json, write_rfc1035  # noqa: E402
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "integration"))
 from dnsd_harness import free_port  # noqa: E402
@@ -205,14 +212,60 @@ def measure_knot(names: int, work: pathlib.Path, cpu: int, algorithm: str, signe
             log = (d / "server.log").read_text(errors="replace")
             assert "DNSSEC, successfully signed" in log, f"knot did not sign {ZONE}; see {d / 'server.log'}"
         cpu = cpu_seconds(proc.pid)
-        return seconds, cpu, settled_kib(proc.pid), status_kib(proc.pid, "VmHWM")
+        return (seconds, cpu, settled_kib(proc.pid), status_kib(proc.pid, "VmHWM"), threads(proc.pid),
+                None)
     finally:
         stop(proc)
 
 
+def threads(pid: int) -> int:
+    return sum(len(list(pathlib.Path(f"/proc/{p}/task").iterdir())) for p in tree(pid))
+
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+DNSD = [str(ROOT / "build-bench/dnsd/dnsd") if (ROOT / "build-bench/dnsd/dnsd").exists()
+        else str(ROOT / "build/dnsd/dnsd")]  # --dnsd
+
+
+def measure_dnsd(names: int, work: pathlib.Path, cpu: int, algorithm: str, signed: bool,
+                 signing_threads: int | None = None):
+    """dnsd signing the zone itself: "dnssec" in the zone file, a key made on start in a fresh --key-dir."""
+    d = work / f"dnsd{signing_threads or ''}-{names}-{'signed' if signed else 'unsigned'}"
+    (d / "zones").mkdir(parents=True)
+    write_json(d / "zones" / f"{ZONE}.json", names)
+    if signed:
+        zone = json.loads((d / "zones" / f"{ZONE}.json").read_text())
+        zone["dnssec"] = {"algorithm": algorithm}
+        (d / "zones" / f"{ZONE}.json").write_text(json.dumps(zone))
+    port = free_port()
+    cmd = [DNSD[0], "serve", "--zones", str(d / "zones"), "--listen", f"127.0.0.1:{port}", "--threads", "1",
+           "--control", "none", "--no-watch", "--rrl-rate", "0", "--key-dir", str(d / "keys")]
+    if signing_threads:
+        cmd += ["--signing-threads", str(signing_threads)]
+    last = f"h{names - 2}.{ZONE}." if names > 1 else f"ns1.{ZONE}."
+    ready = "signatures made" if signed else ""
+    proc, seconds = run_until_ready(cmd, port, last, signed, d / "server.log", ready, cpu)
+    try:
+        logged = None
+        if signed:
+            m = re.search(r"dnssec: zone \S+: (\d+) signatures made with key \d+ in ([0-9.]+) s",
+                          (d / "server.log").read_text(errors="replace"))
+            assert m, f"dnsd did not log its signing; see {d / 'server.log'}"
+            logged = float(m.group(2))
+        cpu_s = cpu_seconds(proc.pid)
+        return seconds, cpu_s, settled_kib(proc.pid), status_kib(proc.pid, "VmHWM"), threads(proc.pid), logged
+    finally:
+        stop(proc)
+
+
+def measure_dnsd_1t(names: int, work: pathlib.Path, cpu: int, algorithm: str, signed: bool):
+    return measure_dnsd(names, work, cpu, algorithm, signed, signing_threads=1)
+
+
 # One entry per server: measure(names, work, cpu, algorithm, signed) -> (seconds, CPU seconds, VmRSS KiB,
-# VmHWM KiB), the server started pinned to `cpu` and stopped by PID before it returns.
-SERVERS = {"knot": measure_knot}
+# VmHWM KiB, threads, logged signing seconds or None), the server started pinned to `cpu` and stopped by
+# PID before it returns.
+SERVERS = {"knot": measure_knot, "dnsd": measure_dnsd, "dnsd-1t": measure_dnsd_1t}
 
 
 def main() -> int:
@@ -223,7 +276,9 @@ def main() -> int:
     ap.add_argument("--cpu", type=int, default=0, help="the CPU every server thread is pinned to")
     ap.add_argument("--no-unsigned", action="store_true", help="skip the unsigned load (load s column)")
     ap.add_argument("--fifo", action="store_true", help="servers at SCHED_FIFO priority 1 (chrt -f 1)")
+    ap.add_argument("--dnsd", default=DNSD[0], help="the dnsd binary (a release build)")
     args = ap.parse_args()
+    DNSD[0] = args.dnsd
     if args.fifo:
         PRIORITY[:] = ["chrt", "-f", "1"]
     rows = []
@@ -235,19 +290,23 @@ def main() -> int:
             try:
                 tiny_rss = measure(1, work, args.cpu, args.algorithm, True)[2]
                 load = None if args.no_unsigned else measure(args.names, work, args.cpu, args.algorithm, False)[0]
-                seconds, cpu, rss, hwm = measure(args.names, work, args.cpu, args.algorithm, True)
+                seconds, cpu, rss, hwm, nthreads, logged = measure(args.names, work, args.cpu, args.algorithm, True)
             except (RuntimeError, AssertionError) as e:
                 print(f"{server}: {e}", file=sys.stderr)
                 return 1
-            rows.append((server, seconds, cpu, load, rss, hwm, (rss - tiny_rss) * 1024 / records))
+            rows.append((server, seconds, cpu, load, rss, hwm, (rss - tiny_rss) * 1024 / records, nthreads,
+                         logged))
+            print(f"  {server}: {seconds:.2f} s, {cpu:.2f} s CPU", file=sys.stderr, flush=True)
     print(f"zone {ZONE}. with {args.names} owner names, {records} records; CSK {args.algorithm}, NSEC; "
-          f"pinned to CPU {args.cpu}{', SCHED_FIFO' if args.fifo else ''}")
+          f"pinned to CPU {args.cpu}{', SCHED_FIFO' if args.fifo else ''}; "
+          f"load average {' '.join(open('/proc/loadavg').read().split()[:3])}")
     print(f"{'server':8} {'names':>8} {'records':>8} {'sign s':>8} {'CPU s':>8} {'load s':>8} {'RSS MiB':>8} "
-          f"{'HWM MiB':>8} {'bytes/record':>13}")
-    for server, seconds, cpu, load, rss, hwm, per in rows:
+          f"{'HWM MiB':>8} {'bytes/record':>13} {'threads':>7} {'log s':>7}")
+    for server, seconds, cpu, load, rss, hwm, per, nthreads, logged in rows:
         load_text = f"{load:8.2f}" if load is not None else f"{'-':>8}"
+        logged_text = f"{logged:7.2f}" if logged is not None else f"{'-':>7}"
         print(f"{server:8} {args.names:8d} {records:8d} {seconds:8.2f} {cpu:8.2f} {load_text} {rss / 1024:8.1f} "
-              f"{hwm / 1024:8.1f} {per:13.0f}")
+              f"{hwm / 1024:8.1f} {per:13.0f} {nthreads:7d} {logged_text}")
     return 0
 
 

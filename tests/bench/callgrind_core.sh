@@ -13,6 +13,8 @@
 # time in bench_core.sh) is not counted here.
 #
 # Environment: SERVERS [dnsd knot nsd], DNSD_BIN (as bench_core.sh),
+#   DNSSEC [0] (1: the signed zone and DNSSEC mix of bench_dnssec.sh), DO [0]
+#   (1: the queries carry the DNSSEC OK bit, dnsperf -D),
 #   RESULTS_DIR [tests/bench/results/callgrind-TIMESTAMP] (callgrind outputs and
 #   callgrind_annotate reports per server).
 set -euo pipefail
@@ -63,7 +65,8 @@ dump_children() {  # NSD serves from forked children, each its own callgrind pro
   done
 }
 
-printf '%-6s %12s %10s %14s\n' server instructions answered "instr/query" | tee "$RESULTS_DIR/summary.txt"
+echo "DNSSEC=${DNSSEC:-0} DO=${DO:-0}: $N queries of the mix" | tee "$RESULTS_DIR/summary.txt"
+printf '%-6s %12s %10s %14s\n' server instructions answered "instr/query" | tee -a "$RESULTS_DIR/summary.txt"
 for s in $SERVERS; do
   [[ -f $WORK/$s/cmdline ]] || { echo "skipping $s (not configured; see setup.log)" >&2; continue; }
   read -r -a cmd <"$WORK/$s/cmdline"
@@ -85,7 +88,8 @@ for s in $SERVERS; do
     sleep 0.5
   done
   dump_all "$s"   # part 1: start-up and the readiness queries
-  dnsperf -s 127.0.0.1 -p "$port" -d "$RESULTS_DIR/queries.txt" -n 1 -c 1 -q 10 -t 20 -e \
+  do_flag=-e; [[ ${DO:-0} == 1 ]] && do_flag=-D
+  dnsperf -s 127.0.0.1 -p "$port" -d "$RESULTS_DIR/queries.txt" -n 1 -c 1 -q 10 -t 20 "$do_flag" \
     >"$out/dnsperf.txt" 2>&1
   dump_all "$s"   # part 2: the N queries (and the idle loop around them)
   answered=$(awk '/Queries completed/ {print $3}' "$out/dnsperf.txt")

@@ -1,5 +1,7 @@
 #include "dnsd/server/signing_service.h"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <chrono>
 #include <set>
@@ -14,6 +16,14 @@ namespace {
 /// How long after a failure to load keys or sign the service tries again.
 constexpr int64_t kRetrySeconds = 60;
 
+/// CPUs this process may run on (taskset, cgroups' cpusets), not all the
+/// machine has: more signing threads than that only cost memory.
+unsigned usable_cpus() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return unsigned(CPU_COUNT(&set));
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
 }  // namespace
 
 uint32_t max_served_ttl(const zones::Zone& zone) {
@@ -26,7 +36,7 @@ uint32_t max_served_ttl(const zones::Zone& zone) {
 SigningService::SigningService(std::string key_dir, unsigned threads, std::function<int64_t()> now)
     : key_dir_(std::move(key_dir)),
       store_(key_dir_),
-      threads_(threads > 0 ? threads : std::max(1u, std::thread::hardware_concurrency())),
+      threads_(threads > 0 ? threads : usable_cpus()),
       now_(std::move(now)) {}
 
 void SigningService::schedule(ZoneState& state, int64_t due) {

@@ -113,7 +113,7 @@ class Signer {
         const auto before = same_layout ? previous_->pools.served(k) : std::span<const uint16_t>{};
         if (same_layout && std::equal(served.begin(), served.end(), before.begin(), before.end()))
           copy_pool(k);
-        else if (!sign_pool(node, sets[j], served))
+        else if (!sign_pool(node, sets[j], served, same_layout ? k : PoolContent::npos))
           return false;
         out_.pool_first_window.push_back(uint32_t(out_.windows.size()));
         ++k;
@@ -129,7 +129,26 @@ class Signer {
       out_.windows.push_back(copy_sigs(before.pool(k, w - before.pool_first_window[k]), out_.blob));
   }
 
-  bool sign_pool(const zones::Node& node, const zones::RRset& set, std::span<const uint16_t> served) {
+  // The window of the version before (pool RRset `k`) that holds exactly the
+  // members of the answer starting at `start` of `served`, in order, or npos.
+  // A member leaving or joining changes only the windows that hold it or
+  // that it shifts past the cut; every other answer is one signed before.
+  size_t previous_window(size_t k, std::span<const uint16_t> served, size_t start, size_t limit) const {
+    if (k == PoolContent::npos) return PoolContent::npos;
+    const dnssec::VersionSignatures& before = *previous_->signatures;
+    const auto old = previous_->pools.served(k);
+    if (old.size() <= limit || before.pool_first_window[k + 1] - before.pool_first_window[k] != old.size())
+      return PoolContent::npos;
+    const auto at = std::lower_bound(old.begin(), old.end(), served[start]);
+    if (at == old.end() || *at != served[start]) return PoolContent::npos;
+    const size_t p = size_t(at - old.begin());
+    for (size_t i = 1; i < limit; ++i)
+      if (old[(p + i) % old.size()] != served[(start + i) % served.size()]) return PoolContent::npos;
+    return p;
+  }
+
+  bool sign_pool(const zones::Node& node, const zones::RRset& set, std::span<const uint16_t> served,
+                 size_t previous_k) {
     const zones::Pool& pool = zone_.pool(set.pool);
     const uint8_t* owner = zone_.node_name(node);
     std::vector<RdataView> rdatas;
@@ -141,6 +160,10 @@ class Signer {
     if (n <= limit) return true;
     // Every answer is `limit` members from some start on, wrapping (order_candidates).
     for (size_t start = 0; start < n; ++start) {
+      if (const size_t p = previous_window(previous_k, served, start, limit); p != PoolContent::npos) {
+        out_.windows.push_back(copy_sigs(previous_->signatures->pool(previous_k, uint32_t(p)), out_.blob));
+        continue;
+      }
       rdatas.clear();
       for (size_t i = 0; i < limit; ++i) rdatas.push_back(member_rdata(pool, served[(start + i) % n]));
       dnssec::SigRef window;

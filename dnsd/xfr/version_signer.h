@@ -22,8 +22,11 @@ namespace dnsd::xfr {
 /// nullptr with `error` on a signing failure. Publisher's thread; allocates.
 ///
 /// Bound: a pool RRset of n served members with n > answer_limit has n
-/// windows (one per rotation start), so it costs n + 1 signatures when it
-/// changes; at most kMaxPoolMembers + 1 per pool RRset.
+/// windows (one per rotation start), so it holds n + 1 signatures, at most
+/// kMaxPoolMembers + 1. When members change, a window whose members (in
+/// order) were a window of the version before is copied, so one member
+/// leaving or joining signs the whole set and the about answer_limit
+/// windows that hold it or that it shifts, not all n.
 std::shared_ptr<const dnssec::VersionSignatures> sign_version(
     const ZoneVersion& version, std::shared_ptr<const dnssec::ZoneSignatures> zone_signatures,
     const dnssec::SigningSetup& setup, const ZoneVersion* previous, std::string& error);

@@ -4,7 +4,7 @@
 // that several threads make exactly what one makes.
 #include <doctest.h>
 
-#include <map>
+#include <algorithm>
 #include <set>
 
 #include "dnsd/dnssec/zone_signer.h"

@@ -114,3 +114,48 @@ TEST_CASE("versioner signing: keys going missing keep the last good version and 
   CHECK(three->serial == one->serial + 1);
   CHECK(p.last.signing_errors.empty());
 }
+
+namespace {
+
+/// A source whose keys load but whose static signing fails (an OpenSSL error, say).
+class FailingSigner : public FixedSigningSource {
+ public:
+  using FixedSigningSource::FixedSigningSource;
+  std::shared_ptr<const dnssec::ZoneSignatures> zone_signatures(const std::shared_ptr<const zones::Zone>& zone,
+                                                                const dnssec::SigningSetup& setup,
+                                                                std::string& error) override {
+    if (failing) {
+      error = "signing failed";
+      return nullptr;
+    }
+    return FixedSigningSource::zone_signatures(zone, setup, error);
+  }
+  bool failing = true;
+};
+
+}  // namespace
+
+// Known bug: Versioner::next_version (dnsd/xfr/versioner.cc) goes on to sign()
+// when signing_for found a setup but zone_signatures failed and there is no
+// served version of the same Zone (first load, or a reload): sign_version is
+// then called with null zone signatures and sign_nsec_overrides
+// (dnsd/xfr/version_signer.cc) dereferences out.zone: a crash. held_version
+// does the same. Skipped because it crashes the test binary; remove skip()
+// once fixed: the zone should be served unsigned, with the error reported and
+// signing_epoch 0, so that the next advance signs it.
+TEST_CASE("versioner signing: a static signing failure on first load serves the zone unsigned and signs it later" *
+          doctest::skip()) {
+  Versions f;
+  FailingSigner source{f.setup};
+  xfr::Versioner versioner{"", {}, [] { return kNowMs; }};
+  versioner.set_signing(&source);
+  const xfr::Advance first = versioner.advance(*f.set, *f.view, nullptr);
+  REQUIRE(first.signing_errors.size() == 1);
+  CHECK(first.signing_errors[0] == "example.test.: signing failed");
+  CHECK_FALSE(first.versions[0]->signatures);
+  auto snapshot = std::make_shared<const Snapshot>(f.set, f.view, 1, nullptr, first.versions);
+  source.failing = false;
+  const xfr::Advance second = versioner.advance(*f.set, *f.view, snapshot.get());
+  CHECK(second.signing_errors.empty());
+  CHECK(second.versions[0]->signatures);
+}

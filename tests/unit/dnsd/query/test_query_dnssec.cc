@@ -77,15 +77,16 @@ struct Fixture {
   std::shared_ptr<const zones::Zone> zone = test::load_json_zone(kZone);
   std::shared_ptr<const zones::ZoneSet> set = std::make_shared<const zones::ZoneSet>(std::vector{zone});
   std::shared_ptr<health::HealthView> view = health::HealthView::unbound(*set);
-  std::shared_ptr<const dnssec::SigningKey> key = test::make_signing_key();
-  test::FixedSigningSource source{test::setup_with(key)};
+  std::shared_ptr<const dnssec::SigningKey> key;
+  test::FixedSigningSource source;
   std::shared_ptr<const Snapshot> snapshot, plain;
   RotationState rotation, plain_rotation;
   std::vector<uint8_t> out = std::vector<uint8_t>(kMaxMessage), plain_out = std::vector<uint8_t>(kMaxMessage);
   QueryResult last;
   test::LdnsRr dnskey;
 
-  Fixture() {
+  explicit Fixture(dnssec::Algorithm algorithm = dnssec::Algorithm::Ed25519)
+      : key(test::make_signing_key(algorithm)), source(test::setup_with(key)) {
     xfr::Versioner signer("", {}, [] { return kNowMs; });
     signer.set_signing(&source);
     const xfr::Advance a = signer.advance(*set, *view, nullptr);
@@ -468,4 +469,21 @@ TEST_CASE("query dnssec: truncation never leaves an RRset without its RRSIG") {
         CHECK(nsec_covers(p, name));
     }
   CHECK(truncated > 0);
+}
+
+TEST_CASE("query dnssec: with ECDSA P-256 (the default algorithm) every kind of answer verifies too") {
+  Fixture f(dnssec::Algorithm::EcdsaP256Sha256);
+  size_t signed_rrsets = 0;
+  for (const auto& [name, type] : std::vector<std::pair<std::string, ldns_rr_type>>{
+           {"nope.example.test.", LDNS_RR_TYPE_A}, {"a.b.example.test.", LDNS_RR_TYPE_A},
+           {"foo.wild.example.test.", LDNS_RR_TYPE_A}, {"www.sub.example.test.", LDNS_RR_TYPE_A},
+           {"www.insecure.example.test.", LDNS_RR_TYPE_A}, {"example.test.", LDNS_RR_TYPE_DNSKEY},
+           {"example.test.", LDNS_RR_TYPE_MX}, {"www.example.test.", LDNS_RR_TYPE_A},
+           {"heavy.example.test.", LDNS_RR_TYPE_A}, {"dead.example.test.", LDNS_RR_TYPE_A},
+           {"x.pool.example.test.", LDNS_RR_TYPE_A}}) {
+    CAPTURE(name);
+    const Verified v = verify(f.ask(name, type), f.dnskey.get());
+    signed_rrsets += v.answer.size() + v.authority.size() + v.additional.size();
+  }
+  CHECK(signed_rrsets == 3 + 2 + 2 + 1 + 1 + 1 + 2 + 1 + 1 + 2 + 2);
 }

@@ -36,7 +36,8 @@ uint64_t order_key(const CanonicalLabels& relative) {
     }
     put(0);
   }
-  return room > 0 ? key << (8 * room) : key;
+  // A shift by 64 bits (the origin itself: nothing put) is undefined.
+  return room >= 8 ? 0 : room > 0 ? key << (8 * room) : key;
 }
 
 // The labels of `node`'s name in front of the origin, which every chain name shares.

@@ -391,6 +391,37 @@ def control_body_seeds():
     write(h, "explain-escapes", "TYPE1 \\046\\255.example.test")
 
 
+def query_signed_seeds():
+    """DO=1 queries for each kind of signed answer (fuzz_query_signed.cc's zone)."""
+    h = "query_signed"
+    e = "example.test."
+    for name, rdtype, tag in [
+        ("www", "A", "pool-window"), ("www", "AAAA", "pool-aaaa"), ("weighted", "A", "pool-weighted"),
+        ("dead", "A", "pool-empty-nodata"), ("dead", "NSEC", "nsec-of-emptied-pool"), ("www", "TXT", "txt"),
+        ("@", "SOA", "apex-soa"), ("@", "NS", "apex-ns"), ("@", "MX", "mx-additional"), ("@", "DNSKEY", "dnskey"),
+        ("@", "NSEC", "apex-nsec"), ("@", "RRSIG", "apex-rrsig"), ("@", "ANY", "any"),
+        ("alias", "A", "cname-chain"), ("gone", "A", "cname-to-nxdomain"), ("out", "A", "cname-out-of-zone"),
+        ("anything.wild", "A", "wildcard"), ("anything.wild", "MX", "wildcard-nodata"),
+        ("a.b.anything.wild", "TXT", "wildcard-deeper"), ("x.wildc", "A", "wildcard-cname"),
+        ("exists.wild", "A", "wildcard-blocked-nodata"), ("deep.a.b", "TXT", "deep"),
+        ("a.b", "A", "empty-non-terminal"), ("nope", "A", "nxdomain"), ("zzz", "A", "nxdomain-after-last"),
+        ("nope.deep.a.b", "A", "nxdomain-below-name"), ("www.sub", "A", "referral-secure"),
+        ("sub", "DS", "ds-at-cut"), ("ns.sub", "A", "glue-below-cut"), ("www.insecure", "A", "referral-insecure"),
+        ("insecure", "DS", "ds-nodata-insecure"), ("_sip._udp", "SRV", "srv-additional"),
+        ("ns1", "AAAA", "aaaa"), ("mail", "MX", "nodata"), ("big", "TXT", "big-txt"), ("medium", "TXT", "medium-txt"),
+    ]:
+        owner = e if name == "@" else f"{name}.{e}"
+        write(h, f"do-{tag}", query(owner, rdtype, edns=0, payload=1232, do=True))
+    for payload in (512, 700):
+        for name, rdtype, tag in [("nope", "A", "nxdomain"), ("big", "TXT", "big-txt"), ("www", "A", "pool"),
+                                  ("www.sub", "A", "referral"), ("medium", "TXT", "medium-txt")]:
+            write(h, f"do-{payload}-{tag}", query(f"{name}.{e}", rdtype, edns=0, payload=payload, do=True))
+    write(h, "no-do-pool", query("www.example.test.", "A", edns=0))
+    write(h, "no-do-nxdomain", query("nope.example.test.", "A", edns=0))
+    write(h, "no-edns-dnskey", query("example.test.", "DNSKEY"))
+    write(h, "do-case", query("WwW.ExAmPlE.TeSt.", "A", edns=0, do=True))
+
+
 def main():
     query_seeds()
     transfer_seeds()
@@ -399,6 +430,7 @@ def main():
     zone_json_seeds()
     zone_import_seeds()
     control_body_seeds()
+    query_signed_seeds()
     for name in sorted(os.listdir(CORPUS)):
         print(f"{name}: {len(os.listdir(os.path.join(CORPUS, name)))} seeds")
     return 0

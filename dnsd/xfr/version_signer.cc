@@ -149,6 +149,12 @@ class Signer {
 
   bool sign_pool(const zones::Node& node, const zones::RRset& set, std::span<const uint16_t> served,
                  size_t previous_k) {
+    // A pool at or below a zone cut is glue: the parent signs none (RFC 4035 2.2).
+    if ((node.flags & zones::node_flag::kOccluded) ||
+        ((node.flags & zones::node_flag::kDelegation) && !(node.flags & zones::node_flag::kApex))) {
+      out_.pool_sigs.push_back({});
+      return true;
+    }
     const zones::Pool& pool = zone_.pool(set.pool);
     const uint8_t* owner = zone_.node_name(node);
     std::vector<RdataView> rdatas;

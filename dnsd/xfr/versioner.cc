@@ -47,6 +47,7 @@ bool Versioner::signing_for(const std::shared_ptr<const zones::Zone>& zone, cons
       signing.zone = signing_->zone_signatures(zone, *signing.setup, error);
   }
   if (signing.setup && signing.zone) return true;
+  signing = {};  // unsigned until it can be signed: never half a setup
   out.signing_errors.push_back(zone->origin_text() + ": " + error);
   return false;
 }
@@ -57,6 +58,9 @@ bool Versioner::sign(ZoneVersion& v, const Signing& signing, const ZoneVersion* 
   auto sigs = sign_version(v, signing.zone, *signing.setup, previous, error);
   if (!sigs) {
     out.signing_errors.push_back(v.zone->origin_text() + ": " + error);
+    // Served unsigned, and marked so: the next advance sees a change and tries again.
+    v.fingerprint = v.fingerprint - epoch_hash(v.signing_epoch) + epoch_hash(0);
+    v.signing_epoch = 0;
     return false;
   }
   auto with_setup = std::const_pointer_cast<dnssec::VersionSignatures>(sigs);

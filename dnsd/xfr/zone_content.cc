@@ -72,21 +72,56 @@ void append_rrsigs(const uint8_t* owner, uint8_t owner_length, uint32_t ttl, dns
   }
 }
 
+RecordView member_record(const zones::Zone& zone, const zones::Node& node, const zones::RRset& set, uint16_t member) {
+  const zones::PoolMember& m = zone.pool(set.pool).members[member];
+  RecordView r;
+  r.owner = zone.node_name(node);
+  r.owner_length = node.name_length;
+  r.type = set.type;
+  r.ttl = set.ttl;
+  r.rdata = m.address.data();
+  r.rdata_length = m.family == 6 ? 16 : 4;
+  return r;
+}
+
 void append_pool_records(const ZoneVersion& v, const zones::Node& node, const zones::RRset& set, size_t k,
                          std::vector<RecordView>& out) {
   const zones::Zone& zone = *v.zone;
-  for (const uint16_t member : v.pools.served(k)) {
-    const zones::PoolMember& m = zone.pool(set.pool).members[member];
+  for (const uint16_t member : v.pools.served(k)) out.push_back(member_record(zone, node, set, member));
+  if (v.signatures) append_rrsigs(zone.node_name(node), node.name_length, set.ttl, v.signatures->pool_whole(k), out);
+}
+
+void append_dnskey_records(const ZoneVersion& v, std::vector<RecordView>& out) {
+  const dnssec::VersionSignatures& sigs = *v.signatures;
+  const zones::Zone& zone = *v.zone;
+  for (size_t i = 0; i < sigs.dnskey.size(); ++i) {
+    const auto rdata = sigs.dnskey_rdata(i);
     RecordView r;
-    r.owner = zone.node_name(node);
-    r.owner_length = node.name_length;
-    r.type = set.type;
-    r.ttl = set.ttl;
-    r.rdata = m.address.data();
-    r.rdata_length = m.family == 6 ? 16 : 4;
+    r.owner = zone.origin();
+    r.owner_length = uint8_t(zone.origin_length());
+    r.type = rr::DNSKEY;
+    r.ttl = sigs.dnskey_ttl;
+    r.rdata = rdata.data();
+    r.rdata_length = uint16_t(rdata.size());
     out.push_back(r);
   }
-  if (v.signatures) append_rrsigs(zone.node_name(node), node.name_length, set.ttl, v.signatures->pool_whole(k), out);
+  append_rrsigs(zone.origin(), uint8_t(zone.origin_length()), sigs.dnskey_ttl, sigs.dnskey_signatures(), out);
+}
+
+void append_nsec_records(const ZoneVersion& v, uint32_t node_index, std::vector<RecordView>& out) {
+  const dnssec::NsecView nsec = v.signatures->nsec(node_index);
+  if (!nsec.found()) return;
+  const zones::Zone& zone = *v.zone;
+  const zones::Node& node = zone.node(node_index);
+  RecordView r;
+  r.owner = zone.node_name(node);
+  r.owner_length = node.name_length;
+  r.type = rr::NSEC;
+  r.ttl = zone.negative_ttl();
+  r.rdata = nsec.rdata.data();
+  r.rdata_length = uint16_t(nsec.rdata.size());
+  out.push_back(r);
+  append_rrsigs(r.owner, r.owner_length, r.ttl, nsec.sigs, out);
 }
 
 bool made_by_signing(uint16_t type) { return type == rr::RRSIG || type == rr::NSEC || type == rr::DNSKEY; }
@@ -125,31 +160,8 @@ void ZoneWalker::fill_node() {
     if (sigs) append_rrsigs(owner, node.name_length, set.ttl, sigs->zone->rrset(node.first_rrset + j), pending_);
   }
   if (!sigs) return;
-  if (node_ == zone_.apex()) {
-    for (size_t i = 0; i < sigs->dnskey.size(); ++i) {
-      const auto rdata = sigs->dnskey_rdata(i);
-      RecordView r;
-      r.owner = owner;
-      r.owner_length = node.name_length;
-      r.type = rr::DNSKEY;
-      r.ttl = sigs->dnskey_ttl;
-      r.rdata = rdata.data();
-      r.rdata_length = uint16_t(rdata.size());
-      pending_.push_back(r);
-    }
-    append_rrsigs(owner, node.name_length, sigs->dnskey_ttl, sigs->dnskey_signatures(), pending_);
-  }
-  const dnssec::NsecView nsec = sigs->nsec(node_);
-  if (!nsec.found()) return;
-  RecordView r;
-  r.owner = owner;
-  r.owner_length = node.name_length;
-  r.type = rr::NSEC;
-  r.ttl = zone_.negative_ttl();
-  r.rdata = nsec.rdata.data();
-  r.rdata_length = uint16_t(nsec.rdata.size());
-  pending_.push_back(r);
-  append_rrsigs(owner, node.name_length, zone_.negative_ttl(), nsec.sigs, pending_);
+  if (node_ == zone_.apex()) append_dnskey_records(v_, pending_);
+  append_nsec_records(v_, node_, pending_);
 }
 
 bool ZoneWalker::next(RecordView& out) {

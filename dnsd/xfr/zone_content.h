@@ -44,6 +44,16 @@ class ZoneWalker {
 void append_pool_records(const ZoneVersion& v, const zones::Node& node, const zones::RRset& set, size_t k,
                          std::vector<RecordView>& out);
 
+/// The record of pool member `member` of `set` (a pool RRset at `node`).
+RecordView member_record(const zones::Zone& zone, const zones::Node& node, const zones::RRset& set, uint16_t member);
+
+/// Appends signed version `v`'s DNSKEY RRset and its RRSIGs.
+void append_dnskey_records(const ZoneVersion& v, std::vector<RecordView>& out);
+
+/// Appends the NSEC at `node` of signed version `v` and its RRSIGs (nothing
+/// for a name outside the chain).
+void append_nsec_records(const ZoneVersion& v, uint32_t node, std::vector<RecordView>& out);
+
 /// Appends `sigs` as RRSIG records at `owner` with TTL `ttl`.
 void append_rrsigs(const uint8_t* owner, uint8_t owner_length, uint32_t ttl, dnssec::SigList sigs,
                    std::vector<RecordView>& out);

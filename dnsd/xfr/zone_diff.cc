@@ -62,18 +62,7 @@ std::vector<RecordView> signing_layer(const ZoneVersion& v, const std::vector<ui
   const dnssec::VersionSignatures& sigs = *v.signatures;
   const zones::Zone& zone = *v.zone;
   append_rrsigs(zone.origin(), uint8_t(zone.origin_length()), zone.soa().ttl, sigs.soa_sigs(), out);
-  for (size_t i = 0; i < sigs.dnskey.size(); ++i) {
-    const auto rdata = sigs.dnskey_rdata(i);
-    RecordView r;
-    r.owner = zone.origin();
-    r.owner_length = uint8_t(zone.origin_length());
-    r.type = rr::DNSKEY;
-    r.ttl = sigs.dnskey_ttl;
-    r.rdata = rdata.data();
-    r.rdata_length = uint16_t(rdata.size());
-    out.push_back(r);
-  }
-  append_rrsigs(zone.origin(), uint8_t(zone.origin_length()), sigs.dnskey_ttl, sigs.dnskey_signatures(), out);
+  append_dnskey_records(v, out);
   size_t k = 0;
   for (uint32_t n = 0; n < zone.node_count() && k < v.pools.rrsets.size(); ++n) {
     const zones::Node& node = zone.node(n);
@@ -82,20 +71,7 @@ std::vector<RecordView> signing_layer(const ZoneVersion& v, const std::vector<ui
       if (node.first_rrset + j == v.pools.rrsets[k])
         append_rrsigs(zone.node_name(node), node.name_length, sets[j].ttl, sigs.pool_whole(k++), out);
   }
-  for (const uint32_t n : nsec_nodes) {
-    const dnssec::NsecView nsec = sigs.nsec(n);
-    if (!nsec.found()) continue;
-    const zones::Node& node = zone.node(n);
-    RecordView r;
-    r.owner = zone.node_name(node);
-    r.owner_length = node.name_length;
-    r.type = rr::NSEC;
-    r.ttl = zone.negative_ttl();
-    r.rdata = nsec.rdata.data();
-    r.rdata_length = uint16_t(nsec.rdata.size());
-    out.push_back(r);
-    append_rrsigs(r.owner, r.owner_length, r.ttl, nsec.sigs, out);
-  }
+  for (const uint32_t n : nsec_nodes) append_nsec_records(v, n, out);
   sort_records(out);
   return out;
 }
@@ -108,18 +84,6 @@ void diff_signing_layers(const ZoneVersion& from, const ZoneVersion& to, ZoneCha
   std::sort(nodes.begin(), nodes.end());
   nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
   merge_diff(signing_layer(from, nodes), signing_layer(to, nodes), change);
-}
-
-RecordView member_record(const zones::Zone& zone, const zones::Node& node, const zones::RRset& set, uint16_t member) {
-  const zones::PoolMember& m = zone.pool(set.pool).members[member];
-  RecordView r;
-  r.owner = zone.node_name(node);
-  r.owner_length = node.name_length;
-  r.type = set.type;
-  r.ttl = set.ttl;
-  r.rdata = m.address.data();
-  r.rdata_length = m.family == 6 ? 16 : 4;
-  return r;
 }
 
 // Same Zone object: the pool RRsets are the same list in both versions, and

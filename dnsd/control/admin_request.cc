@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dnsd/control/json_body.h"
 #include "health/check.h"
 #include "health/drain_table.h"
 
@@ -27,16 +28,7 @@ bool string_field(const json& body, const char* key, std::string& out, std::stri
 
 bool parse_admin_request(std::string_view body_text, AdminRequest& out, std::string& error) {
   json body;
-  try {
-    body = json::parse(body_text.empty() ? std::string_view("{}") : body_text);
-  } catch (const std::exception& e) {
-    error = std::string("body is not JSON: ") + e.what();
-    return false;
-  }
-  if (!body.is_object()) {
-    error = "body must be a JSON object";
-    return false;
-  }
+  if (!parse_json_object(body_text, body, error)) return false;
   std::string zone;
   if (!string_field(body, "pool", out.pool, error) || !string_field(body, "address", out.address_text, error) ||
       !string_field(body, "zone", zone, error))

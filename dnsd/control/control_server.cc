@@ -11,6 +11,7 @@
 #include "dnsd/control/drain_reply.h"
 #include "dnsd/control/explain.h"
 #include "dnsd/control/iso_time.h"
+#include "dnsd/control/json_body.h"
 #include "dnsd/control/keys_routes.h"
 #include "dnsd/server/log.h"
 #include "dnsd/control/metrics.h"
@@ -28,12 +29,6 @@ using nlohmann::json;
 
 namespace {
 
-HttpResponse json_response(int status, const json& body) {
-  HttpResponse r;
-  r.status = status;
-  r.body = body.dump(2) + "\n";
-  return r;
-}
 
 /// Compares without an early exit, so response time says nothing about the token.
 bool same_secret(const std::string& given, const std::string& secret) {

@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "dnsd/control/iso_time.h"
+#include "dnsd/control/json_body.h"
 #include "dnsd/dnssec/ds_record.h"
 #include "dnsd/server/log.h"
 #include "dnsd/server/signing_service.h"
@@ -15,13 +16,6 @@ using nlohmann::json;
 
 namespace {
 
-HttpResponse json_response(int status, const json& body) {
-  HttpResponse r;
-  r.status = status;
-  r.body = body.dump(2) + "\n";
-  r.headers.emplace_back("Cache-Control", "no-store");
-  return r;
-}
 
 /// Unix seconds as ISO 8601 UTC; 0 (not yet) as null.
 json time_json(int64_t unix_seconds) {
@@ -90,16 +84,7 @@ json zone_keys_json(const ZoneSigningReport& r) {
 bool parse_key_request(std::string_view body_text, bool with_tag, std::string& zone, uint16_t& tag,
                        std::string& error) {
   json body;
-  try {
-    body = json::parse(body_text.empty() ? std::string_view("{}") : body_text);
-  } catch (const std::exception& e) {
-    error = std::string("body is not JSON: ") + e.what();
-    return false;
-  }
-  if (!body.is_object()) {
-    error = "body must be a JSON object";
-    return false;
-  }
+  if (!parse_json_object(body_text, body, error)) return false;
   const auto z = body.find("zone");
   if (z == body.end() || !z->is_string() || z->get<std::string>().empty()) {
     error = "'zone' is required: the signed zone's name, e.g. \"example.test.\"";

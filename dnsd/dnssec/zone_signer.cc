@@ -34,25 +34,59 @@ void make_nsec_rdata(const zones::Zone& zone, const NsecChain& chain, uint32_t n
 
 namespace {
 
-/// The signatures one thread made for a slice of the zone's nodes: offsets
-/// relative to its own blob until they are joined.
-struct Slice {
-  std::vector<uint8_t> blob;
-  std::vector<std::pair<uint32_t, SigRef>> rrsets;  ///< global RRset index and its signatures
-  std::vector<std::pair<uint32_t, NsecRef>> nsecs;  ///< chain position and its NSEC
+/// What one signing thread did.
+struct Part {
   size_t signatures = 0;
   std::string error;
 };
 
-void sign_slice(const zones::Zone& zone, const NsecChain& chain, const SigningSetup& setup, size_t first,
-                size_t last, Slice& out) {
+/// Where the signed data of each chain position goes in the zone's one blob
+/// (one entry more than positions: the end), worked out before signing so
+/// that every thread writes its share in place and nothing is copied or
+/// held twice. Each signed RRset takes one signature of `each` bytes behind
+/// a 2-byte length; each NSEC its rdata and one signature.
+std::vector<size_t> lay_out(const zones::Zone& zone, const NsecChain& chain, size_t each) {
+  std::vector<size_t> offsets(chain.size() + 1);
+  std::vector<uint8_t> nsec;
+  const auto all_pools = [](uint32_t) { return true; };
+  size_t at = 0;
+  for (size_t position = 0; position < chain.size(); ++position) {
+    offsets[position] = at;
+    const uint32_t n = chain.node_at(position);
+    const zones::Node& node = zone.node(n);
+    for (const zones::RRset& set : zone.rrsets(node))
+      if (signed_statically(zone, node, set)) at += 2 + each;
+    make_nsec_rdata(zone, chain, n, all_pools, nsec);
+    at += nsec.size() + 2 + each;
+  }
+  offsets[chain.size()] = at;
+  return offsets;
+}
+
+void put_signature(uint8_t* blob, size_t at, const std::vector<uint8_t>& rrsig) {
+  blob[at] = uint8_t(rrsig.size() >> 8);
+  blob[at + 1] = uint8_t(rrsig.size());
+  std::copy(rrsig.begin(), rrsig.end(), blob + at + 2);
+}
+
+/// Signs chain positions [first, last) into their places of `blob`, filling
+/// their entries of `rrset_sigs` and `nsecs` (no other thread touches them).
+void sign_part(const zones::Zone& zone, const NsecChain& chain, const SigningSetup& setup, size_t first, size_t last,
+               const std::vector<size_t>& offsets, uint8_t* blob, SigRef* rrset_sigs, NsecRef* nsecs, Part& out) {
   RrsigMaker maker(setup.zone_key, zone.origin(), zone.origin_length(), setup.window);
   const size_t each = maker.rrsig_size();
-  BlobWriter writer(out.blob);
   std::vector<RdataView> rdatas;
-  std::vector<uint8_t> sigs, nsec;
+  std::vector<uint8_t> sig, nsec;
   const auto all_pools = [](uint32_t) { return true; };
+  const auto sign = [&](const uint8_t* owner, size_t owner_length, uint16_t type, uint32_t ttl) {
+    sig.clear();
+    if (!maker.sign(owner, owner_length, type, ttl, rdatas, sig, out.error)) return false;
+    if (sig.size() == each) return true;
+    out.error = "an RRSIG of unexpected size";
+    return false;
+  };
   for (size_t position = first; position < last; ++position) {
+    size_t at = offsets[position];
     const uint32_t n = chain.node_at(position);
     const zones::Node& node = zone.node(n);
     const uint8_t* owner = zone.node_name(node);
@@ -62,17 +96,23 @@ void sign_slice(const zones::Zone& zone, const NsecChain& chain, const SigningSe
       if (!signed_statically(zone, node, set)) continue;
       rdatas.clear();
       for (const zones::Record& r : zone.records(set)) rdatas.push_back({zone.rdata(r), r.rdata_length});
-      sigs.clear();
-      if (!maker.sign(owner, node.name_length, set.type, set.ttl, rdatas, sigs, out.error)) return;
-      out.rrsets.emplace_back(node.first_rrset + j, writer.add_sigs(sigs, each));
+      if (!sign(owner, node.name_length, set.type, set.ttl)) return;
+      put_signature(blob, at, sig);
+      rrset_sigs[node.first_rrset + j] = {uint32_t(at), 1};
+      at += 2 + each;
       ++out.signatures;
     }
     make_nsec_rdata(zone, chain, n, all_pools, nsec);
-    const RdataView view{nsec.data(), uint16_t(nsec.size())};
-    sigs.clear();
-    if (!maker.sign(owner, node.name_length, rr::NSEC, zone.negative_ttl(), std::span(&view, 1), sigs, out.error))
-      return;
-    out.nsecs.emplace_back(uint32_t(position), writer.add_nsec(nsec, sigs, each));
+    rdatas.assign(1, RdataView{nsec.data(), uint16_t(nsec.size())});
+    if (!sign(owner, node.name_length, rr::NSEC, zone.negative_ttl())) return;
+    NsecRef& ref = nsecs[position];
+    ref.rdata_offset = uint32_t(at);
+    ref.rdata_length = uint16_t(nsec.size());
+    std::copy(nsec.begin(), nsec.end(), blob + at);
+    at += nsec.size();
+    put_signature(blob, at, sig);
+    ref.sigs = {uint32_t(at), 1};
+    at += 2 + each;
     ++out.signatures;
   }
 }
@@ -90,37 +130,35 @@ std::shared_ptr<const ZoneSignatures> ZoneSignaturesBuilder::build(const zones::
   // Every signed RRset belongs to a chain node: occluded names and empty
   // non-terminals have nothing to sign.
   const size_t total = chain.size();
+  const size_t each = RrsigMaker(setup.zone_key, zone.origin(), zone.origin_length(), setup.window).rrsig_size();
+  const std::vector<size_t> offsets = lay_out(zone, chain, each);
+  if (offsets[total] > UINT32_MAX) {
+    error = "the zone's signatures would take more than 4 GiB";
+    return nullptr;
+  }
+  z->blob_.resize(offsets[total]);
+  z->rrset_sigs_.assign(zone.rrset_count(), SigRef{});
+  z->nsec_.assign(total, NsecRef{});
+
   threads = unsigned(std::clamp<size_t>(total / 2000, 1, std::max(1u, threads)));
-  std::vector<Slice> slices(threads);
+  std::vector<Part> parts(threads);
   std::vector<std::thread> workers;
   for (unsigned t = 0; t < threads; ++t) {
     const size_t first = total * t / threads, last = total * (t + 1) / threads;
-    if (t + 1 == threads) sign_slice(zone, chain, setup, first, last, slices[t]);
-    else workers.emplace_back([&, t, first, last] { sign_slice(zone, chain, setup, first, last, slices[t]); });
+    const auto run = [&, t, first, last] {
+      sign_part(zone, chain, setup, first, last, offsets, z->blob_.data(), z->rrset_sigs_.data(), z->nsec_.data(),
+                parts[t]);
+    };
+    if (t + 1 == threads) run();
+    else workers.emplace_back(run);
   }
   for (std::thread& w : workers) w.join();
-
-  size_t bytes = 0;
-  for (const Slice& s : slices) {
-    if (!s.error.empty()) {
-      error = s.error;
+  for (const Part& p : parts) {
+    if (!p.error.empty()) {
+      error = p.error;
       return nullptr;
     }
-    bytes += s.blob.size();
-  }
-  z->blob_.reserve(bytes);
-  z->rrset_sigs_.assign(zone.rrset_count(), SigRef{});
-  z->nsec_.assign(total, NsecRef{});
-  for (const Slice& s : slices) {
-    const uint32_t base = uint32_t(z->blob_.size());
-    z->blob_.insert(z->blob_.end(), s.blob.begin(), s.blob.end());
-    for (const auto& [global, ref] : s.rrsets) z->rrset_sigs_[global] = {ref.offset + base, ref.count};
-    for (auto [position, ref] : s.nsecs) {
-      ref.rdata_offset += base;
-      ref.sigs.offset += base;
-      z->nsec_[position] = ref;
-    }
-    z->signatures_ += s.signatures;
+    z->signatures_ += p.signatures;
   }
   z->key_tag_ = setup.zone_key->key_tag();
   z->window_ = setup.window;

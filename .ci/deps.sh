@@ -19,6 +19,8 @@ PACKAGES=(
   dnsutils knot-dnsutils ldnsutils          # real clients: dig, kdig, drill
   bind9-utils                               # DNSSEC tests: dnssec-verify checks signed zones (ldns-verify-zone is in ldnsutils)
   knot nsd unbound dnsperf                  # benchmark peers, resolver tests, load
+  gdnsd                                     # benchmark peer: the health-aware server dnsd is measured against
+  valgrind                                  # tests/bench/callgrind_*.sh count instructions per query
   iproute2 procps util-linux                # ss, pgrep/ps, taskset
   chromium chromium-driver python3-selenium  # dashboard test in a real headless browser
   # tests/fuzz: clang-14 builds the harnesses; libclang-rt-14-dev holds the

@@ -1,28 +1,77 @@
 #!/usr/bin/env bash
-# Core benchmark: dnsd vs Knot DNS vs NSD serving the same zone over UDP on loopback.
+# Core benchmark: dnsd against gdnsd, Knot DNS and NSD (the peers) and a floor
+# responder, all serving the same zone over UDP on loopback.
 #
 # Usage: tests/bench/bench_core.sh [--quick] [--help]
 #
-# Each server runs with one UDP worker, pinned to CPU 0; dnsperf runs pinned to
-# CPU 1. On a 2-core machine dnsperf saturates its own core, so qps alone barely
-# separates the servers: the script also measures the server's CPU time per
-# answered query (utime+stime of all its processes and threads, from /proc).
-# Rounds alternate between the servers; the table shows medians over rounds and
-# the dnsd/best-peer ratios. Exit status is 0 whenever the measurement ran, even
-# if dnsd is slower; non-zero only if a server failed to start or to answer alike.
+# Each server runs with THREADS UDP workers (1 by default), pinned to CPU 0;
+# dnsperf runs pinned to CPU 1. On a 2-core machine dnsperf saturates its own
+# core, so qps alone barely separates the servers: the script also measures the
+# server's CPU time per answered query (utime+stime of all its processes and
+# threads, from /proc). Each round runs every server in every scheduling mode
+# (MODES), in rotating order; the summary prints, per mode, every run's row and
+# then per server the medians over rounds with the ratios to the best peer
+# (the best of gdnsd, knot and nsd on that figure) and to the floor. Exit status
+# is 0 whenever the measurement ran, even if dnsd is slower; non-zero only if a
+# server failed to start or dnsperf failed. A peer that is not installed is
+# skipped with a warning.
+#
+# Servers (SERVERS):
+#   dnsd      DNSD_BIN, the zone as JSON (the rotated name is a pool, check none)
+#   gdnsd     gdnsd 3.x in the foreground (`gdnsd -c DIR start`); it shuffles
+#             address RRsets at random where the others rotate them
+#   knot      knotd, answer-rotation on
+#   nsd       nsd -d, round-robin and minimal-responses on, RRL off
+#   floor     tests/bench/floor_responder.c (built here with cc -O2): recvmmsg,
+#             set the QR bit, sendmmsg; parses nothing. Its CPU per query is what
+#             the kernel's UDP path and a loop cost: no server can go below it.
+#             dnsperf counts its echoes as NOERROR; validation leaves it out.
+#   dnsd-base, dnsd-tapf, dnsd-tapu: see DNSD_BASE_BIN and DNSTAP
 #
 # Environment (defaults in brackets):
-#   ROUNDS [3]            rounds; each round runs every server once, in rotating order;
+#   ROUNDS [3]            rounds; each round runs every server once per mode, in rotating order;
 #                         0 = start, validate and stop (callgrind_core.sh uses this)
-#   DURATION [10]         seconds of dnsperf per server per round
-#   SERVERS [dnsd knot nsd]
+#   DURATION [10]         seconds of dnsperf per server per mode per round
+#   SERVERS [dnsd gdnsd knot nsd floor]
+#   MODES [plain fifo]    scheduling modes, each run in every round (the first one
+#                         alternating per round), each with its own summary table:
+#                         plain = ordinary scheduling, no spinners: before each run,
+#                           wait up to QUIET_WAIT for the machine to be quiet;
+#                         fifo = servers and dnsperf at SCHED_FIFO priority 1 (chrt -f 1;
+#                           SCHED_RR priority 1 when THREADS > 1, as servers and dnsperf
+#                           then share CPUs and FIFO would not time-slice them), with a
+#                           SCHED_IDLE spin loop on every CPU used (SOAK [1]) so that the
+#                           CPUs never halt: this VM's idle CPUs wake slowly (a halted
+#                           vCPU is a VM exit); figures taken with the machine nearly
+#                           idle and with it busy differed up to 2x (see README.md).
+#                           The spinners yield at once to anything else; their CPU time
+#                           is not counted anywhere. Needs root (else fifo is skipped).
+#                         A server's threads are switched between modes with chrt -a -p.
+#   MIX [issue]           the query mix and zone (the same zone for every server):
+#                         issue: 60% A at `pool` (4 addresses: a dnsd pool, check none,
+#                           answered in rotation; 4 static A records for the others),
+#                           20% A at nameN, N uniform in 1..1000 (1,000 names of 2 A
+#                           records each), 10% NXDOMAIN (random names), 5% MX at the
+#                           apex, 5% AAAA at nameN (NODATA).
+#                         classic: 60% www A (4 static records), 10% each of NXDOMAIN,
+#                           NODATA (AAAA at hostN), MX at the apex and A via a CNAME
+#                           (gdnsd runs with experimental_no_chain off to follow it).
+#                         With DNSSEC=1 the DNSSEC mix is used instead.
+#   THREADS [1]           UDP workers of every server: dnsd --threads, gdnsd udp_threads,
+#                         Knot udp-workers, NSD server-count (with reuseport), floor
+#                         threads (a SO_REUSEPORT socket each). With THREADS > 1 the
+#                         servers are pinned to CPUs 0..THREADS-1 and dnsperf to every
+#                         CPU (on 2 cores they share both CPUs: qps then depends on how
+#                         the scheduler splits them, and dnsperf's CPU competes with the
+#                         server's; CPU us/query is still per answered query and
+#                         comparable across servers). The kernel spreads dnsperf's
+#                         sockets over the workers by hash: see the top thr% column.
 #   DNSD_BIN [build-bench/dnsd/dnsd, else build/dnsd/dnsd]  use a release build!
 #   REQUIRE_DNSD [0]      1: fail (exit 1) when the dnsd binary is missing
 #   DNSD_BASE_BIN [none]  another dnsd binary (say, a build of the previous commit) run as
 #                         server "dnsd-base" in the same rounds: before/after in one run.
 #                         It is not counted as a peer in the best-peer ratios.
-#   DNSD_THREADS [1]      dnsd --threads (1 worker like every peer; 2 to measure how
-#                         workers share the rotation counters)
+#   DNSD_THREADS [THREADS]  dnsd --threads alone (the peers keep THREADS)
 #   DNSTAP [0]            1: also run dnsd with dnstap on, in the same rounds: server
 #                         "dnsd-tapf" logs to a file on tmpfs (/dev/shm, emptied after
 #                         each run) and "dnsd-tapu" to fstrm_capture writing /dev/null
@@ -35,11 +84,13 @@
 #                         on the DNSSEC mix (see write_queries_dnssec). dnsd signs the
 #                         zone itself (--key-dir in the temp dir), Knot with
 #                         dnssec-signing, and NSD serves Knot's signed zone (its AXFR),
-#                         or one signed by ldns-signzone when Knot is not run.
+#                         or one signed by ldns-signzone when Knot is not run. gdnsd
+#                         (no DNSSEC) is skipped.
 #                         results-do0.tsv and results-do1.tsv hold the rows; the summary
 #                         adds the DO=1/DO=0 ratios. tests/bench/bench_dnssec.sh sets this.
 #   DNSSEC_ALGORITHM [ecdsap256sha256]  or ed25519
-#   DNSPERF_CLIENTS [4]   dnsperf -c (sockets)
+#   DNSPERF_CLIENTS [4; 16 with THREADS > 1]  dnsperf -c (sockets; more with several
+#                         workers, so that the kernel's hash spreads them about evenly)
 #   DNSPERF_OUTSTANDING [100]  dnsperf -q (queries in flight, all sockets together).
 #                         100 saturates dnsperf's core; 200+ overflows Knot's default
 #                         208 KB socket receive buffer (NSD asks for 1 MB), and each
@@ -47,28 +98,21 @@
 #   DNSPERF_EDNS [1]      1: dnsperf -e (queries carry EDNS0, as resolvers' do)
 #   QUERY_LINES [10000]   lines in the query mix file
 #   WARMUP [2]            seconds of unrecorded dnsperf per server before round 1
-#   SERVER_CPU [0]  CLIENT_CPU [1]
-#   PRIORITY [fifo if root, else none]  how servers and dnsperf are shielded from other
-#                         work on the machine (compilers...): fifo = SCHED_FIFO priority 1
-#                         (chrt -f 1), nice = nice -19, none. Under load nice is not
-#                         enough: a woken server waits for a compiler's time slice.
-#   SOAK [1 with fifo, else 0]  1: keep both CPUs busy with a SCHED_IDLE spin loop
-#                         during the runs, so that they never halt. This VM's idle CPUs
-#                         wake slowly (a halted vCPU is a VM exit); figures taken with
-#                         the machine nearly idle and with it busy differed up to 2x
-#                         (see README.md).
-#                         The spinners yield at once to anything else; their CPU time
-#                         is not counted anywhere.
-#   QUIET_WAIT [0 with soak, else 60]  before each run, wait up to this many seconds for
-#                         the machine to be quiet (under QUIET_PCT [15] % busy on either
-#                         CPU over 1 s), then run anyway with a warning. 0: don't wait
+#   SERVER_CPU [0; 0-(THREADS-1) with THREADS > 1]
+#   CLIENT_CPU [1; every CPU with THREADS > 1]
+#   SOAK [1]              0: fifo mode without the spinners
+#   QUIET_WAIT [60]       before each run without spinners, wait up to this many seconds
+#                         for the machine to be quiet (under QUIET_PCT [15] % busy on
+#                         either CPU over 1 s), then run anyway with a warning. 0: don't wait
 #   RESULTS_DIR [tests/bench/results/core-TIMESTAMP]  raw outputs, configs, results.tsv
+#                         (one row per server, mode and round: every run, not the best)
 #   KEEP_TMP [0]          1: keep the servers' temp dir
 #   PROFILE [0]           1: after the rounds, run dnsperf once more per server under
 #                         `perf record -e cpu-clock -g` of the server's threads; writes
 #                         perf-SERVER.txt (hottest symbols, user and kernel) to RESULTS_DIR;
 #                         and once more under `perf stat` for syscalls per query
-# --quick: ROUNDS=1 DURATION=3 WARMUP=1 (a smoke test for the suite).
+#                         (in the last mode of MODES)
+# --quick: ROUNDS=1 DURATION=3 WARMUP=1 QUIET_WAIT=0 (a smoke test).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -92,16 +136,28 @@ fi
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-2}
-SERVERS=${SERVERS:-"dnsd knot nsd"}
+SERVERS=${SERVERS:-"dnsd gdnsd knot nsd floor"}
+THREADS=${THREADS:-1}
+[[ $THREADS =~ ^[1-9][0-9]*$ ]] || { echo "THREADS must be a positive number" >&2; exit 2; }
 DNSD_BASE_BIN=${DNSD_BASE_BIN:-}
-DNSD_THREADS=${DNSD_THREADS:-1}
+DNSD_THREADS=${DNSD_THREADS:-$THREADS}
 [[ -n $DNSD_BASE_BIN && " $SERVERS " != *" dnsd-base "* ]] && SERVERS="$SERVERS dnsd-base"
 DNSTAP=${DNSTAP:-0}
 [[ $DNSTAP == 1 && " $SERVERS " != *" dnsd-tapf "* ]] && SERVERS="$SERVERS dnsd-tapf dnsd-tapu"
 REQUIRE_DNSD=${REQUIRE_DNSD:-0}
 DNSSEC=${DNSSEC:-0}
 DNSSEC_ALGORITHM=${DNSSEC_ALGORITHM:-ecdsap256sha256}
-MODES=0; [[ $DNSSEC == 1 ]] && MODES="0 1"
+DO_MODES=0; [[ $DNSSEC == 1 ]] && DO_MODES="0 1"
+MIX=${MIX:-issue}
+[[ $DNSSEC == 1 ]] && MIX=dnssec
+case "$MIX" in issue|classic|dnssec) ;; *) echo "MIX must be issue or classic" >&2; exit 2 ;; esac
+NCPU=$(nproc)
+if ((THREADS > 1)); then
+  last=$((THREADS < NCPU ? THREADS - 1 : NCPU - 1))
+  SERVER_CPU=${SERVER_CPU:-0-$last}
+  CLIENT_CPU=${CLIENT_CPU:-0-$((NCPU - 1))}
+  DNSPERF_CLIENTS=${DNSPERF_CLIENTS:-16}
+fi
 DNSPERF_CLIENTS=${DNSPERF_CLIENTS:-4}
 DNSPERF_OUTSTANDING=${DNSPERF_OUTSTANDING:-100}
 DNSPERF_EDNS=${DNSPERF_EDNS:-1}
@@ -110,27 +166,25 @@ SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 KEEP_TMP=${KEEP_TMP:-0}
 QUIET_PCT=${QUIET_PCT:-15}
-if [[ -z ${PRIORITY:-} ]]; then
-  PRIORITY=none; [[ $(id -u) == 0 ]] && PRIORITY=fifo
-fi
-if [[ $PRIORITY == fifo ]] && ! chrt -f 1 true 2>/dev/null; then
-  echo "bench_core: WARNING: SCHED_FIFO not permitted here; using PRIORITY=nice" >&2
-  PRIORITY="nice"
-fi
-if [[ $PRIORITY == nice ]] && ! nice -n -19 true 2>/dev/null; then PRIORITY="none"; fi
-case "$PRIORITY" in
-  fifo) PRIO=(chrt -f 1) ;;
-  nice) PRIO=(nice -n -19) ;;
-  none) PRIO=() ;;
-  *) echo "PRIORITY must be fifo, nice or none" >&2; exit 2 ;;
-esac
-if [[ -z ${SOAK:-} ]]; then
-  SOAK=0; [[ $PRIORITY == fifo ]] && SOAK=1
-fi
-if [[ -z ${QUIET_WAIT:-} ]]; then
-  QUIET_WAIT=60; [[ $SOAK == 1 ]] && QUIET_WAIT=0
-fi
-export BENCH_SERVER_CPU=$SERVER_CPU BENCH_CLIENT_CPU=$CLIENT_CPU BENCH_PRIORITY=$PRIORITY
+QUIET_WAIT=${QUIET_WAIT:-60}
+SOAK=${SOAK:-1}
+MODES=${MODES:-"plain fifo"}
+[[ -n ${PRIORITY:-} ]] && echo "bench_core: WARNING: PRIORITY is replaced by MODES (plain, fifo); ignored" >&2
+# The real-time policy of fifo mode: FIFO when server and dnsperf have CPUs of their
+# own; round-robin when they share CPUs, so that neither starves the other.
+RT_POLICY=-f; ((THREADS > 1)) && RT_POLICY=-r
+for m in $MODES; do
+  case "$m" in
+    plain) ;;
+    fifo) if ! chrt "$RT_POLICY" 1 true 2>/dev/null; then
+            echo "bench_core: WARNING: real-time scheduling not permitted here; skipping mode fifo" >&2
+            MODES=$(echo " $MODES " | sed 's/ fifo / /; s/^ *//; s/ *$//')
+          fi ;;
+    *) echo "MODES: unknown mode $m (plain, fifo)" >&2; exit 2 ;;
+  esac
+done
+[[ -n $MODES ]] || { echo "MODES: no mode left to run" >&2; exit 2; }
+export BENCH_SERVER_CPU=$SERVER_CPU BENCH_CLIENT_CPU=$CLIENT_CPU BENCH_MIX=$MIX BENCH_SPIN_CPUS=""
 RESULTS_DIR=${RESULTS_DIR:-$HERE/results/core-$(date +%Y%m%d-%H%M%S)}
 if [[ -z ${DNSD_BIN:-} ]]; then
   DNSD_BIN=$ROOT/build/dnsd/dnsd
@@ -141,19 +195,32 @@ ZONE=bench.test
 log() { printf '%s\n' "$*" >&2; }
 die() { log "bench_core: $*"; exit 1; }
 
-for tool in dnsperf dig taskset knotd nsd; do
-  command -v "$tool" >/dev/null || die "missing $tool (apt-get install dnsperf bind9-dnsutils util-linux knot nsd)"
+for tool in dnsperf dig taskset chrt; do
+  command -v "$tool" >/dev/null || die "missing $tool (apt-get install dnsperf bind9-dnsutils util-linux)"
 done
 [[ -x $PY ]] || die "missing $PY"
-if (( $(nproc) < 2 )); then
+if ((NCPU < 2)); then
   log "WARNING: fewer than 2 CPUs; server and dnsperf share a core"
   CLIENT_CPU=$SERVER_CPU
+  export BENCH_CLIENT_CPU=$CLIENT_CPU
 fi
+
+cpu_list() {  # cpu_list SPEC...: the CPU numbers of taskset lists such as 1, 0-1, 0,2-3
+  local spec part lo hi c
+  for spec in "$@"; do
+    IFS=, read -r -a parts <<<"$spec"
+    for part in "${parts[@]}"; do
+      lo=${part%-*}; hi=${part#*-}
+      for ((c = lo; c <= hi; c++)); do echo "$c"; done
+    done
+  done | sort -nu | tr '\n' ' '
+}
 
 WORK=$(mktemp -d /tmp/dnsd-bench.XXXXXX)
 mkdir -p "$RESULTS_DIR"
 declare -A PID PORT
 SOAKERS=()
+SPIN_CPUS=()
 
 stop_pid() {  # stop_pid PID [NAME]: SIGTERM, wait up to 5 s, then SIGKILL
   local pid=$1 name=${2:-pid $1} i
@@ -191,9 +258,16 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------- zone data
-# One zone, three formats. www has 4 A records (rotated by every server);
-# alias is a CNAME to www; hostN are plain hosts.
+# One zone, two formats. www has 4 A records (rotated by every server);
+# alias is a CNAME to www; hostN are plain hosts. With MIX=issue or DNSSEC=1,
+# pool has 4 addresses (a dnsd pool, check none; static records for the
+# others), and with MIX=issue nameN (N = 1..NNAMES) has two A records each.
 NHOSTS=100
+NNAMES=1000
+with_pool() { [[ $DNSSEC == 1 || $MIX == issue ]]; }
+name_a() {  # name_a N K: the K-th (1 or 2) address of nameN
+  echo "10.$2.$(($1 / 256)).$(($1 % 256))"
+}
 write_zone_rfc1035() {
   {
     echo "\$ORIGIN $ZONE."
@@ -210,7 +284,7 @@ write_zone_rfc1035() {
     echo "www 60 IN A   192.0.2.12"
     echo "www 60 IN A   192.0.2.13"
     echo "alias  IN CNAME www"
-    if [[ $DNSSEC == 1 ]]; then  # dnsd's pool, as static records
+    if with_pool; then  # dnsd's pool, as static records
       echo "pool 60 IN A  192.0.2.20"
       echo "pool 60 IN A  192.0.2.21"
       echo "pool 60 IN A  192.0.2.22"
@@ -218,6 +292,12 @@ write_zone_rfc1035() {
     fi
     local i
     for ((i = 1; i <= NHOSTS; i++)); do echo "host$i IN A 198.51.100.$i"; done
+    if [[ $MIX == issue ]]; then
+      for ((i = 1; i <= NNAMES; i++)); do
+        echo "name$i IN A $(name_a "$i" 1)"
+        echo "name$i IN A $(name_a "$i" 2)"
+      done
+    fi
   } >"$1"
 }
 write_zone_json() {
@@ -229,9 +309,9 @@ write_zone_json() {
   "soa": {"mname": "ns1", "rname": "hostmaster", "serial": 2024010101,
           "refresh": 3600, "retry": 600, "expire": 86400, "minimum": 60},
 EOF
-    if [[ $DNSSEC == 1 ]]; then
+    [[ $DNSSEC == 1 ]] && echo "  \"dnssec\": {\"algorithm\": \"$DNSSEC_ALGORITHM\"},"
+    if with_pool; then
       cat <<EOF
-  "dnssec": {"algorithm": "$DNSSEC_ALGORITHM"},
   "pools": {"pool": {"ttl": 60, "check": {"type": "none"},
                      "members": ["192.0.2.20", "192.0.2.21", "192.0.2.22", "192.0.2.23"]}},
 EOF
@@ -245,8 +325,14 @@ EOF
     "www":   {"A": {"ttl": 60, "data": ["192.0.2.10", "192.0.2.11", "192.0.2.12", "192.0.2.13"]}},
     "alias": {"CNAME": "www"},
 EOF
-    [[ $DNSSEC == 1 ]] && echo '    "pool":  {"A": {"pool": "pool"}},'
-    local i sep=,
+    with_pool && echo '    "pool":  {"A": {"pool": "pool"}},'
+    local i
+    if [[ $MIX == issue ]]; then
+      for ((i = 1; i <= NNAMES; i++)); do
+        echo "    \"name$i\": {\"A\": [\"$(name_a "$i" 1)\", \"$(name_a "$i" 2)\"]},"
+      done
+    fi
+    local sep=,
     for ((i = 1; i <= NHOSTS; i++)); do
       ((i == NHOSTS)) && sep=
       echo "    \"host$i\": {\"A\": \"198.51.100.$i\"}$sep"
@@ -260,7 +346,10 @@ EOF
 # a host), MX at the apex (with additional-section address) and A via CNAME.
 # Shuffled with a fixed seed so every run sends the same sequence.
 write_queries() {
-  if [[ $DNSSEC == 1 ]]; then write_queries_dnssec "$1"; return; fi
+  case $MIX in
+    dnssec) write_queries_dnssec "$1"; return ;;
+    issue) write_queries_issue "$1"; return ;;
+  esac
   awk -v n="$QUERY_LINES" -v zone="$ZONE" -v hosts="$NHOSTS" 'BEGIN {
     srand(42)
     for (i = 0; i < n; i++) {
@@ -270,6 +359,26 @@ write_queries() {
       else if (k == 7) line[i] = "host" (1 + int(rand() * hosts)) "." zone " AAAA"
       else if (k == 8) line[i] = zone " MX"
       else             line[i] = "alias." zone " A"
+    }
+    for (i = n - 1; i > 0; i--) { j = int(rand() * (i + 1)); t = line[i]; line[i] = line[j]; line[j] = t }
+    for (i = 0; i < n; i++) print line[i]
+  }' >"$1"
+}
+
+# The default mix: 60% pool A (a dnsd pool of 4 members answered in rotation;
+# 4 static A records for the others), 20% nameN A with N uniform in 1..NNAMES
+# (two A records each), 10% NXDOMAIN (random names), 5% MX at the apex, 5%
+# nameN AAAA (NODATA: nameN has only A). Shuffled with a fixed seed.
+write_queries_issue() {
+  awk -v n="$QUERY_LINES" -v zone="$ZONE" -v names="$NNAMES" 'BEGIN {
+    srand(42)
+    for (i = 0; i < n; i++) {
+      k = i % 20
+      if (k < 12)       line[i] = "pool." zone " A"
+      else if (k < 16)  line[i] = "name" (1 + int(rand() * names)) "." zone " A"
+      else if (k < 18)  line[i] = "nx-" int(rand() * 1000000) "." zone " A"
+      else if (k == 18) line[i] = zone " MX"
+      else              line[i] = "name" (1 + int(rand() * names)) "." zone " AAAA"
     }
     for (i = n - 1; i > 0; i--) { j = int(rand() * (i + 1)); t = line[i]; line[i] = line[j]; line[j] = t }
     for (i = 0; i < n; i++) print line[i]
@@ -319,7 +428,7 @@ policy:
 server:
     listen: 127.0.0.1@$port
     rundir: "$dir/run"
-    udp-workers: 1
+    udp-workers: $THREADS
     tcp-workers: 1
     background-workers: 1
     answer-rotation: on
@@ -371,8 +480,8 @@ server:
     ip-address: 127.0.0.1
     port: $port
     do-ip6: no
-    server-count: 1
-    reuseport: no
+    server-count: $THREADS
+    reuseport: $( ((THREADS > 1)) && echo yes || echo no)
     tcp-count: 10
     username: ""
     chroot: ""
@@ -398,6 +507,36 @@ zone:
     zonefile: "$dir/$ZONE.zone"
 EOF
   echo "nsd -d -c $dir/nsd.conf"
+}
+
+# gdnsd 3: DIR/config and DIR/zones/ZONE (RFC 1035), in the foreground.
+# Cookies stay on (its default; dnsperf sends none). experimental_no_chain off:
+# a CNAME is followed within the zone, as the others do (classic mix).
+conf_gdnsd() {  # conf_gdnsd DIR PORT
+  local dir=$1 port=$2
+  mkdir -p "$dir/zones" "$dir/run" "$dir/state"
+  write_zone_rfc1035 "$dir/zones/$ZONE"
+  cat >"$dir/config" <<EOF
+options => {
+  listen => [ 127.0.0.1 ]
+  dns_port => $port
+  udp_threads => $THREADS
+  tcp_threads => 1
+  run_dir => "$dir/run"
+  state_dir => "$dir/state"
+  experimental_no_chain => false
+}
+EOF
+  cp "$dir/config" "$dir/gdnsd.conf"  # copied to RESULTS_DIR with the other configurations
+  echo "gdnsd -c $dir start"
+}
+
+# The floor: tests/bench/floor_responder.c, built once into the temp dir.
+conf_floor() {  # conf_floor DIR PORT
+  local dir=$1 port=$2
+  [[ -x $WORK/floor_responder ]] ||
+    cc -O2 -pthread -o "$WORK/floor_responder" "$HERE/floor_responder.c" >&2 || die "cannot build floor_responder.c"
+  echo "$WORK/floor_responder 127.0.0.1 $port $THREADS"
 }
 
 # dnsd's response rate limiting is on by default and dnsperf asks from one
@@ -454,7 +593,9 @@ wait_ready() {  # wait_ready NAME: poll until the server answers, 15 s deadline
   local s=$1 deadline=$((SECONDS + 15))
   while ((SECONDS < deadline)); do
     kill -0 "${PID[$s]}" 2>/dev/null || { log "$s exited during start-up:"; tail -n 20 "$WORK/$s/stderr" >&2; return 1; }
-    if [[ $DNSSEC == 1 ]]; then  # answering signed: an RRSIG with the A records
+    if [[ $s == floor ]]; then  # it answers every query with no records
+      dig @127.0.0.1 -p "${PORT[$s]}" +time=1 +tries=1 "www.$ZONE" A 2>/dev/null | grep -q 'status: NOERROR' && return 0
+    elif [[ $DNSSEC == 1 ]]; then  # answering signed: an RRSIG with the A records
       dig @127.0.0.1 -p "${PORT[$s]}" +norec +dnssec +time=1 +tries=1 "www.$ZONE" A 2>/dev/null |
         grep -q 'IN[[:space:]]*RRSIG[[:space:]]*A ' && return 0
     else
@@ -474,10 +615,11 @@ pin_tree() {  # pin_tree PID CPU: pin every thread of PID and its descendants
 }
 
 check_pinned() {  # check_pinned NAME: warn about any thread not pinned to SERVER_CPU
-  local s=$1 p t bad=0
+  local s=$1 p t bad=0 want
+  want=$(cpu_list "$SERVER_CPU")
   for p in $(tree_pids "${PID[$s]}"); do
     for t in /proc/"$p"/task/*; do
-      [[ $(awk '/Cpus_allowed_list/ {print $2}' "$t/status" 2>/dev/null) == "$SERVER_CPU" ]] || bad=1
+      [[ $(cpu_list "$(awk '/Cpus_allowed_list/ {print $2}' "$t/status" 2>/dev/null)") == "$want" ]] || bad=1
     done
   done
   ((bad == 0)) || log "WARNING: some $s threads are not pinned to CPU $SERVER_CPU"
@@ -489,8 +631,10 @@ start_server() {  # start_server NAME
   PORT[$s]=$($PY "$HELPER" freeport)
   cmd=$(conf_"$s" "$dir" "${PORT[$s]}")
   echo "$cmd" >"$dir/cmdline"
+  echo "${PORT[$s]}" >"$dir/port"
+  # Started with ordinary scheduling; set_mode gives every thread the mode's policy.
   # shellcheck disable=SC2086  # cmd is a word list built above
-  "${PRIO[@]}" taskset -c "$SERVER_CPU" $cmd >"$dir/stdout" 2>"$dir/stderr" &
+  taskset -c "$SERVER_CPU" $cmd >"$dir/stdout" 2>"$dir/stderr" &
   PID[$s]=$!
   wait_ready "$s" || die "$s failed to start (see above)"
   # Knot pins its UDP workers itself after start: re-pin every thread of every server.
@@ -512,6 +656,20 @@ for s in $SERVERS; do
     log "WARNING: no fstrm_capture (apt-get install fstrm-bin); skipping dnsd-tapu"
     continue
   fi
+  case $s in
+    gdnsd|knot|nsd|floor)
+      bin=$s; [[ $s == knot ]] && bin=knotd; [[ $s == floor ]] && bin=cc
+      if ! command -v "$bin" >/dev/null; then
+        log "WARNING: no $bin (apt-get install ${s/floor/gcc}); skipping $s"
+        continue
+      fi
+      if [[ $s == gdnsd && $DNSSEC == 1 ]]; then
+        log "WARNING: gdnsd does not sign zones; skipping gdnsd with DNSSEC=1"
+        continue
+      fi ;;
+    dnsd|dnsd-base|dnsd-tapf|dnsd-tapu) ;;
+    *) die "unknown server $s (dnsd gdnsd knot nsd floor dnsd-base dnsd-tapf dnsd-tapu)" ;;
+  esac
   ACTIVE+=("$s")
 done
 ((${#ACTIVE[@]} > 0)) || die "no server to benchmark"
@@ -538,6 +696,7 @@ for s in "${ACTIVE[@]}"; do start_server "$s"; done
 log "validating answers..."
 ref=""
 for s in "${ACTIVE[@]}"; do
+  [[ $s == floor ]] && continue  # it answers no records
   a=$(answers "${PORT[$s]}" "www.$ZONE" A | tr '\n' ' ')
   log "  dig www.$ZONE A @$s: $a"
   [[ -n $a ]] || die "$s gave no answer for www.$ZONE A (it answered at start-up)"
@@ -556,6 +715,7 @@ fi
 perf_args=(-s 127.0.0.1 -d "$WORK/queries.txt" -c "$DNSPERF_CLIENTS" -q "$DNSPERF_OUTSTANDING" -T 1 -t 2)
 [[ $DNSPERF_EDNS == 1 ]] && perf_args+=(-e)
 
+PRIO=()
 run_dnsperf() {  # run_dnsperf NAME SECONDS OUTFILE [DO]: dnsperf's own CPU time goes to OUTFILE.time
   local rc=0 do_flag=()
   [[ ${4:-0} == 1 ]] && do_flag=(-D)
@@ -585,12 +745,12 @@ wait_quiet() {  # wait until both CPUs are idle enough (the servers are idle now
 {
   echo "date: $(date -Is)"
   echo "host: $(uname -nr); $(nproc) CPUs; $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)"
-  echo "versions: $(knotd -V 2>&1 | head -1); $(nsd -v 2>&1 | head -1); $(dnsperf -h 2>&1 | grep -m1 Version)"
+  echo "versions: $(gdnsd -V 2>&1 | grep -m1 version); $(knotd -V 2>&1 | head -1); $(nsd -v 2>&1 | head -1); $(dnsperf -h 2>&1 | grep -m1 Version)"
   echo "dnsd: $DNSD_BIN (buildtype ${bt:-n/a}); git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
-  echo "rounds=$ROUNDS duration=$DURATION warmup=$WARMUP servers='${ACTIVE[*]}' dnsperf ${perf_args[*]}"
+  echo "rounds=$ROUNDS duration=$DURATION warmup=$WARMUP servers='${ACTIVE[*]}' modes='$MODES' mix=$MIX threads=$THREADS dnsperf ${perf_args[*]}"
   [[ $DNSSEC == 1 ]] && echo "dnssec: signed zone ($DNSSEC_ALGORITHM CSK, NSEC); modes DO=0 and DO=1 (dnsperf -D) per server per round"
   echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "pins: servers CPU $SERVER_CPU, dnsperf CPU $CLIENT_CPU; priority $PRIORITY; soak $SOAK; quiet wait ${QUIET_WAIT}s below ${QUIET_PCT}%"
+  echo "pins: servers CPU $SERVER_CPU, dnsperf CPU $CLIENT_CPU; fifo mode: chrt $RT_POLICY 1, spinners $SOAK; plain mode: quiet wait ${QUIET_WAIT}s below ${QUIET_PCT}%"
 } | tee "$RESULTS_DIR/run.txt" >&2
 for s in "${ACTIVE[@]}"; do cp "$WORK/$s/cmdline" "$RESULTS_DIR/$s.cmdline"; cp "$WORK/$s"/*.conf "$RESULTS_DIR/" 2>/dev/null || true; done
 
@@ -599,42 +759,74 @@ if ((ROUNDS == 0)); then
   exit 0
 fi
 
-if [[ $SOAK == 1 ]]; then
-  for c in "$SERVER_CPU" "$CLIENT_CPU"; do
+start_spinners() {  # one SCHED_IDLE spin loop on each CPU the servers or dnsperf use
+  local c
+  for c in $(cpu_list "$SERVER_CPU" "$CLIENT_CPU"); do
     # Spins until this script is gone, even if it is killed without a chance to clean up.
     # shellcheck disable=SC2016  # $1 is for the inner shell
     chrt -i 0 taskset -c "$c" /bin/sh -c 'while kill -0 "$1" 2>/dev/null; do :; done' spin $$ &
-    SOAKERS+=("$!")
+    SOAKERS+=("$!"); SPIN_CPUS+=("$c")
   done
-  log "spinners (SCHED_IDLE) on CPUs $SERVER_CPU and $CLIENT_CPU: pids ${SOAKERS[*]}"
-fi
+  export BENCH_SPIN_CPUS="${SPIN_CPUS[*]}"
+  log "spinners (SCHED_IDLE) on CPUs ${SPIN_CPUS[*]}: pids ${SOAKERS[*]}"
+}
+
+stop_spinners() {
+  local p
+  for p in "${SOAKERS[@]}"; do stop_pid "$p" spinner; done
+  SOAKERS=(); SPIN_CPUS=()
+  export BENCH_SPIN_CPUS=""
+}
+
+set_mode() {  # set_mode MODE: scheduling of every server thread, dnsperf's prefix, spinners
+  local mode=$1 s p policy prio
+  case $mode in
+    plain) policy=-o; prio=0; PRIO=() ;;
+    fifo) policy=$RT_POLICY; prio=1; PRIO=(chrt "$RT_POLICY" 1) ;;
+  esac
+  for s in "${ACTIVE[@]}"; do
+    for p in $(tree_pids "${PID[$s]}"); do
+      chrt -a "$policy" -p "$prio" "$p" >/dev/null || die "chrt $policy $prio failed on $s (pid $p)"
+    done
+  done
+  stop_spinners
+  [[ $mode == fifo && $SOAK == 1 ]] && start_spinners
+  log "mode $mode: servers and dnsperf ${PRIO[*]:-at ordinary priority}; spinners ${SOAKERS[*]:-none}"
+}
 
 if ((WARMUP > 0)); then
+  set_mode "${MODES%% *}"
   log "warm-up: ${WARMUP}s per server (not recorded)"
   for s in "${ACTIVE[@]}"; do
-    for mode in $MODES; do run_dnsperf "$s" "$WARMUP" "$WORK/warmup-$s.txt" "$mode"; done
+    for do_mode in $DO_MODES; do run_dnsperf "$s" "$WARMUP" "$WORK/warmup-$s.txt" "$do_mode"; done
   done
 fi
 
 TSV=$RESULTS_DIR/results.tsv
+read -r -a mode_list <<<"$MODES"
 n=${#ACTIVE[@]}
+nm=${#mode_list[@]}
 for ((r = 1; r <= ROUNDS; r++)); do
-  log "round $r/$ROUNDS (${DURATION}s per server)"
-  for ((i = 0; i < n; i++)); do
-    s=${ACTIVE[$(((i + r - 1) % n))]}  # rotate the starting server each round
-    # With DNSSEC=1 both modes, the first one alternating per round.
-    modes=$MODES; [[ $DNSSEC == 1 ]] && ((r % 2 == 0)) && modes="1 0"
-    for mode in $modes; do
-      kill -0 "${PID[$s]}" 2>/dev/null || die "$s (pid ${PID[$s]}) died"
-      out=$RESULTS_DIR/dnsperf-$s-r$r.txt; tsv=$TSV
-      [[ $DNSSEC == 1 ]] && { out=$RESULTS_DIR/dnsperf-$s-do$mode-r$r.txt; tsv=$RESULTS_DIR/results-do$mode.tsv; }
-      wait_quiet
-      $PY "$HELPER" snapshot "${PID[$s]}" "${SOAKERS[@]}" >"$WORK/before.json"
-      run_dnsperf "$s" "$DURATION" "$out" "$mode"
-      $PY "$HELPER" snapshot "${PID[$s]}" "${SOAKERS[@]}" >"$WORK/after.json"
-      [[ $DNSSEC == 1 ]] && log "  DO=$mode:"
-      $PY "$HELPER" record "$tsv" "$s" "$r" "$WORK/before.json" "$WORK/after.json" "$out" >&2
-      [[ $s == dnsd-tapf ]] && truncate -s 0 "$TAP_FILE"  # the writer goes on at its offset: a sparse file, no memory
+  for ((k = 0; k < nm; k++)); do
+    mode=${mode_list[$(((k + r - 1) % nm))]}  # rotate the first mode each round
+    set_mode "$mode"
+    log "round $r/$ROUNDS, mode $mode (${DURATION}s per server)"
+    for ((i = 0; i < n; i++)); do
+      s=${ACTIVE[$(((i + r - 1) % n))]}  # rotate the starting server each round
+      # With DNSSEC=1 both DO modes, the first one alternating per round.
+      do_modes=$DO_MODES; [[ $DNSSEC == 1 ]] && ((r % 2 == 0)) && do_modes="1 0"
+      for do_mode in $do_modes; do
+        kill -0 "${PID[$s]}" 2>/dev/null || die "$s (pid ${PID[$s]}) died"
+        out=$RESULTS_DIR/dnsperf-$s-$mode-r$r.txt; tsv=$TSV
+        [[ $DNSSEC == 1 ]] && { out=$RESULTS_DIR/dnsperf-$s-$mode-do$do_mode-r$r.txt; tsv=$RESULTS_DIR/results-do$do_mode.tsv; }
+        ((${#SOAKERS[@]} == 0)) && wait_quiet
+        $PY "$HELPER" snapshot "${PID[$s]}" "${SOAKERS[@]}" >"$WORK/before.json"
+        run_dnsperf "$s" "$DURATION" "$out" "$do_mode"
+        $PY "$HELPER" snapshot "${PID[$s]}" "${SOAKERS[@]}" >"$WORK/after.json"
+        [[ $DNSSEC == 1 ]] && log "  DO=$do_mode:"
+        $PY "$HELPER" record "$tsv" "$s" "$mode" "$r" "$WORK/before.json" "$WORK/after.json" "$out" >&2
+        [[ $s == dnsd-tapf ]] && truncate -s 0 "$TAP_FILE"  # the writer goes on at its offset: a sparse file, no memory
+      done
     done
   done
 done
@@ -679,18 +871,29 @@ if [[ ${PROFILE:-0} == 1 ]]; then
   fi
 fi
 
+mode_title() {
+  case $1 in
+    plain) echo "mode plain: ordinary scheduling, no spinners" ;;
+    fifo) echo "mode fifo: servers and dnsperf at chrt $RT_POLICY 1$([[ $SOAK == 1 ]] && echo ', SCHED_IDLE spinners on every CPU used')" ;;
+  esac
+}
 if [[ $DNSSEC == 1 ]]; then
   {
-    for mode in 0 1; do
-      echo; echo "=== DO=$mode (signed zone, $DNSSEC_ALGORITHM; DNSSEC mix) ==="
-      $PY "$HELPER" summary "$RESULTS_DIR/results-do$mode.tsv"
+    for mode in $MODES; do
+      for do_mode in 0 1; do
+        echo; echo "=== $(mode_title "$mode"); DO=$do_mode (signed zone, $DNSSEC_ALGORITHM; DNSSEC mix; THREADS=$THREADS) ==="
+        $PY "$HELPER" summary "$RESULTS_DIR/results-do$do_mode.tsv" "$mode"
+      done
+      echo; echo "=== $(mode_title "$mode"); DO=1 against DO=0 ==="
+      $PY "$HELPER" do_ratios "$RESULTS_DIR/results-do0.tsv" "$RESULTS_DIR/results-do1.tsv" "$RESULTS_DIR" "$mode"
+      echo "(resp B: mean response bytes DO=0/DO=1, from dnsperf; +us/q: what DO=1 adds per query)"
     done
-    echo; echo "=== DO=1 against DO=0 ==="
-    $PY "$HELPER" do_ratios "$RESULTS_DIR/results-do0.tsv" "$RESULTS_DIR/results-do1.tsv" "$RESULTS_DIR"
-    echo "(resp B: mean response bytes DO=0/DO=1, from dnsperf; +us/q: what DO=1 adds per query)"
   } | tee "$RESULTS_DIR/summary.txt"
 else
-  $PY "$HELPER" summary "$TSV" | tee "$RESULTS_DIR/summary.txt"
+  for mode in $MODES; do
+    echo; echo "=== $(mode_title "$mode"); mix $MIX; THREADS=$THREADS; servers on CPU $SERVER_CPU, dnsperf on CPU $CLIENT_CPU ==="
+    $PY "$HELPER" summary "$TSV" "$mode"
+  done | tee "$RESULTS_DIR/summary.txt"
 fi
 for s in "${ACTIVE[@]}"; do
   [[ $s == dnsd-tap* ]] && echo "$s dnstap counters: $(dnstap_counts "$s")" | tee -a "$RESULTS_DIR/summary.txt"

@@ -10,16 +10,20 @@ Subcommands (all print to stdout):
                                 of the spinners on the server's and client's CPUs,
                                 and the per-CPU busy/total jiffies from /proc/stat
   busy SECONDS                  busy % of each CPU over SECONDS ("cpu0 cpu1 ...")
-  record OUT.tsv SERVER ROUND BEFORE AFTER DNSPERF_OUT
+  record OUT.tsv SERVER MODE ROUND BEFORE AFTER DNSPERF_OUT
                                 append one result row to OUT.tsv (dnsperf's own
-                                "user sys" seconds are read from DNSPERF_OUT.time)
-  summary OUT.tsv               print the per-server table and dnsd/best-peer ratios
-  validate NAME=PORT ...        query every server with the benchmark mix's
-                                query kinds and compare the answers
+                                "user sys" seconds are read from DNSPERF_OUT.time;
+                                BENCH_SERVER_CPU, BENCH_CLIENT_CPU and BENCH_SPIN_CPUS
+                                say which CPUs the server, dnsperf and each spinner use)
+  summary OUT.tsv [MODE]        print every run's row, then per server the medians
+                                with ratios to the best peer (gdnsd, knot, nsd) and to
+                                the floor, and dnsd's verdict; only MODE's rows if given
+  validate NAME=PORT ...        query every server (floor aside) with the benchmark
+                                mix's query kinds (BENCH_MIX) and compare the answers
   validate_dnssec NAME=PORT ... the DNSSEC mix's query kinds with DO=1: every
                                 answer signed, every denial with its NSEC proofs,
                                 the same data (RRSIGs aside) from every server
-  do_ratios DO0.tsv DO1.tsv [DIR]  per server: DO=1 against DO=0 (CPU/query, qps,
+  do_ratios DO0.tsv DO1.tsv [DIR [MODE]]  per server: DO=1 against DO=0 (CPU/query, qps,
                                 and with DIR the mean response size from its dnsperf
                                 outputs), and dnsd's DO=1 cost against the best peer's
   cgtop FILE [N] [DIVISOR]      top N functions by self instructions of a callgrind
@@ -123,6 +127,7 @@ def _ipis():
 def snapshot(pid, *spinners):
     utime = stime = nthreads = 0
     procs = []
+    tasks = {}
     for p in _tree(int(pid)):
         try:
             f = _stat_fields(f"/proc/{p}/stat")
@@ -133,6 +138,12 @@ def snapshot(pid, *spinners):
         stime += int(f[15])
         nthreads += int(f[20])
         procs.append(p)
+        try:
+            for t in os.listdir(f"/proc/{p}/task"):
+                tf = _stat_fields(f"/proc/{p}/task/{t}/stat")
+                tasks[f"{p}/{t}"] = int(tf[14]) + int(tf[15])
+        except OSError:
+            pass
     spin = []
     for p in spinners:
         try:
@@ -140,7 +151,7 @@ def snapshot(pid, *spinners):
             spin.append(int(f[14]) + int(f[15]))
         except OSError:
             spin.append(0)
-    print(json.dumps({"pids": procs, "threads": nthreads, "utime": utime, "spin": spin,
+    print(json.dumps({"pids": procs, "threads": nthreads, "utime": utime, "spin": spin, "tasks": tasks,
                       "stime": stime, "clk_tck": CLK_TCK, "cpus": _cpus(), "ipis": _ipis()}))
     return 0
 
@@ -160,11 +171,31 @@ def _parse_dnsperf(text):
     }
 
 
-FIELDS = ["server", "round", "qps", "completed", "lost", "runtime_s",
+FIELDS = ["server", "mode", "round", "qps", "completed", "lost", "runtime_s",
           "cpu_us_per_q", "user_us_per_q", "sys_us_per_q", "server_cpu_pct",
           "ipi_srv_per_q", "ipi_cli_per_q",
           "dnsperf_cpu_pct", "srvcpu_other_pct", "clicpu_other_pct",
-          "srvcpu_busy_pct", "clicpu_busy_pct", "srvcpu_irq_pct", "steal_pct", "avg_latency_ms", "rcodes"]
+          "srvcpu_busy_pct", "clicpu_busy_pct", "srvcpu_irq_pct", "steal_pct", "avg_latency_ms",
+          "top_thread_pct", "rcodes"]
+
+
+def _rows(path, mode=None):
+    """The rows of a results TSV (by its own header), those of one scheduling mode if given."""
+    lines = open(path).read().splitlines()
+    if not lines:
+        return []
+    header = lines[0].split("\t")
+    rows = [dict(zip(header, line.split("\t"))) for line in lines[1:] if line.strip()]
+    return [r for r in rows if mode is None or r.get("mode") == mode]
+
+
+def _cpu_set(spec):
+    """CPU numbers of a taskset list such as "1", "0-1" or "0,2-3"."""
+    cpus = []
+    for part in str(spec).split(","):
+        lo, _, hi = part.partition("-")
+        cpus += list(range(int(lo), int(hi or lo) + 1))
+    return cpus
 
 
 def busy(seconds):
@@ -177,7 +208,7 @@ def busy(seconds):
     return 0
 
 
-def record(out, server, rnd, before, after, dnsperf_out):
+def record(out, server, mode, rnd, before, after, dnsperf_out):
     b = json.loads(open(before).read())
     a = json.loads(open(after).read())
     d = _parse_dnsperf(open(dnsperf_out).read())
@@ -189,14 +220,16 @@ def record(out, server, rnd, before, after, dnsperf_out):
     ds = (a["stime"] - b["stime"]) * tick_us
     n = max(d["completed"], 1)
 
-    def jiffies(cpu, idx):
-        if cpu not in a["cpus"]:
+    def jiffies(cpus, idx):
+        """Sum over a set of CPUs of one /proc/stat column's growth."""
+        names = [f"cpu{c}" for c in cpus]
+        if not names or any(c not in a["cpus"] or len(a["cpus"][c]) <= idx for c in names):
             return float("nan")
-        return a["cpus"][cpu][idx] - b["cpus"][cpu][idx]
+        return sum(a["cpus"][c][idx] - b["cpus"][c][idx] for c in names)
 
-    def busy(cpu, idx=0):
-        dt = jiffies(cpu, 1)
-        return 100.0 * jiffies(cpu, idx) / dt if dt else float("nan")
+    def busy(cpus, idx=0):
+        dt = jiffies(cpus, 1)
+        return 100.0 * jiffies(cpus, idx) / dt if dt else float("nan")
     # Server CPU % over dnsperf's sending time (it then waits for stragglers).
     run_s = d["runtime"] or 1.0
     try:
@@ -204,33 +237,53 @@ def record(out, server, rnd, before, after, dnsperf_out):
     except (OSError, ValueError):
         pu = ps = float("nan")
     tick_s = 1.0 / a["clk_tck"]
-    # Work on each CPU that is neither the server nor dnsperf (assuming the pins):
-    # other processes, interrupts for them... A big share means a noisy round.
-    scpu = "cpu" + os.environ.get("BENCH_SERVER_CPU", "0")
-    ccpu = "cpu" + os.environ.get("BENCH_CLIENT_CPU", "1")
-    spin = [(x - y) * tick_s for x, y in zip(a.get("spin", []), b.get("spin", []))] + [0, 0]
-    other0 = 100.0 * (jiffies(scpu, 0) * tick_s - (du + ds) / 1e6 - spin[0]) / (jiffies(scpu, 1) * tick_s)
-    other1 = 100.0 * (jiffies(ccpu, 0) * tick_s - (pu + ps) - spin[1]) / (jiffies(ccpu, 1) * tick_s)
-    def ipis(cpu):
-        try:  # a single CPU; a list such as 0-1 (SERVER_CPU=0-1) has no one figure
-            i = int(cpu[3:])
-            return (a["ipis"][i] - b["ipis"][i]) / n
-        except (KeyError, IndexError, ValueError):
+    # Work on the server's and dnsperf's CPUs that is neither theirs nor the
+    # spinners' (assuming the pins): other processes, interrupts for them... A big
+    # share means a noisy round. When the two CPU sets overlap (THREADS > 1), the
+    # figure is over their union and both columns show it.
+    scpus = _cpu_set(os.environ.get("BENCH_SERVER_CPU", "0"))
+    ccpus = _cpu_set(os.environ.get("BENCH_CLIENT_CPU", "1"))
+    spin_cpus = [int(c) for c in os.environ.get("BENCH_SPIN_CPUS", "").split()]
+    spin = [(x - y) * tick_s for x, y in zip(a.get("spin", []), b.get("spin", []))]
+
+    def spin_on(cpus):
+        return sum(t for c, t in zip(spin_cpus, spin) if c in cpus)
+
+    def other(cpus, own_s):
+        total = jiffies(cpus, 1) * tick_s
+        return 100.0 * (jiffies(cpus, 0) * tick_s - own_s - spin_on(cpus)) / total if total else float("nan")
+    if set(scpus) & set(ccpus):
+        both = sorted(set(scpus) | set(ccpus))
+        other0 = other1 = other(both, (du + ds) / 1e6 + pu + ps)
+    else:
+        other0 = other(scpus, (du + ds) / 1e6)
+        other1 = other(ccpus, pu + ps)
+
+    def ipis(cpus):
+        try:
+            return sum(a["ipis"][i] - b["ipis"][i] for i in cpus) / n
+        except (KeyError, IndexError):
             return float("nan")
+    # The busiest thread's share of the server's CPU time: about 100/THREADS when
+    # the kernel spreads the clients evenly over the workers' sockets.
+    bt, at = b.get("tasks", {}), a.get("tasks", {})
+    grew = [at[t] - bt.get(t, 0) for t in at]
+    top = 100.0 * max(grew) / sum(grew) if grew and sum(grew) > 0 else float("nan")
     row = {
-        "server": server, "round": rnd, "qps": f"{d['qps'] or 0:.0f}",
+        "server": server, "mode": mode, "round": rnd, "qps": f"{d['qps'] or 0:.0f}",
         "completed": d["completed"], "lost": d["lost"],
         "runtime_s": d["runtime"],
         "cpu_us_per_q": f"{(du + ds) / n:.3f}",
         "user_us_per_q": f"{du / n:.3f}", "sys_us_per_q": f"{ds / n:.3f}",
         "server_cpu_pct": f"{100.0 * (du + ds) / 1e6 / run_s:.1f}",
-        "ipi_srv_per_q": f"{ipis(scpu):.3f}", "ipi_cli_per_q": f"{ipis(ccpu):.3f}",
+        "ipi_srv_per_q": f"{ipis(scpus):.3f}", "ipi_cli_per_q": f"{ipis(ccpus):.3f}",
         "dnsperf_cpu_pct": f"{100.0 * (pu + ps) / run_s:.1f}",
         "srvcpu_other_pct": f"{max(other0, 0.0):.1f}", "clicpu_other_pct": f"{max(other1, 0.0):.1f}",
-        "srvcpu_busy_pct": f"{busy(scpu):.1f}", "clicpu_busy_pct": f"{busy(ccpu):.1f}",
-        "srvcpu_irq_pct": f"{busy(scpu, 2):.1f}",
-        "steal_pct": f"{max(busy(scpu, 3), busy(ccpu, 3)) if len(a['cpus'].get(scpu, [])) > 3 else 0:.1f}",
+        "srvcpu_busy_pct": f"{busy(scpus):.1f}", "clicpu_busy_pct": f"{busy(ccpus):.1f}",
+        "srvcpu_irq_pct": f"{busy(scpus, 2):.1f}",
+        "steal_pct": f"{max(busy(scpus, 3), busy(ccpus, 3)):.1f}",
         "avg_latency_ms": f"{d['avg_latency_ms']:.3f}",
+        "top_thread_pct": f"{top:.0f}",
         "rcodes": d["rcodes"].replace("\t", " "),
     }
     new = not os.path.exists(out) or os.path.getsize(out) == 0
@@ -238,62 +291,97 @@ def record(out, server, rnd, before, after, dnsperf_out):
         if new:
             f.write("\t".join(FIELDS) + "\n")
         f.write("\t".join(str(row[k]) for k in FIELDS) + "\n")
-    print(f"  {server:5s} round {rnd}: {row['qps']:>7s} qps, {row['cpu_us_per_q']:>7s} us/q "
+    print(f"  {server:5s} {mode} round {rnd}: {row['qps']:>7s} qps, {row['cpu_us_per_q']:>7s} us/q "
           f"(user {row['user_us_per_q']}, sys {row['sys_us_per_q']}), lost {row['lost']}, "
           f"wake-up IPIs/q to server {row['ipi_srv_per_q']} to dnsperf {row['ipi_cli_per_q']}, "
-          f"server {row['server_cpu_pct']}% cpu, dnsperf {row['dnsperf_cpu_pct']}% cpu, "
+          f"server {row['server_cpu_pct']}% cpu (busiest thread {row['top_thread_pct']}% of it), "
+          f"dnsperf {row['dnsperf_cpu_pct']}% cpu, "
           f"other load: server CPU {row['srvcpu_other_pct']}%, dnsperf CPU {row['clicpu_other_pct']}%, "
           f"steal {row['steal_pct']}%")
     return 0
 
 
-def summary(path):
-    rows = [dict(zip(FIELDS, line.rstrip("\n").split("\t")))
-            for line in open(path).read().splitlines()[1:] if line.strip()]
+PEERS = ("gdnsd", "knot", "nsd")  # other authoritative servers; dnsd* and floor are not peers
+
+
+def _num(v):
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def summary(path, mode=None):
+    """Every run's row, then medians per server with ratios to the best peer and the floor."""
+    rows = _rows(path, mode)
+    if not rows:
+        print(f"\n(no results{' for mode ' + mode if mode else ''})")
+        return 0
     servers = []
     for r in rows:
         if r["server"] not in servers:
             servers.append(r["server"])
+    print()
+    print("Every run (server CPU = utime+stime of all its processes/threads, per answered query):")
+    hdr = (f"{'server':9s} {'mode':5s} {'round':>5s} {'qps':>8s} {'CPU us/q':>9s} {'user':>7s} {'sys':>7s} "
+           f"{'lost':>6s} {'noise%':>6s} {'steal%':>6s} {'top thr%':>8s}  rcodes")
+    print(hdr)
+    for r in sorted(rows, key=lambda r: (servers.index(r["server"]), int(r["round"]))):
+        print(f"{r['server']:9s} {r.get('mode', '-'):5s} {r['round']:>5s} {r['qps']:>8s} {r['cpu_us_per_q']:>9s} "
+              f"{r['user_us_per_q']:>7s} {r['sys_us_per_q']:>7s} {r['lost']:>6s} "
+              f"{max(_num(r['srvcpu_other_pct']), _num(r['clicpu_other_pct'])):6.1f} "
+              f"{_num(r.get('steal_pct')):6.1f} {r.get('top_thread_pct', '-'):>8s}  {r.get('rcodes', '')}")
     med = {}
     for s in servers:
         rs = [r for r in rows if r["server"] == s]
         def m(k):
-            return statistics.median(float(r[k]) for r in rs)
+            return statistics.median(_num(r.get(k)) for r in rs)
         med[s] = {"n": len(rs), "qps": m("qps"), "cpu": m("cpu_us_per_q"),
                   "user": m("user_us_per_q"), "sys": m("sys_us_per_q"),
                   "pct": m("server_cpu_pct"), "client": m("dnsperf_cpu_pct"),
-                  "noise": max(max(float(r["srvcpu_other_pct"]), float(r["clicpu_other_pct"]))
+                  "noise": max(max(_num(r["srvcpu_other_pct"]), _num(r["clicpu_other_pct"]))
                                for r in rs),
                   "lost": sum(int(r["lost"] or 0) for r in rs),
                   "lat": m("avg_latency_ms"),
-                  "ipi": m("ipi_srv_per_q") if "ipi_srv_per_q" in rs[0] else float("nan"),
-                  "ipic": m("ipi_cli_per_q") if "ipi_cli_per_q" in rs[0] else float("nan"),
-                  "steal": max(float(r.get("steal_pct", 0)) for r in rs)}
+                  "ipi": m("ipi_srv_per_q"), "ipic": m("ipi_cli_per_q"),
+                  "top": m("top_thread_pct"),
+                  "steal": max(_num(r.get("steal_pct", 0)) for r in rs)}
+    peers = [s for s in servers if s in PEERS]
+    best_cpu_peer = min(peers, key=lambda s: med[s]["cpu"]) if peers else None
+    best_qps_peer = max(peers, key=lambda s: med[s]["qps"]) if peers else None
+    floor = med.get("floor")
+
+    def ratio(x, y):
+        return f"{x / y:.3f}" if y else "-"
     print()
-    print("Medians over rounds (server CPU = utime+stime of all its processes/threads, "
-          "per answered query)")
-    hdr = (f"{'server':8s} {'rounds':>6s} {'qps':>9s} {'CPU us/q':>9s} {'user':>7s} "
-           f"{'sys':>7s} {'srv CPU%':>8s} {'dnsperf%':>8s} {'lat ms':>7s} {'lost':>6s} "
-           f"{'noise%':>6s} {'steal%':>6s} {'IPI/q':>11s}")
+    print("Medians over rounds; CPU/peer and qps/peer: against the best of the peers "
+          f"({', '.join(peers) or 'none measured'}) on that figure; CPU/floor: against floor_responder")
+    hdr = (f"{'server':9s} {'rounds':>6s} {'CPU us/q':>9s} {'qps':>8s} {'CPU/peer':>8s} {'qps/peer':>8s} "
+           f"{'CPU/floor':>9s} {'user':>7s} {'sys':>7s} {'srv CPU%':>8s} {'dnsperf%':>8s} {'lat ms':>7s} "
+           f"{'lost':>6s} {'noise%':>6s} {'steal%':>6s} {'IPI/q':>11s} {'top thr%':>8s}")
     print(hdr)
     print("-" * len(hdr))
     for s in servers:
         v = med[s]
-        print(f"{s:8s} {v['n']:6d} {v['qps']:9.0f} {v['cpu']:9.3f} {v['user']:7.3f} "
-              f"{v['sys']:7.3f} {v['pct']:8.1f} {v['client']:8.1f} {v['lat']:7.3f} {v['lost']:6d} "
-              f"{v['noise']:6.1f} {v['steal']:6.1f} {v['ipi']:5.2f}/{v['ipic']:<5.2f}")
+        cp = ratio(v["cpu"], med[best_cpu_peer]["cpu"]) if best_cpu_peer else "-"
+        qp = ratio(v["qps"], med[best_qps_peer]["qps"]) if best_qps_peer else "-"
+        cf = ratio(v["cpu"], floor["cpu"]) if floor else "-"
+        print(f"{s:9s} {v['n']:6d} {v['cpu']:9.3f} {v['qps']:8.0f} {cp:>8s} {qp:>8s} {cf:>9s} "
+              f"{v['user']:7.3f} {v['sys']:7.3f} {v['pct']:8.1f} {v['client']:8.1f} {v['lat']:7.3f} "
+              f"{v['lost']:6d} {v['noise']:6.1f} {v['steal']:6.1f} {v['ipi']:5.2f}/{v['ipic']:<5.2f} {v['top']:8.0f}")
     print("(user/sys: us of server CPU per query in user and kernel mode; srv CPU% and "
-          "dnsperf%: CPU use during the run;\n noise%: worst round's CPU use on either core "
-          "by anything else, i.e. other processes on the machine (including the moments\n between runs); steal%: worst round's time the hypervisor gave our vCPUs to others;\n IPI/q: wake-up interrupts "
-          "per query received by the server's CPU / by dnsperf's CPU)")
+          "dnsperf%: CPU use during the run;\n noise%: worst round's CPU use on the server's and dnsperf's "
+          "CPUs by anything else, i.e. other processes on the machine (including the moments\n between runs); "
+          "steal%: worst round's time the hypervisor gave our vCPUs to others;\n IPI/q: wake-up interrupts "
+          "per query received by the server's CPU(s) / by dnsperf's CPU(s); top thr%: the busiest\n thread's "
+          "share of the server's CPU time (100/THREADS when the workers share the load evenly))")
     worst = max(v["noise"] for v in med.values())
-    if worst > 10 and os.environ.get("BENCH_PRIORITY") == "fifo":
+    if worst > 10 and mode == "fifo":
         print(f"note: other load reached {worst:.0f}% of a core in some rounds; the servers "
               "and dnsperf ran at real-time priority, above it, but caches were shared")
     elif worst > 10:
         print(f"WARNING: other load reached {worst:.0f}% of a core during some rounds: "
               "figures are disturbed; rerun on a quiet machine")
-    peers = [s for s in servers if not s.startswith("dnsd")]
     for tap in ("dnsd-tapf", "dnsd-tapu"):
         if "dnsd" in med and tap in med:
             print(f"dnstap on ({tap}) / off: CPU us/query {med[tap]['cpu']:.3f} / {med['dnsd']['cpu']:.3f} = "
@@ -302,9 +390,14 @@ def summary(path):
         print()
         print(f"dnsd/dnsd-base CPU us/query: {med['dnsd']['cpu'] / med['dnsd-base']['cpu']:.3f}  "
               f"qps: {med['dnsd']['qps'] / med['dnsd-base']['qps']:.3f}  (this binary against DNSD_BASE_BIN)")
+    if "dnsd" in med and floor:
+        print(f"dnsd/floor CPU us/query: {med['dnsd']['cpu'] / floor['cpu']:.3f}  (floor: "
+              f"{floor['cpu']:.3f} us/q, the kernel's UDP receive and send and a loop; "
+              f"dnsd's excess over it: {med['dnsd']['cpu'] - floor['cpu']:.3f} us/q)")
+        if best_cpu_peer:
+            print(f"best peer/floor CPU us/query: {med[best_cpu_peer]['cpu'] / floor['cpu']:.3f}  "
+                  f"({best_cpu_peer}'s excess over the floor: {med[best_cpu_peer]['cpu'] - floor['cpu']:.3f} us/q)")
     if "dnsd" in med and peers:
-        best_cpu_peer = min(peers, key=lambda s: med[s]["cpu"])
-        best_qps_peer = max(peers, key=lambda s: med[s]["qps"])
         rc = med["dnsd"]["cpu"] / med[best_cpu_peer]["cpu"]
         rq = med["dnsd"]["qps"] / med[best_qps_peer]["qps"]
         print()
@@ -344,18 +437,24 @@ def summary(path):
     return 0
 
 
-# Queries the benchmark mix uses, one per kind.
-KINDS = [("www.bench.test.", "A"), ("nx-1.bench.test.", "A"), ("host7.bench.test.", "AAAA"),
-         ("bench.test.", "MX"), ("alias.bench.test.", "A")]
+# Queries the benchmark mixes use, one per kind (bench_core.sh MIX=classic|issue).
+KINDS = {
+    "classic": [("www.bench.test.", "A"), ("nx-1.bench.test.", "A"), ("host7.bench.test.", "AAAA"),
+                ("bench.test.", "MX"), ("alias.bench.test.", "A")],
+    "issue": [("pool.bench.test.", "A"), ("name1.bench.test.", "A"), ("name1000.bench.test.", "A"),
+              ("nx-1.bench.test.", "A"), ("bench.test.", "MX"), ("name7.bench.test.", "AAAA")],
+}
 
 
 def validate(args):
+    """Compare rcode, AA and answer section of every server (floor_responder answers
+    nothing and is left out). BENCH_MIX picks the query kinds."""
     import dns.message
     import dns.query
     import dns.rcode
-    servers = [a.split("=", 1) for a in args]
+    servers = [a.split("=", 1) for a in args if not a.startswith("floor=")]
     ok = True
-    for qname, qtype in KINDS:
+    for qname, qtype in KINDS.get(os.environ.get("BENCH_MIX", "classic"), KINDS["classic"]):
         seen = {}
         for name, port in servers:
             q = dns.message.make_query(qname, qtype, use_edns=0, payload=1232)
@@ -372,7 +471,7 @@ def validate(args):
                               f"{rd.to_text()}" for rrs in sec for rd in rrs)
             ans = section(r.answer)
             seen[name] = (dns.rcode.to_text(r.rcode()), bool(r.flags & 0x0400), ans)
-            print(f"  {name:5s} {qname:18s} {qtype:4s} {dns.rcode.to_text(r.rcode()):8s} "
+            print(f"  {name:5s} {qname:20s} {qtype:4s} {dns.rcode.to_text(r.rcode()):8s} "
                   f"aa={int(bool(r.flags & 0x0400))} an={sum(len(x) for x in r.answer)} "
                   f"ns={sum(len(x) for x in r.authority)} "
                   f"ar={sum(len(x) for x in r.additional)} size={len(r.to_wire())}")
@@ -395,7 +494,7 @@ def validate_dnssec(args):
     import dns.query
     import dns.rcode
     import dns.rdatatype
-    servers = [a.split("=", 1) for a in args]
+    servers = [a.split("=", 1) for a in args if not a.startswith("floor=")]
     ok = True
     for qname, qtype in DNSSEC_KINDS:
         seen = {}
@@ -434,11 +533,8 @@ def validate_dnssec(args):
     return 0 if ok else 1
 
 
-def do_ratios(do0_path, do1_path, results_dir=None):
-    def rows(path):
-        return [dict(zip(FIELDS, line.rstrip("\n").split("\t")))
-                for line in open(path).read().splitlines()[1:] if line.strip()]
-    r0, r1 = rows(do0_path), rows(do1_path)
+def do_ratios(do0_path, do1_path, results_dir=None, sched=None):
+    r0, r1 = _rows(do0_path, sched), _rows(do1_path, sched)
     servers = []
     for r in r0 + r1:
         if r["server"] not in servers:
@@ -447,7 +543,7 @@ def do_ratios(do0_path, do1_path, results_dir=None):
     def response_bytes(server, mode):
         import glob
         sizes = []
-        for f in glob.glob(os.path.join(results_dir or ".", f"dnsperf-{server}-do{mode}-r*.txt")):
+        for f in glob.glob(os.path.join(results_dir or ".", f"dnsperf-{server}-{sched or '*'}-do{mode}-r*.txt")):
             m = re.search(r"response (\d+)", open(f).read())
             if m:
                 sizes.append(int(m.group(1)))
@@ -470,7 +566,7 @@ def do_ratios(do0_path, do1_path, results_dir=None):
         print(f"{s:8s} {c0:13.3f} {c1:7.3f} {c1 / c0:9.3f} {c1 - c0:6.3f} {q0:9.0f} {q1:7.0f} {q1 / q0:9.3f} "
               f"{response_bytes(s, 0) + '/' + response_bytes(s, 1):>9s}   "
               f"{statistics.median(paired):.3f} ({min(paired):.3f}..{max(paired):.3f}) over {len(paired)} rounds")
-    peers = [s for s in med if not s.startswith("dnsd")]
+    peers = [s for s in med if s in PEERS]
     if "dnsd" in med and peers:
         best = min(peers, key=lambda s: med[s][1])
         best_inc = min(peers, key=lambda s: med[s][1] - med[s][0])
@@ -617,7 +713,7 @@ def main(argv):
     if cmd == "record":
         return record(*args)
     if cmd == "summary":
-        return summary(args[0])
+        return summary(*args)
     if cmd == "perquery":
         return perquery(*args)
     if cmd == "cgtop":

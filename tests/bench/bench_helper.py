@@ -26,6 +26,8 @@ Subcommands (all print to stdout):
   do_ratios DO0.tsv DO1.tsv [DIR [MODE]]  per server: DO=1 against DO=0 (CPU/query, qps,
                                 and with DIR the mean response size from its dnsperf
                                 outputs), and dnsd's DO=1 cost against the best peer's
+  pingpong PORT QUERY_FILE [DO]  send the queries one at a time, each when the
+                                previous answer is in (callgrind_core.sh MODE=pingpong)
   cgtop FILE [N] [DIVISOR]      top N functions by self instructions of a callgrind
                                 output file (callgrind_annotate 3.19 misreads the
                                 files of a dump triggered by callgrind_control), per
@@ -683,6 +685,45 @@ def signers(*paths):
     return 0
 
 
+def pingpong(port, query_file, do="0"):
+    """Send every query of QUERY_FILE (dnsperf format: NAME TYPE) to 127.0.0.1:PORT,
+    one at a time: the next leaves when the previous answer is in (2 s timeout).
+    With EDNS0 (4096 bytes) as dnsperf -e, DO set when do is 1. Prints dnsperf's
+    result lines (Queries sent/completed/lost, Run time)."""
+    import time
+    import dns.message
+    wires = []
+    for line in open(query_file):
+        parts = line.split()
+        if len(parts) < 2:
+            continue
+        q = dns.message.make_query(parts[0], parts[1], use_edns=0, payload=4096,
+                                   want_dnssec=do == "1")
+        wires.append(bytearray(q.to_wire()))
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.connect(("127.0.0.1", int(port)))
+    sock.settimeout(2.0)
+    completed = lost = 0
+    start = time.monotonic()
+    for i, wire in enumerate(wires):
+        wire[0], wire[1] = (i >> 8) & 0xFF, i & 0xFF
+        sock.send(wire)
+        try:
+            while True:
+                reply = sock.recv(65535)
+                if len(reply) >= 2 and reply[0] == wire[0] and reply[1] == wire[1]:
+                    completed += 1
+                    break
+        except socket.timeout:
+            lost += 1
+    elapsed = time.monotonic() - start
+    print(f"  Queries sent:         {len(wires)}")
+    print(f"  Queries completed:    {completed}")
+    print(f"  Queries lost:         {lost}")
+    print(f"  Run time (s):         {elapsed:.6f}")
+    return 0
+
+
 def perquery(server, csv_path, dnsperf_out):
     """perf stat counts (CSV) divided by the queries dnsperf saw answered."""
     n = _parse_dnsperf(open(dnsperf_out).read())["completed"] or 1
@@ -714,6 +755,8 @@ def main(argv):
         return record(*args)
     if cmd == "summary":
         return summary(*args)
+    if cmd == "pingpong":
+        return pingpong(*args)
     if cmd == "perquery":
         return perquery(*args)
     if cmd == "cgtop":

@@ -1,31 +1,60 @@
 #!/usr/bin/env bash
-# User-space instructions per query of dnsd, Knot and NSD, counted by callgrind.
+# User-space instructions per query of dnsd, gdnsd, Knot, NSD and the floor
+# responder, counted by callgrind, with one query in flight and with batches.
 #
 # Usage: tests/bench/callgrind_core.sh [N_QUERIES]
 #
 # bench_core.sh measures time, which on a shared 2-core VM moves by 10-20% from
 # round to round. Instruction counts barely do: the same binary, zone and queries
 # give the same count within about 1% (packets per recvmmsg batch vary), whatever
-# else runs. Each server runs under
-# `valgrind --tool=callgrind`, answers the benchmark's query mix once (N_QUERIES,
-# default 10000, sent with dnsperf -n 1), and the count between two dumps is
-# divided by the queries answered. Kernel work (the syscalls, ~75% of the CPU
-# time in bench_core.sh) is not counted here.
+# else runs. Each server runs under `valgrind --tool=callgrind
+# --trace-children=yes` (every thread and every forked process counted: NSD
+# serves from a child, gdnsd and Knot from worker threads), and answers the
+# benchmark's query mix (its first N_QUERIES lines, default 10000) once per mode:
+#   pingpong  one query in flight, so every query is its own wake-up (the event
+#             loop's and the receive path's cost per query): bench_helper.py
+#             pingpong, a one-thread client that sends the next query when the
+#             answer is in (dnsperf -q 1 hands each answer from its receiving
+#             thread to its sending one, which on a loaded machine took 5-30 ms
+#             per query, and the server's idle work in between would count)
+#   batched   dnsperf -c 1 -q BATCH_OUTSTANDING [10]: queries queue up and the
+#             servers that batch (recvmmsg) take several per wake-up
+# The count between two callgrind dumps (all processes of the server) is divided
+# by the queries dnsperf saw answered. The count includes whatever the server
+# does meanwhile besides answering (timers, housekeeping): the idle column gives
+# its rate, measured over IDLE_SECONDS [2] before the queries, and the seconds
+# column how long each mode took under valgrind. Kernel work (the syscalls, most
+# of the CPU time in bench_core.sh) is not counted here.
 #
-# Environment: SERVERS [dnsd knot nsd], DNSD_BIN (as bench_core.sh),
-#   DNSSEC [0] (1: the signed zone and DNSSEC mix of bench_dnssec.sh), DO [0]
-#   (1: the queries carry the DNSSEC OK bit, dnsperf -D),
-#   RESULTS_DIR [tests/bench/results/callgrind-TIMESTAMP] (callgrind outputs and
-#   callgrind_annotate reports per server).
+# Environment: SERVERS [dnsd gdnsd knot nsd floor], MODE [pingpong batched],
+#   DNSD_BIN, MIX, THREADS (as bench_core.sh, which writes the configurations,
+#   zones and query mix), DNSSEC [0] (1: the signed zone and DNSSEC mix of
+#   bench_dnssec.sh; gdnsd is skipped), DO [0] (1: the queries carry the DNSSEC
+#   OK bit, dnsperf -D), BATCH_OUTSTANDING [10], IDLE_SECONDS [2],
+#   RESULTS_DIR [tests/bench/results/callgrind-TIMESTAMP]: summary.txt (the
+#   table), the raw callgrind files per server (SERVER/callgrind.PID.out.K, K-th
+#   dump: 1 start-up, 2 idle, then one per mode in MODE's order; kcachegrind
+#   reads them), and per server and mode SERVER/MODE/: callgrind_annotate.txt
+#   (inclusive instructions per function, per process), top.txt (the hottest
+#   functions by self instructions per answered query, from bench_helper.py
+#   cgtop: callgrind_annotate 3.19 gives all of a dump's self cost to the
+#   outermost frame) and dnsperf.txt (the client's output).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+PY=/usr/bin/python3
 N=${1:-10000}
-SERVERS=${SERVERS:-"dnsd knot nsd"}
+SERVERS=${SERVERS:-"dnsd gdnsd knot nsd floor"}
+MODE=${MODE:-"pingpong batched"}
+BATCH_OUTSTANDING=${BATCH_OUTSTANDING:-10}
+IDLE_SECONDS=${IDLE_SECONDS:-2}
 RESULTS_DIR=${RESULTS_DIR:-$HERE/results/callgrind-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$RESULTS_DIR"
+for m in $MODE; do
+  case $m in pingpong|batched) ;; *) echo "MODE: unknown mode $m (pingpong, batched)" >&2; exit 2 ;; esac
+done
 
-for tool in valgrind callgrind_control callgrind_annotate dnsperf; do
+for tool in valgrind callgrind_control callgrind_annotate dnsperf dig; do
   command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 1; }
 done
 
@@ -48,61 +77,104 @@ cleanup() {
 }
 trap cleanup EXIT
 
-dump_all() {  # dump_all: ask every callgrind process of ours to dump (and zero) its counters
-  local i
+vg_pids() {  # the valgrind process and its descendants (NSD's children, each its own callgrind)
+  $PY "$HERE/bench_helper.py" snapshot "$VG_PID" | $PY -c 'import json,sys; print(*json.load(sys.stdin)["pids"])'
+}
+
+dump_all() {  # dump_all: every callgrind process of the server dumps (and zeroes) its counters
+  local i p
   for ((i = 0; i < 50; i++)); do
-    callgrind_control -d "$VG_PID" >/dev/null 2>&1 && { [[ $1 != nsd ]] || dump_children; return 0; }
+    if callgrind_control -d "$VG_PID" >/dev/null 2>&1; then
+      for p in $(vg_pids); do
+        [[ $p == "$VG_PID" ]] || callgrind_control -d "$p" >/dev/null 2>&1 || true
+      done
+      return 0
+    fi
     sleep 0.2
   done
   echo "callgrind_control could not reach pid $VG_PID" >&2
   return 1
 }
-dump_children() {  # NSD serves from forked children, each its own callgrind process
-  local p
-  for p in $(/usr/bin/python3 "$HERE/bench_helper.py" snapshot "$VG_PID" |
-             /usr/bin/python3 -c 'import json,sys; print(*json.load(sys.stdin)["pids"][1:])'); do
-    callgrind_control -d "$p" >/dev/null 2>&1 || true
+
+dump_total() {  # dump_total DIR K: instructions in the K-th dump, summed over the server's processes
+  local f ir total=0
+  for f in "$1"/callgrind.*.out."$2"; do
+    [[ -f $f ]] || continue
+    ir=$(awk '/^summary:/ {print $2}' "$f")
+    total=$((total + ${ir:-0}))
+  done
+  echo "$total"
+}
+
+reports() {  # reports DIR K OUTDIR ANSWERED: annotate and top functions of the K-th dump
+  local f
+  : >"$3/callgrind_annotate.txt"; : >"$3/top.txt"
+  for f in "$1"/callgrind.*.out."$2"; do
+    [[ -f $f ]] || continue
+    (($(awk '/^summary:/ {print $2}' "$f") > 0)) || continue
+    {
+      echo "==== $(basename "$f")"
+      callgrind_annotate --inclusive=yes "$f" 2>&1 | sed -n '/PROGRAM TOTALS/,/auto-annotation/p' | head -n 80 || true
+    } >>"$3/callgrind_annotate.txt"
+    {
+      echo "==== $(basename "$f") (per answered query)"
+      $PY "$HERE/bench_helper.py" cgtop "$f" 40 "$4"
+    } >>"$3/top.txt"
   done
 }
 
-echo "DNSSEC=${DNSSEC:-0} DO=${DO:-0}: $N queries of the mix" | tee "$RESULTS_DIR/summary.txt"
-printf '%-6s %12s %10s %14s\n' server instructions answered "instr/query" | tee -a "$RESULTS_DIR/summary.txt"
+echo "DNSSEC=${DNSSEC:-0} DO=${DO:-0} MIX=${MIX:-issue} THREADS=${THREADS:-1}: $N queries of the mix per mode" |
+  tee "$RESULTS_DIR/summary.txt"
+echo "(idle: instructions per second with no queries, included in the per-query figures at that rate over the mode's seconds)" |
+  tee -a "$RESULTS_DIR/summary.txt"
+printf '%-7s %-9s %14s %9s %12s %8s %12s\n' server mode instructions answered "instr/query" seconds "idle instr/s" |
+  tee -a "$RESULTS_DIR/summary.txt"
 for s in $SERVERS; do
-  [[ -f $WORK/$s/cmdline ]] || { echo "skipping $s (not configured; see setup.log)" >&2; continue; }
-  read -r -a cmd <"$WORK/$s/cmdline"
-  port=$(/usr/bin/python3 "$HERE/bench_helper.py" freeport)
+  [[ -f $WORK/$s/cmdline ]] || { echo "skipping $s (not configured; see setup.log)" | tee -a "$RESULTS_DIR/summary.txt" >&2; continue; }
   # Re-point the configuration at a new port (the bench run's servers are gone).
-  case $s in
-    dnsd) cmd=("${cmd[@]/#127.0.0.1:*/127.0.0.1:$port}") ;;
-    knot) sed -i "s/listen: 127.0.0.1@.*/listen: 127.0.0.1@$port/" "$WORK/knot/knot.conf" ;;
-    nsd) sed -i "s/^    port: .*/    port: $port/" "$WORK/nsd/nsd.conf" ;;
-  esac
+  old=$(cat "$WORK/$s/port")
+  port=$($PY "$HERE/bench_helper.py" freeport)
+  for f in "$WORK/$s/cmdline" "$WORK/$s/knot.conf" "$WORK/$s/nsd.conf" "$WORK/$s/config"; do
+    [[ -f $f ]] && sed -i "s/\b$old\b/$port/g" "$f"
+  done
+  read -r -a cmd <"$WORK/$s/cmdline"
   out=$RESULTS_DIR/$s
   mkdir -p "$out"
   valgrind --tool=callgrind --trace-children=yes --callgrind-out-file="$out/callgrind.%p.out" \
     "${cmd[@]}" >"$out/server.log" 2>&1 &
   VG_PID=$!
-  deadline=$((SECONDS + 60))
-  until dig @127.0.0.1 -p "$port" +short +time=2 +tries=1 "www.bench.test" A 2>/dev/null | grep -q .; do
+  deadline=$((SECONDS + 120))
+  until dig @127.0.0.1 -p "$port" +time=2 +tries=1 "www.bench.test" A 2>/dev/null | grep -q 'status: NOERROR'; do
     ((SECONDS < deadline)) || { echo "$s did not start under valgrind" >&2; tail "$out/server.log" >&2; exit 1; }
+    kill -0 "$VG_PID" 2>/dev/null || { echo "$s exited under valgrind" >&2; tail "$out/server.log" >&2; exit 1; }
     sleep 0.5
   done
-  dump_all "$s"   # part 1: start-up and the readiness queries
-  do_flag=-e; [[ ${DO:-0} == 1 ]] && do_flag=-D
-  dnsperf -s 127.0.0.1 -p "$port" -d "$RESULTS_DIR/queries.txt" -n 1 -c 1 -q 10 -t 20 "$do_flag" \
-    >"$out/dnsperf.txt" 2>&1
-  dump_all "$s"   # part 2: the N queries (and the idle loop around them)
-  answered=$(awk '/Queries completed/ {print $3}' "$out/dnsperf.txt")
-  kill -TERM "$VG_PID"; wait "$VG_PID" 2>/dev/null || true; VG_PID=""
-  # Sum the second dump of every process (NSD: the serving child does the work).
-  total=0
-  for f in "$out"/callgrind.*.out.2; do
-    [[ -f $f ]] || continue
-    ir=$(awk '/^summary:/ {print $2}' "$f")
-    total=$((total + ${ir:-0}))
-    ((${ir:-0} > 0)) && /usr/bin/python3 "$HERE/bench_helper.py" cgtop "$f" 40 "${answered:-1}" >"$f.top.txt"
+  dump_all   # dump 1: start-up and the readiness queries
+  sleep "$IDLE_SECONDS"
+  dump_all   # dump 2: idle
+  idle=$(dump_total "$out" 2)
+  k=2
+  for m in $MODE; do
+    mkdir -p "$out/$m"
+    do_flag=-e; [[ ${DO:-0} == 1 ]] && do_flag=-D
+    t0=$(date +%s.%N)
+    if [[ $m == pingpong ]]; then
+      $PY "$HERE/bench_helper.py" pingpong "$port" "$RESULTS_DIR/queries.txt" "${DO:-0}" >"$out/$m/dnsperf.txt" 2>&1
+    else
+      dnsperf -s 127.0.0.1 -p "$port" -d "$RESULTS_DIR/queries.txt" -n 1 -c 1 -q "$BATCH_OUTSTANDING" -t 20 "$do_flag" \
+        >"$out/$m/dnsperf.txt" 2>&1
+    fi
+    t1=$(date +%s.%N)
+    dump_all   # dump k: the N queries of this mode (and the idle loop around them)
+    k=$((k + 1))
+    answered=$(awk '/Queries completed/ {print $3}' "$out/$m/dnsperf.txt")
+    total=$(dump_total "$out" "$k")
+    reports "$out" "$k" "$out/$m" "${answered:-1}"
+    printf '%-7s %-9s %14d %9d %12.0f %8.1f %12.0f\n' "$s" "$m" "$total" "${answered:-0}" \
+      "$(awk -v t="$total" -v n="${answered:-0}" 'BEGIN {print t / (n ? n : 1)}')" \
+      "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" \
+      "$(awk -v i="$idle" -v s="$IDLE_SECONDS" 'BEGIN {print i / s}')" | tee -a "$RESULTS_DIR/summary.txt"
   done
-  printf '%-6s %12d %10d %14.0f\n' "$s" "$total" "${answered:-0}" \
-    "$(awk -v t="$total" -v n="${answered:-1}" 'BEGIN {print t / (n ? n : 1)}')" | tee -a "$RESULTS_DIR/summary.txt"
+  kill -TERM "$VG_PID"; wait "$VG_PID" 2>/dev/null || true; VG_PID=""
 done
-echo "hottest functions per query: $RESULTS_DIR/*/callgrind.*.out.2.top.txt"
+echo "reports per server and mode: $RESULTS_DIR/SERVER/MODE/{callgrind_annotate,top}.txt"

@@ -59,16 +59,16 @@ static void *serve(void *arg) {
   struct sockaddr_in peers[BATCH];
   struct iovec in_iov[BATCH], out_iov[BATCH];
   struct mmsghdr in[BATCH], out[BATCH];
+  for (int i = 0; i < BATCH; i++) {
+    in_iov[i].iov_base = buffers[i];
+    in_iov[i].iov_len = BUFSIZE;
+    memset(&in[i], 0, sizeof in[i]);
+    in[i].msg_hdr.msg_iov = &in_iov[i];
+    in[i].msg_hdr.msg_iovlen = 1;
+    in[i].msg_hdr.msg_name = &peers[i];
+    in[i].msg_hdr.msg_namelen = sizeof peers[i];
+  }
   for (;;) {
-    for (int i = 0; i < BATCH; i++) {
-      in_iov[i].iov_base = buffers[i];
-      in_iov[i].iov_len = BUFSIZE;
-      memset(&in[i], 0, sizeof in[i]);
-      in[i].msg_hdr.msg_iov = &in_iov[i];
-      in[i].msg_hdr.msg_iovlen = 1;
-      in[i].msg_hdr.msg_name = &peers[i];
-      in[i].msg_hdr.msg_namelen = sizeof peers[i];
-    }
     int n = recvmmsg(fd, in, BATCH, MSG_WAITFORONE, NULL);
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -89,6 +89,7 @@ static void *serve(void *arg) {
       out[m].msg_hdr.msg_namelen = in[i].msg_hdr.msg_namelen;
       m++;
     }
+    for (int i = 0; i < n; i++) in[i].msg_hdr.msg_namelen = sizeof peers[i]; /* the kernel wrote it */
     for (int sent = 0; sent < m;) {
       int k = sendmmsg(fd, out + sent, (unsigned)(m - sent), 0);
       if (k < 0) {

@@ -10,7 +10,7 @@
 # else runs. Each server runs under `valgrind --tool=callgrind
 # --trace-children=yes` (every thread and every forked process counted: NSD
 # serves from a child, gdnsd and Knot from worker threads), and answers the
-# benchmark's query mix (its first N_QUERIES lines, default 10000) once per mode:
+# benchmark's query mix (N_QUERIES lines, default 10000) once per mode:
 #   pingpong  one query in flight, so every query is its own wake-up (the event
 #             loop's and the receive path's cost per query): bench_helper.py
 #             pingpong, a one-thread client that sends the next query when the
@@ -60,7 +60,9 @@ done
 
 # bench_core.sh writes the configurations, zones and query mix; keep them.
 CONF_DIR=$RESULTS_DIR/conf
-KEEP_TMP=1 ROUNDS=0 WARMUP=0 SERVERS="$SERVERS" RESULTS_DIR="$CONF_DIR" \
+# The mix file holds at least N lines (the same generator and seed as the timing runs).
+QUERY_LINES=${QUERY_LINES:-$((N > 10000 ? N : 10000))}
+KEEP_TMP=1 ROUNDS=0 WARMUP=0 SERVERS="$SERVERS" RESULTS_DIR="$CONF_DIR" QUERY_LINES=$QUERY_LINES \
   "$HERE/bench_core.sh" >"$RESULTS_DIR/setup.log" 2>&1 || { cat "$RESULTS_DIR/setup.log" >&2; exit 1; }
 WORK=$(sed -n 's/^kept //p' "$RESULTS_DIR/setup.log")
 [[ -d $WORK ]] || { echo "no work dir in setup.log" >&2; exit 1; }
@@ -168,6 +170,8 @@ for s in $SERVERS; do
     dump_all   # dump k: the N queries of this mode (and the idle loop around them)
     k=$((k + 1))
     answered=$(awk '/Queries completed/ {print $3}' "$out/$m/dnsperf.txt")
+    [[ ${answered:-0} == "$(wc -l <"$RESULTS_DIR/queries.txt")" ]] ||
+      echo "WARNING: $s $m: ${answered:-0} of $(wc -l <"$RESULTS_DIR/queries.txt") queries answered" >&2
     total=$(dump_total "$out" "$k")
     reports "$out" "$k" "$out/$m" "${answered:-1}"
     printf '%-7s %-9s %14d %9d %12.0f %8.1f %12.0f\n' "$s" "$m" "$total" "${answered:-0}" \

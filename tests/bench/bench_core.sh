@@ -267,9 +267,7 @@ trap 'exit 130' INT TERM
 NHOSTS=100
 NNAMES=1000
 with_pool() { [[ $DNSSEC == 1 || $MIX == issue ]]; }
-name_a() {  # name_a N K: the K-th (1 or 2) address of nameN
-  echo "10.$2.$(($1 / 256)).$(($1 % 256))"
-}
+# nameN's addresses are 10.1.N/256.N%256 and 10.2.N/256.N%256.
 write_zone_rfc1035() {
   {
     echo "\$ORIGIN $ZONE."
@@ -296,8 +294,8 @@ write_zone_rfc1035() {
     for ((i = 1; i <= NHOSTS; i++)); do echo "host$i IN A 198.51.100.$i"; done
     if [[ $MIX == issue ]]; then
       for ((i = 1; i <= NNAMES; i++)); do
-        echo "name$i IN A $(name_a "$i" 1)"
-        echo "name$i IN A $(name_a "$i" 2)"
+        echo "name$i IN A 10.1.$((i / 256)).$((i % 256))"
+        echo "name$i IN A 10.2.$((i / 256)).$((i % 256))"
       done
     fi
   } >"$1"
@@ -331,7 +329,7 @@ EOF
     local i
     if [[ $MIX == issue ]]; then
       for ((i = 1; i <= NNAMES; i++)); do
-        echo "    \"name$i\": {\"A\": [\"$(name_a "$i" 1)\", \"$(name_a "$i" 2)\"]},"
+        echo "    \"name$i\": {\"A\": [\"10.1.$((i / 256)).$((i % 256))\", \"10.2.$((i / 256)).$((i % 256))\"]},"
       done
     fi
     local sep=,

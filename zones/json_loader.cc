@@ -16,6 +16,7 @@
 #include "zones/dnssec_parser.h"
 #include "zones/transfer_parser.h"
 #include "zones/zone_builder.h"
+#include "zones/zone_stream_reader.h"
 
 namespace dnsd::zones {
 namespace {
@@ -46,6 +47,45 @@ std::string mailbox_to_name(const std::string& text) {
 class ZoneFileLoader {
  public:
   ZoneFileLoader(const std::string& file, const LoadOptions& options) : options_(options) { ctx_.file = file; }
+
+  // One streaming pass that builds the zone without the file's JSON document;
+  // false, with nothing reported, when the file has anything wrong with it
+  // (or needs its origin or pools after its records), so that load() finds
+  // and words the errors.
+  bool load_streaming(std::string_view text, LoadResult& result) {
+    ZoneStreamReader reader(ctx_.file, options_.cancel);
+    std::unique_ptr<ZoneBuilder> builder;
+    auto start = [&](const Json& header, StreamTarget& target) {
+      read_origin(header);
+      if (header.contains("pools")) parse_pools(header.at("pools"), "/pools", pools_, ctx_);
+      if (!ctx_.errors.empty()) return false;
+      builder = std::make_unique<ZoneBuilder>(origin_);
+      target = StreamTarget{origin_, &pools_, builder.get()};
+      return true;
+    };
+    if (!reader.read(text, start) || !builder) return false;
+    const Json& header = reader.header();
+    check_keys(header, {"$schema", "origin", "ttl", "soa", "pools", "transfer", "dnssec", "records"}, "", ctx_);
+    std::string schema;
+    read_string(header, "$schema", "", schema, ctx_);
+    read_ttl(header, "ttl", "", ttl_, ctx_);
+    if (!header.contains("soa")) return false;
+    read_soa(header.at("soa"), "/soa");
+    if (header.contains("transfer"))
+      parse_transfer(header.at("transfer"), "/transfer", options_.tsig_keys, transfer_, ctx_);
+    if (header.contains("dnssec")) parse_dnssec(header.at("dnssec"), "/dnssec", dnssec_, ctx_);
+    if (!ctx_.errors.empty() || !reader.apex_has_ns() || (dnssec_.enabled && reader.has_dnskey())) return false;
+    builder->set_default_ttl(ttl_);
+    builder->add_record(origin_, rrtype::SOA, soa_ttl_, soa_rdata_);
+    builder->set_transfer(transfer_);
+    builder->set_dnssec(dnssec_);
+    for (Pool& pool : pools_) builder->add_pool(std::move(pool));  // in file order, as the records refer to them
+    std::string error;
+    result.zone = builder->build(error);
+    if (!result.zone) return false;
+    result.warnings = reader.take_warnings();
+    return true;
+  }
 
   LoadResult load(std::string_view text) {
     LoadResult result;
@@ -227,6 +267,8 @@ std::string LoadError::to_string() const { return file + ": " + pointer_for_disp
 
 LoadResult load_zone_json(std::string_view text, const std::string& file, const LoadOptions& options) {
   try {
+    LoadResult result;
+    if (options.stream && ZoneFileLoader(file, options).load_streaming(text, result)) return result;
     return ZoneFileLoader(file, options).load(text);
   } catch (const std::exception& e) {
     // Nothing past the loader throws: turn any surprise into an error line.

@@ -157,9 +157,26 @@ std::shared_ptr<const Zone> ZoneBuilder::build(std::string& error) {
 // One sort of the owners by name, one of the entries by (owner, type, call):
 // the order std::map would give, without a node per owner and type.
 void ZoneBuilder::sort_entries(Layout& layout) {
-  std::vector<uint32_t> by_name(owners_.size());
-  for (uint32_t i = 0; i < by_name.size(); ++i) by_name[i] = i;
-  std::sort(by_name.begin(), by_name.end(), [this](uint32_t a, uint32_t b) { return owner_wire(a) < owner_wire(b); });
+  // Sorted by their first eight bytes as one integer, then by the whole name:
+  // most comparisons never touch the name bytes.
+  struct ByName {
+    uint64_t prefix;
+    uint32_t owner;
+  };
+  std::vector<ByName> sorted(owners_.size());
+  for (uint32_t i = 0; i < sorted.size(); ++i) {
+    std::string_view wire = owner_wire(i);
+    uint64_t prefix = 0;
+    for (size_t b = 0; b < 8; ++b) prefix = prefix << 8 | (b < wire.size() ? uint8_t(wire[b]) : 0);
+    sorted[i] = ByName{prefix, i};
+  }
+  std::sort(sorted.begin(), sorted.end(), [this](const ByName& a, const ByName& b) {
+    if (a.prefix != b.prefix) return a.prefix < b.prefix;
+    return owner_wire(a.owner) < owner_wire(b.owner);
+  });
+  std::vector<uint32_t> by_name(sorted.size());
+  for (size_t i = 0; i < sorted.size(); ++i) by_name[i] = sorted[i].owner;
+  std::vector<ByName>().swap(sorted);
   std::vector<uint32_t> rank(owners_.size(), kNone);  // kNone: an owner whose records were all ignored
   for (const Entry& e : entries_) rank[e.owner] = 0;
   for (uint32_t id : by_name) {

@@ -37,6 +37,14 @@ class ZoneBuilder {
   /// add_record for an owner handle from add_owner(); kNone is ignored.
   void add_record(uint32_t owner, uint16_t type, uint32_t ttl, std::string_view rdata);
 
+  /// Room for about `records` records of `rdata_bytes` in all, so that a large
+  /// zone's arrays are not copied as they grow. Only a hint.
+  void reserve(size_t records, size_t rdata_bytes) {
+    entries_.reserve(records);
+    owners_.reserve(records);
+    rdata_bytes_.reserve(rdata_bytes);
+  }
+
   /// The TTL that records added with kZoneTtl get.
   void set_default_ttl(uint32_t ttl) { default_ttl_ = ttl; }
 

@@ -185,21 +185,18 @@ void ZoneBuilder::sort_entries(Layout& layout) {
     if (layout.owners.empty() || layout.owners.back() != wire) layout.owners.push_back(wire);
     rank[id] = uint32_t(layout.owners.size() - 1);
   }
-  struct Key {
-    uint64_t owner_and_type;
-    uint32_t entry;
-  };
-  std::vector<Key> keys(entries_.size());
-  for (uint32_t i = 0; i < entries_.size(); ++i)
-    keys[i] = Key{uint64_t(rank[entries_[i].owner]) << 16 | entries_[i].type, i};
-  std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
-    return a.owner_and_type != b.owner_and_type ? a.owner_and_type < b.owner_and_type : a.entry < b.entry;
-  });
-  layout.order.resize(keys.size());
-  layout.owner_begin.assign(layout.owners.size() + 1, uint32_t(keys.size()));
-  for (size_t i = keys.size(); i-- > 0;) {
-    layout.order[i] = keys[i].entry;
-    layout.owner_begin[keys[i].owner_and_type >> 16] = uint32_t(i);
+  // A counting sort by owner (in call order within each), then each owner's
+  // few entries by type: linear, where one sort of all entries would not be.
+  layout.owner_begin.assign(layout.owners.size() + 1, 0);
+  for (const Entry& e : entries_) ++layout.owner_begin[rank[e.owner] + 1];
+  for (size_t g = 1; g < layout.owner_begin.size(); ++g) layout.owner_begin[g] += layout.owner_begin[g - 1];
+  std::vector<uint32_t> next(layout.owner_begin.begin(), layout.owner_begin.end() - 1);
+  layout.order.resize(entries_.size());
+  for (uint32_t i = 0; i < entries_.size(); ++i) layout.order[next[rank[entries_[i].owner]]++] = i;
+  for (size_t g = 0; g < layout.owners.size(); ++g) {
+    auto begin = layout.order.begin() + layout.owner_begin[g], end = layout.order.begin() + layout.owner_begin[g + 1];
+    if (end - begin > 1)
+      std::stable_sort(begin, end, [this](uint32_t a, uint32_t b) { return entries_[a].type < entries_[b].type; });
   }
 }
 
@@ -251,6 +248,9 @@ void ZoneBuilder::lay_out_nodes_and_rrsets(Zone& z, const Layout& layout) {
   z.rrsets_.reserve(layout.order.size());
   z.records_.reserve(layout.order.size());
   z.rdata_.reserve(rdata_bytes_.size());
+  size_t name_bytes = 0;
+  for (std::string_view wire : layout.names) name_bytes += wire.size();
+  z.names_.reserve(name_bytes);
   uint32_t rotation = 0;
   size_t g = 0;  // the next distinct owner; names and owners are both sorted
   std::vector<std::string_view> rdatas;
@@ -260,7 +260,8 @@ void ZoneBuilder::lay_out_nodes_and_rrsets(Zone& z, const Layout& layout) {
     node.name_offset = uint32_t(z.names_.size());
     node.name_length = uint8_t(wire.size());
     node.label_count = uint8_t(name_label_count(reinterpret_cast<const uint8_t*>(wire.data()), wire.size()));
-    z.names_.insert(z.names_.end(), wire.begin(), wire.end());
+    z.names_.insert(z.names_.end(), reinterpret_cast<const uint8_t*>(wire.data()),
+                    reinterpret_cast<const uint8_t*>(wire.data()) + wire.size());
     if (wire == origin) {
       node.flags |= node_flag::kApex;
       z.apex_ = uint32_t(z.nodes_.size());
@@ -308,7 +309,8 @@ void ZoneBuilder::lay_out_nodes_and_rrsets(Zone& z, const Layout& layout) {
           r.rdata_offset = uint32_t(z.rdata_.size());
           r.rdata_length = uint16_t(rdata.size());
           compressible_names(type, rdata, r.name_at);
-          z.rdata_.insert(z.rdata_.end(), rdata.begin(), rdata.end());
+          z.rdata_.insert(z.rdata_.end(), reinterpret_cast<const uint8_t*>(rdata.data()),
+                          reinterpret_cast<const uint8_t*>(rdata.data()) + rdata.size());
           z.records_.push_back(r);
         }
         set.record_count = uint16_t(rdatas.size());

@@ -55,8 +55,8 @@ class ZoneStreamReader::Handler : public nlohmann::json_sax<Json> {
   bool binary(binary_t&) override { return false; }
   bool string(string_t& v) override {
     if (capture_) return forward([&](auto& p) { return p.string(v); }, 0);
-    if (depth_ == 3 && in_records_) return begin_items() && item(v, type_pointer_) && end_items();
-    if (depth_ == 4) return item(v, type_pointer_ + "/" + std::to_string(index_++));
+    if (depth_ == 3 && in_records_) return begin_items() && item(v, "", kNoIndex) && end_items();
+    if (depth_ == 4) return item(v, "", index_++);
     return scalar(Json(v));
   }
   bool start_object(std::size_t n) override {
@@ -172,7 +172,6 @@ class ZoneStreamReader::Handler : public nlohmann::json_sax<Json> {
 
   bool begin_owner(const std::string& key) {
     owner_key_ = key;
-    owner_pointer_ = pointer_append("/records", key);
     std::string error;
     if (!name_from_text(key, target_.origin, owner_, error) || !owner_.is_subdomain_of(target_.origin)) return false;
     if (key.back() != '.' && repeats_origin(owner_)) return false;
@@ -196,7 +195,6 @@ class ZoneStreamReader::Handler : public nlohmann::json_sax<Json> {
     types_.push_back(type);
     type_ = type;
     type_key_ = key;
-    type_pointer_ = pointer_append(owner_pointer_, key);
     return true;
   }
 
@@ -206,15 +204,25 @@ class ZoneStreamReader::Handler : public nlohmann::json_sax<Json> {
     return true;
   }
 
-  // One record's text: encoded, checked as records_parser.cc checks it, and added.
-  bool item(const std::string& text, const std::string& pointer) {
+  static constexpr size_t kNoIndex = SIZE_MAX;
+
+  // Where the RRset being read is; made only for a warning, so reading builds no pointers.
+  std::string type_pointer() const { return pointer_append(pointer_append("/records", owner_key_), type_key_); }
+
+  // One record's text, at `key` (or the RRset itself when "") and `index` in
+  // its list (or kNoIndex): encoded, checked as records_parser.cc checks it, and added.
+  bool item(const std::string& text, const char* key, size_t index) {
     std::string error;
     if (!parse_rdata(type_, text, target_.origin, rdata_, error)) return false;
     if (target_repeats_origin()) return false;
     if (std::find(canonicals_.begin(), canonicals_.end(), rdata_.canonical) != canonicals_.end()) return false;
     canonicals_.push_back(rdata_.canonical);
     if (std::optional<std::string> warning = lint_record_text(type_, text))
+    {
+      std::string pointer = *key ? pointer_append(type_pointer(), key) : type_pointer();
+      if (index != kNoIndex) pointer = pointer_append(pointer, index);
       out_.warnings_.push_back({owner_key_, type_key_, LoadError{out_.file_, pointer, std::move(*warning)}});
+    }
     target_.builder->add_record(owner_handle_, type_, ttl_, rdata_.wire);
     return true;
   }
@@ -228,20 +236,19 @@ class ZoneStreamReader::Handler : public nlohmann::json_sax<Json> {
   bool rrset_from_object() {
     const Json& value = rrset_object_;
     LoadContext scratch;  // its errors only say "give up"
-    check_keys(value, {"ttl", "data", "pool"}, type_pointer_, scratch);
+    check_keys(value, {"ttl", "data", "pool"}, "", scratch);
     uint32_t ttl = ZoneBuilder::kZoneTtl;
-    if (value.contains("ttl") && !read_ttl(value, "ttl", type_pointer_, ttl, scratch)) return false;
+    if (value.contains("ttl") && !read_ttl(value, "ttl", "", ttl, scratch)) return false;
     bool has_data = value.contains("data"), has_pool = value.contains("pool");
     if (!scratch.errors.empty() || has_data == has_pool) return false;
     if (has_pool) return pool_reference(value, ttl);
     begin_items();
     ttl_ = ttl;
     const Json& data = value.at("data");
-    std::string at = pointer_append(type_pointer_, "data");
-    if (data.is_string()) return item(data.get<std::string>(), at) && end_items();
+    if (data.is_string()) return item(data.get<std::string>(), "data", kNoIndex) && end_items();
     if (!data.is_array() || data.empty()) return false;
     for (size_t i = 0; i < data.size(); ++i)
-      if (!data[i].is_string() || !item(data[i].get<std::string>(), pointer_append(at, i))) return false;
+      if (!data[i].is_string() || !item(data[i].get<std::string>(), "data", i)) return false;
     return end_items();
   }
 
@@ -306,7 +313,7 @@ class ZoneStreamReader::Handler : public nlohmann::json_sax<Json> {
   std::vector<std::vector<std::string>> capture_keys_;
   Json rrset_object_;
   // The owner, type and records being read.
-  std::string owner_key_, owner_pointer_, type_key_, type_pointer_;
+  std::string owner_key_, type_key_;
   Name owner_;
   uint32_t owner_handle_ = kNone;
   std::vector<uint64_t> owner_hashes_;

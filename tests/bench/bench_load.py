@@ -8,7 +8,9 @@ and as an RFC 1035 zone file for Knot and NSD. Then, --runs times per server,
 it starts the server on a free 127.0.0.1 port and measures:
 - load: seconds from exec to the first correct answer for the LAST name of the
   zone (an A query polled with short UDP queries; for a CNAME owner, the
-  answer must hold the CNAME and its target's address);
+  answer must hold the CNAME and its target's address), and the server's CPU
+  time (user + system, all its processes) by then, which a busy machine
+  disturbs less than the wall time;
 - RSS once serving, one second after that answer: VmRSS summed over the
   server's process tree and the largest single process (NSD forks a child
   that shares the parent's pages, so the sum counts them twice; the largest
@@ -102,6 +104,15 @@ def status_kib(pid: int, field: str) -> int:
     return 0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process so far (/proc/PID/stat fields 14 and 15)."""
+    try:
+        fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def pss_kib(pid: int) -> int:
     try:
         for line in pathlib.Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
@@ -149,10 +160,11 @@ def run_once(server: str, run: int, zone_dir: pathlib.Path, dnsd: str, work: pat
                 raise RuntimeError(f"{server} did not answer {qname} correctly; see {d / 'server.log'}")
             time.sleep(0.005)
         load = time.monotonic() - t0
+        cpu = sum(cpu_seconds(p) for p in tree(proc.pid))
         time.sleep(SETTLE)  # a measuring delay, not synchronisation: background work settles
         pids = tree(proc.pid)
         rss = [status_kib(p, "VmRSS") for p in pids]
-        return {"load": load, "rss_sum": sum(rss), "rss_max": max(rss), "pss": sum(pss_kib(p) for p in pids),
+        return {"load": load, "cpu": cpu, "rss_sum": sum(rss), "rss_max": max(rss), "pss": sum(pss_kib(p) for p in pids),
                 "hwm": max(status_kib(p, "VmHWM") for p in pids), "procs": len(pids)}
     finally:
         sock.close()
@@ -186,8 +198,9 @@ def main() -> int:
         size = (zone_dir / "json" / f"{ZONE}.json").stat().st_size
         print(f"zone {ZONE}. with {args.names} owner names, {count} records (JSON {size / 2**20:.0f} MiB); "
               f"dnsd {args.dnsd}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-        print(f"load = exec to the first correct answer for {expect[0]}; memory {SETTLE:.0f} s later, in MiB")
-        print(f"{'server':6} {'run':>3} {'load s':>7} {'RSS sum':>8} {'RSS max':>8} {'Pss sum':>8} {'HWM max':>8} "
+        print(f"load = exec to the first correct answer for {expect[0]}, CPU = the server's CPU time by then; "
+              f"memory {SETTLE:.0f} s later, in MiB")
+        print(f"{'server':6} {'run':>3} {'load s':>7} {'CPU s':>6} {'RSS sum':>8} {'RSS max':>8} {'Pss sum':>8} {'HWM max':>8} "
               f"{'procs':>5}")
         results: dict = {}
         for run in range(1, args.runs + 1):
@@ -198,18 +211,18 @@ def main() -> int:
                     print(e, file=sys.stderr)
                     return 1
                 results.setdefault(s, []).append(r)
-                print(f"{s:6} {run:3} {r['load']:7.2f} {mib(r['rss_sum']):>8} {mib(r['rss_max']):>8} "
+                print(f"{s:6} {run:3} {r['load']:7.2f} {r['cpu']:6.2f} {mib(r['rss_sum']):>8} {mib(r['rss_max']):>8} "
                       f"{mib(r['pss']):>8} {mib(r['hwm']):>8} {r['procs']:5}", flush=True)
         med = {s: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for s, rs in results.items()}
         print("medians:")
         for s, m in med.items():
-            print(f"{s:6} {'med':>3} {m['load']:7.2f} {mib(m['rss_sum']):>8} {mib(m['rss_max']):>8} "
+            print(f"{s:6} {'med':>3} {m['load']:7.2f} {m['cpu']:6.2f} {mib(m['rss_sum']):>8} {mib(m['rss_max']):>8} "
                   f"{mib(m['pss']):>8} {mib(m['hwm']):>8} {m['procs']:5.0f}")
         if "dnsd" in med:
             for s, m in med.items():
                 if s != "dnsd":
                     d = med["dnsd"]
-                    print(f"dnsd/{s}: load {d['load'] / m['load']:.2f}, RSS (largest process) "
+                    print(f"dnsd/{s}: load {d['load'] / m['load']:.2f}, CPU {d['cpu'] / m['cpu']:.2f}, RSS (largest process) "
                           f"{d['rss_max'] / m['rss_max']:.2f}, Pss {d['pss'] / m['pss']:.2f}, "
                           f"peak {d['hwm'] / m['hwm']:.2f}")
         if "nsd" in med:

@@ -60,7 +60,7 @@ class ZoneFileLoader {
       if (header.contains("pools")) parse_pools(header.at("pools"), "/pools", pools_, ctx_);
       if (!ctx_.errors.empty()) return false;
       builder = std::make_unique<ZoneBuilder>(origin_);
-      builder->reserve(text.size() / 24, text.size() / 4);  // a record takes some 30 bytes of JSON
+      builder->reserve(text.size() / 24, text.size() / 3);  // a record takes some 30 bytes of JSON
       target = StreamTarget{origin_, &pools_, builder.get()};
       return true;
     };

@@ -31,10 +31,19 @@ bool iequals(std::string_view a, std::string_view b) {
 }
 
 bool parse_address(int family, std::string_view data, std::string& wire, std::string& error) {
-  std::string text(data);
+  char buffer[64];  // a C string for inet_pton, on the stack for any address-sized text
+  std::string long_text;
+  const char* text = buffer;
+  if (data.size() < sizeof buffer) {
+    data.copy(buffer, data.size());
+    buffer[data.size()] = '\0';
+  } else {
+    long_text.assign(data);
+    text = long_text.c_str();
+  }
   unsigned char bytes[16];
-  if (inet_pton(family, text.c_str(), bytes) != 1) {
-    error = "\"" + text + "\" is not an " + (family == AF_INET ? "IPv4" : "IPv6") + " address";
+  if (inet_pton(family, text, bytes) != 1) {
+    error = "\"" + std::string(data) + "\" is not an " + (family == AF_INET ? "IPv4" : "IPv6") + " address";
     return false;
   }
   wire.assign(reinterpret_cast<const char*>(bytes), family == AF_INET ? 4 : 16);

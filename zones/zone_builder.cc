@@ -92,7 +92,9 @@ uint32_t ZoneBuilder::add_owner(const Name& owner) {
       return uint32_t(owners_.size() - 1);
   }
   owners_.push_back(OwnerSpan{uint32_t(owner_bytes_.size()), uint32_t(owner.size())});
-  for (char c : owner.wire) owner_bytes_.push_back(char(lower_byte(uint8_t(c))));
+  size_t at = owner_bytes_.size();
+  owner_bytes_ += owner.wire;
+  for (size_t i = at; i < owner_bytes_.size(); ++i) owner_bytes_[i] = char(lower_byte(uint8_t(owner_bytes_[i])));
   return uint32_t(owners_.size() - 1);
 }
 

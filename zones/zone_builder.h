@@ -37,12 +37,14 @@ class ZoneBuilder {
   /// add_record for an owner handle from add_owner(); kNone is ignored.
   void add_record(uint32_t owner, uint16_t type, uint32_t ttl, std::string_view rdata);
 
-  /// Room for about `records` records of `rdata_bytes` in all, so that a large
-  /// zone's arrays are not copied as they grow. Only a hint.
-  void reserve(size_t records, size_t rdata_bytes) {
+  /// Room for about `records` records and owners, with `bytes` of rdata and
+  /// of owner names each, so that a large zone's arrays are not copied as
+  /// they grow. Only a hint.
+  void reserve(size_t records, size_t bytes) {
     entries_.reserve(records);
     owners_.reserve(records);
-    rdata_bytes_.reserve(rdata_bytes);
+    rdata_bytes_.reserve(bytes);
+    owner_bytes_.reserve(bytes);
   }
 
   /// The TTL that records added with kZoneTtl get.

@@ -201,6 +201,7 @@ class ZoneStreamReader::Handler : public nlohmann::json_sax<Json> {
   bool begin_items() {
     ttl_ = ZoneBuilder::kZoneTtl;
     canonicals_.clear();
+    canonical_ends_.assign(1, 0);
     return true;
   }
 
@@ -215,8 +216,13 @@ class ZoneStreamReader::Handler : public nlohmann::json_sax<Json> {
     std::string error;
     if (!parse_rdata(type_, text, target_.origin, rdata_, error)) return false;
     if (target_repeats_origin()) return false;
-    if (std::find(canonicals_.begin(), canonicals_.end(), rdata_.canonical) != canonicals_.end()) return false;
-    canonicals_.push_back(rdata_.canonical);
+    std::string_view canonical(rdata_.canonical);
+    for (size_t i = 0; i + 1 < canonical_ends_.size(); ++i)
+      if (std::string_view(canonicals_).substr(canonical_ends_[i], canonical_ends_[i + 1] - canonical_ends_[i]) ==
+          canonical)
+        return false;  // the same record twice
+    canonicals_ += canonical;
+    canonical_ends_.push_back(canonicals_.size());
     if (std::optional<std::string> warning = lint_record_text(type_, text))
     {
       std::string pointer = *key ? pointer_append(type_pointer(), key) : type_pointer();
@@ -228,7 +234,7 @@ class ZoneStreamReader::Handler : public nlohmann::json_sax<Json> {
   }
 
   bool end_items() {
-    if (type_ == rrtype::CNAME) cname_records_ = canonicals_.size();
+    if (type_ == rrtype::CNAME) cname_records_ = canonical_ends_.size() - 1;
     return true;
   }
 
@@ -324,7 +330,8 @@ class ZoneStreamReader::Handler : public nlohmann::json_sax<Json> {
   size_t index_ = 0;
   size_t cname_records_ = 0;
   ParsedRdata rdata_;
-  std::vector<std::string> canonicals_;
+  std::string canonicals_;              // the canonical rdata of the RRset so far, back to back
+  std::vector<size_t> canonical_ends_;  // where each starts, then where the last ends
 };
 
 bool ZoneStreamReader::read(std::string_view text, const RecordsStart& start) {

@@ -16,6 +16,7 @@
 #include "zones/dnssec_parser.h"
 #include "zones/transfer_parser.h"
 #include "zones/zone_builder.h"
+#include "zones/zone_stream_reader.h"
 
 namespace dnsd::zones {
 namespace {
@@ -46,6 +47,46 @@ std::string mailbox_to_name(const std::string& text) {
 class ZoneFileLoader {
  public:
   ZoneFileLoader(const std::string& file, const LoadOptions& options) : options_(options) { ctx_.file = file; }
+
+  // One streaming pass that builds the zone without the file's JSON document;
+  // false, with nothing reported, when the file has anything wrong with it
+  // (or needs its origin or pools after its records), so that load() finds
+  // and words the errors.
+  bool load_streaming(std::string_view text, LoadResult& result) {
+    ZoneStreamReader reader(ctx_.file, options_.cancel);
+    std::unique_ptr<ZoneBuilder> builder;
+    auto start = [&](const Json& header, StreamTarget& target) {
+      read_origin(header);
+      if (header.contains("pools")) parse_pools(header.at("pools"), "/pools", pools_, ctx_);
+      if (!ctx_.errors.empty()) return false;
+      builder = std::make_unique<ZoneBuilder>(origin_);
+      builder->reserve(text.size() / 24, text.size() / 3);  // a record takes some 30 bytes of JSON
+      target = StreamTarget{origin_, &pools_, builder.get()};
+      return true;
+    };
+    if (!reader.read(text, start) || !builder) return false;
+    const Json& header = reader.header();
+    check_keys(header, {"$schema", "origin", "ttl", "soa", "pools", "transfer", "dnssec", "records"}, "", ctx_);
+    std::string schema;
+    read_string(header, "$schema", "", schema, ctx_);
+    read_ttl(header, "ttl", "", ttl_, ctx_);
+    if (!header.contains("soa")) return false;
+    read_soa(header.at("soa"), "/soa");
+    if (header.contains("transfer"))
+      parse_transfer(header.at("transfer"), "/transfer", options_.tsig_keys, transfer_, ctx_);
+    if (header.contains("dnssec")) parse_dnssec(header.at("dnssec"), "/dnssec", dnssec_, ctx_);
+    if (!ctx_.errors.empty() || !reader.apex_has_ns() || (dnssec_.enabled && reader.has_dnskey())) return false;
+    builder->set_default_ttl(ttl_);
+    builder->add_record(origin_, rrtype::SOA, soa_ttl_, soa_rdata_);
+    builder->set_transfer(transfer_);
+    builder->set_dnssec(dnssec_);
+    for (Pool& pool : pools_) builder->add_pool(std::move(pool));  // in file order, as the records refer to them
+    std::string error;
+    result.zone = builder->build(error);
+    if (!result.zone) return false;
+    result.warnings = reader.take_warnings();
+    return true;
+  }
 
   LoadResult load(std::string_view text) {
     LoadResult result;
@@ -227,6 +268,8 @@ std::string LoadError::to_string() const { return file + ": " + pointer_for_disp
 
 LoadResult load_zone_json(std::string_view text, const std::string& file, const LoadOptions& options) {
   try {
+    LoadResult result;
+    if (options.stream && ZoneFileLoader(file, options).load_streaming(text, result)) return result;
     return ZoneFileLoader(file, options).load(text);
   } catch (const std::exception& e) {
     // Nothing past the loader throws: turn any surprise into an error line.
@@ -247,13 +290,25 @@ bool read_zone_file(const std::string& path, std::string& text, LoadResult& fail
     failure.errors.push_back(LoadError{path, "", std::string("cannot open file: ") + std::strerror(errno)});
     return false;
   }
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  if (in.bad()) {
+  // One read into a buffer of the file's size, not a stream copy: zone files can be tens of megabytes.
+  in.seekg(0, std::ios::end);
+  std::streamoff size = in.tellg();
+  in.seekg(0, std::ios::beg);
+  text.clear();
+  if (size > 0) {
+    text.resize(size_t(size));
+    in.read(text.data(), size);
+    text.resize(size_t(in.gcount()));
+  }
+  if (in.bad() || size < 0) {
     failure.errors.push_back(LoadError{path, "", std::string("cannot read file: ") + std::strerror(errno)});
     return false;
   }
-  text = std::move(bytes).str();
+  if (size > 0 && in.peek() != std::char_traits<char>::eof()) {  // it grew while being read: take the rest too
+    std::ostringstream rest;
+    rest << in.rdbuf();
+    text += std::move(rest).str();
+  }
   return true;
 }
 

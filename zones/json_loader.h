@@ -37,6 +37,10 @@ struct LoadOptions {
   /// one trailing dot), and a zone's "transfer"/"tsig" must name one of them.
   /// Unset (as for `dnsd check`), any well-formed key name passes.
   const std::set<std::string>* tsig_keys = nullptr;
+  /// False skips the one-pass streaming read (zones/zone_stream_reader.h) and
+  /// always reads the file through its whole JSON document, the way errors
+  /// are found: tests load files both ways and compare.
+  bool stream = true;
 };
 
 /// The message of the one error a cancelled load reports.

@@ -109,6 +109,35 @@ Name root_name() {
   return n;
 }
 
+namespace {
+
+// A name in the plain spelling (no escapes, no blanks, labels of 1 to 63
+// bytes) read without copying it a byte at a time; false for anything else,
+// which name_from_text reads, and words the error of, itself.
+bool plain_name_from_text(std::string_view text, const Name& origin, Name& out) {
+  out.wire.clear();
+  size_t label = 0;
+  for (size_t i = 0; i <= text.size(); ++i) {
+    if (i < text.size() && text[i] != '.') {
+      if (text[i] == '\\' || std::isspace((unsigned char)text[i])) return false;
+      continue;
+    }
+    size_t length = i - label;
+    if (length == 0 || length > 63) return false;
+    out.wire.push_back(char(length));
+    out.wire.append(text.substr(label, length));
+    label = i + 1;
+    if (i + 1 == text.size()) {  // a trailing dot: absolute
+      out.wire.push_back('\0');
+      return out.wire.size() <= kMaxNameLength;
+    }
+  }
+  out.wire += origin.wire;
+  return out.wire.size() <= kMaxNameLength;
+}
+
+}  // namespace
+
 bool name_from_text(std::string_view text, const Name& origin, Name& out, std::string& error) {
   out.wire.clear();
   if (text.empty()) {
@@ -123,6 +152,8 @@ bool name_from_text(std::string_view text, const Name& origin, Name& out, std::s
     out = root_name();
     return true;
   }
+  if (plain_name_from_text(text, origin, out)) return true;
+  out.wire.clear();
   std::string label;
   bool absolute = false;
   auto flush = [&]() -> bool {

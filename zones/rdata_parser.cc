@@ -31,10 +31,19 @@ bool iequals(std::string_view a, std::string_view b) {
 }
 
 bool parse_address(int family, std::string_view data, std::string& wire, std::string& error) {
-  std::string text(data);
+  char buffer[64];  // a C string for inet_pton, on the stack for any address-sized text
+  std::string long_text;
+  const char* text = buffer;
+  if (data.size() < sizeof buffer) {
+    data.copy(buffer, data.size());
+    buffer[data.size()] = '\0';
+  } else {
+    long_text.assign(data);
+    text = long_text.c_str();
+  }
   unsigned char bytes[16];
-  if (inet_pton(family, text.c_str(), bytes) != 1) {
-    error = "\"" + text + "\" is not an " + (family == AF_INET ? "IPv4" : "IPv6") + " address";
+  if (inet_pton(family, text, bytes) != 1) {
+    error = "\"" + std::string(data) + "\" is not an " + (family == AF_INET ? "IPv4" : "IPv6") + " address";
     return false;
   }
   wire.assign(reinterpret_cast<const char*>(bytes), family == AF_INET ? 4 : 16);
@@ -79,6 +88,70 @@ bool parse_with_ldns(uint16_t type, std::string_view data, const Name& origin, P
   }
   ldns_rr2canonical(rr.get());  // lowercases the embedded names of the types RFC 4034 6.2 lists
   if (!rdata_wire(rr.get(), out.canonical)) out.canonical = out.wire;
+  return true;
+}
+
+// Appends the wire form of a name in its plainest spelling: labels of 1 to 63
+// letters, digits, '-', '_' or '*' between single dots, relative (completed
+// with `origin`) or absolute. False for anything else (escapes, "@", quotes,
+// over-long names), which ldns reads instead.
+bool plain_name(std::string_view text, const Name& origin, std::string& wire) {
+  size_t start = wire.size(), label = 0;
+  for (size_t i = 0; i <= text.size(); ++i) {
+    if (i < text.size() && text[i] != '.') {
+      unsigned char c = text[i];
+      if (!std::isalnum(c) && c != '-' && c != '_' && c != '*') return false;
+      continue;
+    }
+    size_t length = i - label;
+    if (length == 0 || length > 63) return false;
+    wire.push_back(char(length));
+    wire.append(text.substr(label, length));
+    label = i + 1;
+    if (i + 1 == text.size()) {  // a trailing dot: absolute
+      wire.push_back('\0');
+      return wire.size() - start <= kMaxNameLength;
+    }
+  }
+  wire += origin.wire;
+  return wire.size() - start <= kMaxNameLength;
+}
+
+// Appends a 16-bit number written as 1 to 5 plain digits; false otherwise.
+bool plain_u16(std::string_view text, std::string& wire) {
+  if (text.empty() || text.size() > 5) return false;
+  uint32_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    value = value * 10 + uint32_t(c - '0');
+  }
+  if (value > 65535) return false;
+  wire.push_back(char(value >> 8));
+  wire.push_back(char(value));
+  return true;
+}
+
+// NS, CNAME, PTR, MX and SRV data in the plain spelling nearly every zone uses
+// ("10 mail", "0 5 5060 sip.example."), encoded here without ldns; false when
+// the text is anything else, and ldns reads it. Gives what ldns gives.
+bool parse_plain(uint16_t type, std::string_view data, const Name& origin, ParsedRdata& out) {
+  size_t numbers;
+  switch (type) {
+    case rrtype::NS: case rrtype::CNAME: case rrtype::PTR: numbers = 0; break;
+    case rrtype::MX: numbers = 1; break;
+    case rrtype::SRV: numbers = 3; break;
+    default: return false;
+  }
+  out.wire.clear();
+  for (size_t i = 0; i < numbers; ++i) {
+    size_t space = data.find(' ');
+    if (space == std::string_view::npos || !plain_u16(data.substr(0, space), out.wire)) return false;
+    data.remove_prefix(space + 1);
+  }
+  size_t name_at = out.wire.size();
+  if (!plain_name(data, origin, out.wire)) return false;
+  out.canonical = out.wire;
+  for (size_t i = name_at; i < out.canonical.size(); ++i) out.canonical[i] = char(lower_byte(uint8_t(out.canonical[i])));
   return true;
 }
 
@@ -174,6 +247,8 @@ bool parse_rdata(uint16_t type, std::string_view data, const Name& origin, Parse
     ok = parse_address(AF_INET, data, out.wire, error);
   } else if (type == rrtype::AAAA && !generic) {
     ok = parse_address(AF_INET6, data, out.wire, error);
+  } else if (!generic && parse_plain(type, data, origin, out)) {
+    return true;  // at most 6 + 255 bytes
   } else {
     return check_length(type, parse_with_ldns(type, data, origin, out, error), out, error);
   }

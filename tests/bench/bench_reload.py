@@ -122,7 +122,7 @@ def last_reload_ms(control: str, serial: int) -> float:
         with urllib.request.urlopen(f"http://{control}/api/status", timeout=5) as r:
             status = json.load(r)
         zones = {z["origin"]: z for z in status["zones"]}
-        if zones.get("live.test.", {}).get("serial") != serial:
+        if zones.get("live.test.", {}).get("file_serial") != serial:
             return None
         return status["last_reload"]["duration_ms"]
     return wait_for(get, DEADLINE, "the reload in /api/status")

@@ -127,6 +127,10 @@ void HttpCheck::start(const zones::CheckSpec& spec, const std::string& address, 
   curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, long(spec.timeout_ms));
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, long(spec.timeout_ms));
   curl_easy_setopt(e, CURLOPT_PROXY, "");  // never through a proxy from the environment
+  // Addresses are IP literals: nothing to cache. curl prunes its name cache,
+  // a 7-bucket hash of one entry per host:port, on every transfer's end; with
+  // caching on it grows to every target and that walk dominates the probe.
+  curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, 0L);
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);  // each probe proves a new connection works
   curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);

@@ -22,7 +22,7 @@ part of dnsd's system time is TCP work done for the sink; that is also what a
 real prober pays.
 
     /usr/bin/python3 tests/bench/bench_prober.py [--members 10000] [--interval 1]
-        [--seconds 20] [--runs 3] [--check http|tcp|both] [--sinks 2] [--dnsd PATH]
+        [--seconds 20] [--runs 3] [--check http|tcp|both] [--sinks 2] [--dnsd PATH] [--workdir DIR]
 
 Exit 0 when it measured, whatever the figures; 1 when something could not be set up.
 """
@@ -197,6 +197,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--check", choices=["http", "tcp", "both"], default="http")
     ap.add_argument("--sinks", type=int, default=2, help="http_sink processes sharing the addresses")
+    ap.add_argument("--workdir", help="keep the zone, logs and sink here instead of a temporary directory")
     ap.add_argument("--dnsd", help="binary (default build-bench/dnsd/dnsd if built, else $DNSD_BIN or build/dnsd/dnsd)")
     args = ap.parse_args()
     if args.members < 1 or args.members > 250 * 256:
@@ -209,7 +210,8 @@ def main() -> int:
     checks = ["http", "tcp"] if args.check == "both" else [args.check]
     summary = {}
     with tempfile.TemporaryDirectory(prefix="dnsd-bench-prober-") as tmp:
-        workdir = pathlib.Path(tmp)
+        workdir = pathlib.Path(args.workdir or tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
         try:
             exe = build_sink(workdir)
             for check in checks:

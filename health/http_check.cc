@@ -19,6 +19,10 @@ constexpr size_t kBodyLimit = 64 * 1024;
 // the maximum age: an older record is of a target that went away.
 constexpr uint64_t kForgetConnectionAfterMs = 300'000;
 
+// Easy handles kept for the next probes (about the most in flight at once):
+// curl_easy_reset is much cheaper than curl_easy_init with its buffers.
+constexpr size_t kSpareHandles = 256;
+
 // Idle connections kept for reuse: one per target, but never more than this
 // share of the process's file descriptor limit (the rest is the server's).
 constexpr uint64_t kConnectionFdShareDivisor = 2;
@@ -97,6 +101,7 @@ HttpCheck::HttpCheck(uv_loop_t* loop) : loop_(loop), ages_(kConnectionMaxAgeS * 
 HttpCheck::~HttpCheck() {
   cancel_all();
   shards_ = {};  // cleans up every multi handle, closing its idle connections
+  for (CURL* easy : spare_handles_) curl_easy_cleanup(easy);
 }
 
 long HttpCheck::shard_connection_cap() const {
@@ -140,7 +145,13 @@ void HttpCheck::start(const zones::CheckSpec& spec, const std::string& address, 
   t->spec = spec;
   t->started_ns = uv_hrtime();
   t->position = transfers_.insert(transfers_.end(), t);
-  t->easy = curl_easy_init();
+  if (spare_handles_.empty()) {
+    t->easy = curl_easy_init();
+  } else {
+    t->easy = spare_handles_.back();
+    spare_handles_.pop_back();
+    curl_easy_reset(t->easy);
+  }
   const std::string connect_to =
       "::" + bracketed_address(address) + ":" + std::to_string(effective_port(spec));
   t->connect_to = curl_slist_append(nullptr, connect_to.c_str());
@@ -210,7 +221,8 @@ void HttpCheck::on_finished(CURL* easy, CURLcode code) {
 void HttpCheck::complete(Transfer* t, CheckResult result) {
   result.latency_us = (uv_hrtime() - t->started_ns) / 1000;
   if (t->added) t->shard->remove(t->easy);
-  curl_easy_cleanup(t->easy);
+  if (spare_handles_.size() < kSpareHandles) spare_handles_.push_back(t->easy);
+  else curl_easy_cleanup(t->easy);
   curl_slist_free_all(t->connect_to);
   transfers_.erase(t->position);
   Done done = std::move(t->done);

@@ -26,6 +26,7 @@
 #include <list>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "health/check.h"
 #include "health/connection_ages.h"
@@ -72,6 +73,7 @@ class HttpCheck : public Check {
   ConnectionAges ages_;
   std::array<std::unique_ptr<CurlMultiLoop>, kMultiShards> shards_;
   std::list<Transfer*> transfers_;
+  std::vector<CURL*> spare_handles_;  ///< finished easy handles, reset and reused by start()
 };
 
 /// The URL a probe of `spec` at `address` requests. Any thread.

@@ -35,7 +35,7 @@
 namespace dnsd::health {
 
 /// Longest time a probe reuses a kept-alive connection, in seconds.
-inline constexpr uint32_t kConnectionMaxAgeS = 10;
+inline constexpr uint32_t kConnectionMaxAgeS = 30;
 
 /// The User-Agent of every http(s) probe: "dnsd/<version> health-check".
 const char* health_check_user_agent();

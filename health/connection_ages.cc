@@ -1,5 +1,7 @@
 #include "health/connection_ages.h"
 
+#include <functional>
+
 namespace dnsd::health {
 
 void ConnectionAges::opened(const std::string& key, uint64_t now_ms) { opened_at_[key] = now_ms; }
@@ -11,7 +13,13 @@ bool ConnectionAges::due(const std::string& key, uint64_t now_ms) {
       it = now_ms - it->second >= forget_after_ms_ ? opened_at_.erase(it) : std::next(it);
   }
   const auto it = opened_at_.find(key);
-  return it != opened_at_.end() && now_ms - it->second >= max_age_ms_;
+  return it != opened_at_.end() && now_ms - it->second >= max_age(key);
+}
+
+uint64_t ConnectionAges::max_age(const std::string& key) const {
+  // Between half and all of max_age_ms, fixed per key: connections opened
+  // together (a cold start) are renewed spread out, not all at once.
+  return max_age_ms_ - std::hash<std::string>{}(key) % (max_age_ms_ / 2 + 1);
 }
 
 }  // namespace dnsd::health

@@ -25,11 +25,16 @@ class ConnectionAges {
   void opened(const std::string& key, uint64_t now_ms);
 
   /// Whether the connection for `key` should close after the probe starting
-  /// at `now_ms`: it was opened at least max_age_ms ago. False for a key never
+  /// at `now_ms`: it was opened at least max_age(key) ago. False for a key never
   /// recorded (its probe opens a new connection anyway). Also forgets, at most
   /// once per max age, keys older than forget_after_ms, so targets that went
   /// away cost nothing.
   bool due(const std::string& key, uint64_t now_ms);
+
+  /// The age at which `key`'s connection is due: between max_age_ms / 2 and
+  /// max_age_ms, fixed per key, so connections opened together are not all
+  /// renewed together.
+  uint64_t max_age(const std::string& key) const;
 
   /// Keys remembered (for tests).
   size_t size() const { return opened_at_.size(); }

@@ -175,7 +175,7 @@ void HttpCheck::start(const zones::CheckSpec& spec, const std::string& address, 
   // caching on it grows to every target and that walk dominates the probe.
   curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, 0L);
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-  // Keep-alive, but a connection kConnectionMaxAgeS old closes after this
+  // Keep-alive, but an old connection (ConnectionAges) closes after this
   // probe, so the next one proves the server still accepts new connections.
   // (Not CURLOPT_MAXLIFETIME_CONN: curl drops expired connections in its
   // once-a-second sweep, which rescans the whole cache after each one.)

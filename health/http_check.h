@@ -11,12 +11,13 @@
 // if `body` is set, the first 64 KiB of the body contain it.
 //
 // Connections are kept alive between probes of a target (HTTP/1.1 keep-alive,
-// TLS sessions included); the first probe after a connection is
-// kConnectionMaxAgeS old closes it, so the next opens a fresh one. A kept
-// connection costs a send and a receive per probe instead of a handshake; a
-// dead server is still caught at once (curl finds the connection closed and
-// connects anew, which is refused or times out), and a server that stops
-// accepting while it serves old connections within about that age.
+// TLS sessions included); the first probe after a connection is between half
+// and all of kConnectionMaxAgeS old (ConnectionAges) closes it, so the next
+// opens a fresh one. A kept connection costs a send and a receive per probe
+// instead of a handshake; a dead server is still caught at once (curl finds
+// the connection closed and connects anew, which is refused or times out),
+// and a server that stops accepting while it serves old connections within
+// about that age.
 #pragma once
 
 #include <curl/curl.h>
@@ -55,7 +56,7 @@ class HttpCheck : public Check {
   void expect_targets(size_t targets) override;
 
   /// Multi handles the targets are spread over (each created on first use).
-  static constexpr size_t kMultiShards = 64;
+  static constexpr size_t kMultiShards = 256;
 
   struct Transfer;  // one request in flight (http_check.cc)
 

@@ -105,8 +105,9 @@ HttpCheck::~HttpCheck() {
 }
 
 long HttpCheck::shard_connection_cap() const {
-  // Targets hash unevenly over the shards: leave each twice its share.
-  return long(2 * connection_cap_ / kMultiShards + 8);
+  // Targets hash a little unevenly over the shards: a quarter more than a
+  // fair share each, so all of them together stay near connection_cap_.
+  return long(std::max<size_t>(1, (connection_cap_ + connection_cap_ / 4 + kMultiShards - 1) / kMultiShards));
 }
 
 void HttpCheck::expect_targets(size_t targets) {

@@ -52,7 +52,7 @@ class HttpCheck : public Check {
   void close() override;
   size_t in_flight() const override { return transfers_.size(); }
   /// Sizes curl's connection caches to one idle connection per target, capped
-  /// at half the file descriptor limit.
+  /// at half the file descriptor limit (a quarter more, spread over the shards).
   void expect_targets(size_t targets) override;
 
   /// Multi handles the targets are spread over (each created on first use).

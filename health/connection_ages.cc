@@ -13,7 +13,11 @@ bool ConnectionAges::due(const std::string& key, uint64_t now_ms) {
       it = now_ms - it->second >= forget_after_ms_ ? opened_at_.erase(it) : std::next(it);
   }
   const auto it = opened_at_.find(key);
-  return it != opened_at_.end() && now_ms - it->second >= max_age(key);
+  if (it == opened_at_.end() || now_ms - it->second < max_age(key)) return false;
+  // Once per max age: the probes until the fresh connection is recorded keep
+  // their connection (the next one has to connect anew anyway).
+  it->second = now_ms;
+  return true;
 }
 
 uint64_t ConnectionAges::max_age(const std::string& key) const {

@@ -25,8 +25,10 @@ class ConnectionAges {
   void opened(const std::string& key, uint64_t now_ms);
 
   /// Whether the connection for `key` should close after the probe starting
-  /// at `now_ms`: it was opened at least max_age(key) ago. False for a key never
-  /// recorded (its probe opens a new connection anyway). Also forgets, at most
+  /// at `now_ms`: it was opened at least max_age(key) ago. Says so once, then
+  /// counts the age from now, so the probe after it (which connects anew)
+  /// does not close its fresh connection too. False for a key never recorded
+  /// (its probe opens a new connection anyway). Also forgets, at most
   /// once per max age, keys older than forget_after_ms, so targets that went
   /// away cost nothing.
   bool due(const std::string& key, uint64_t now_ms);

@@ -105,16 +105,20 @@ HttpCheck::~HttpCheck() {
 }
 
 long HttpCheck::shard_connection_cap() const {
-  // Targets hash a little unevenly over the shards: a quarter more than a
-  // fair share each, so all of them together stay near connection_cap_.
-  return long(std::max<size_t>(1, (connection_cap_ + connection_cap_ / 4 + kMultiShards - 1) / kMultiShards));
+  // While every target may keep its connection, a shard needs no cap of its
+  // own: it never holds more than one idle connection per target. A share of
+  // the fair size would evict in the shards that got more targets than the
+  // mean, and a cache evicting in a cycle over its targets misses every time.
+  if (connection_cap_ >= targets_) return long(std::max<size_t>(1, targets_));
+  return long(std::max<size_t>(1, connection_cap_ / kMultiShards));
 }
 
 void HttpCheck::expect_targets(size_t targets) {
   if (closed_) return;
   const size_t cap = connection_cache_cap(targets);
-  if (cap == connection_cap_) return;
+  if (cap == connection_cap_ && targets == targets_) return;
   connection_cap_ = cap;
+  targets_ = targets;
   for (auto& shard : shards_)
     if (shard) shard->set_max_connections(shard_connection_cap());
 }

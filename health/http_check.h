@@ -52,7 +52,7 @@ class HttpCheck : public Check {
   void close() override;
   size_t in_flight() const override { return transfers_.size(); }
   /// Sizes curl's connection caches to one idle connection per target, capped
-  /// at half the file descriptor limit (a quarter more, spread over the shards).
+  /// at half the file descriptor limit.
   void expect_targets(size_t targets) override;
 
   /// Multi handles the targets are spread over (each created on first use).
@@ -70,7 +70,8 @@ class HttpCheck : public Check {
   uv_loop_t* loop_;
   uv_timer_t deferred_;  ///< delivers transfers curl refused to add, from the loop
   bool closed_ = false;
-  size_t connection_cap_ = 0;
+  size_t connection_cap_ = 0;  ///< most idle connections for all shards together
+  size_t targets_ = 0;         ///< http(s) targets, as expect_targets last said
   ConnectionAges ages_;
   std::array<std::unique_ptr<CurlMultiLoop>, kMultiShards> shards_;
   std::list<Transfer*> transfers_;

@@ -40,6 +40,10 @@ class Check {
 
   /// Probes started whose done has not been called yet.
   virtual size_t in_flight() const = 0;
+
+  /// How many targets of this type the prober schedules now, so a check that
+  /// keeps per-target resources (kept-alive connections) can size them.
+  virtual void expect_targets(size_t /*targets*/) {}
 };
 
 /// The check for `type` on `loop`; nullptr for CheckType::None, which never probes. Loop thread.

@@ -6,6 +6,8 @@
 #include <mutex>
 #include <vector>
 
+#include <sys/resource.h>
+
 namespace dnsd::health {
 
 namespace {
@@ -13,17 +15,29 @@ namespace {
 // Body bytes kept for the `body` substring test.
 constexpr size_t kBodyLimit = 64 * 1024;
 
+// Longer than curl keeps an idle connection (CURLOPT_MAXAGE_CONN, 118 s) plus
+// the maximum age: an older record is of a target that went away.
+constexpr uint64_t kForgetConnectionAfterMs = 300'000;
+
+// Easy handles kept for the next probes (about the most in flight at once):
+// curl_easy_reset is much cheaper than curl_easy_init with its buffers.
+constexpr size_t kSpareHandles = 256;
+
+// Idle connections kept for reuse: one per target, but never more than this
+// share of the process's file descriptor limit (the rest is the server's).
+constexpr uint64_t kConnectionFdShareDivisor = 2;
+
+size_t connection_cache_cap(size_t targets) {
+  rlimit limit{};
+  uint64_t fds = 1024;
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) fds = limit.rlim_cur;
+  return std::max<size_t>(1, std::min<uint64_t>(targets, fds / kConnectionFdShareDivisor));
+}
+
 void global_init_once() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
-
-// One socket curl asked us to watch.
-struct SocketWatch {
-  uv_poll_t poll;
-  curl_socket_t fd;
-  HttpCheck* owner;
-};
 
 }  // namespace
 
@@ -34,8 +48,10 @@ struct HttpCheck::Transfer {
   uint64_t started_ns = 0;
   std::string body;
   curl_slist* connect_to = nullptr;
+  std::string connection_key;  ///< what curl reuses a connection for (ConnectionAges key)
   char error[CURL_ERROR_SIZE] = {};
   bool added = false;  ///< whether curl_multi_add_handle accepted it
+  CurlMultiLoop* shard = nullptr;
   std::list<Transfer*>::iterator position;
 };
 
@@ -76,20 +92,44 @@ CheckResult judge_http(const zones::CheckSpec& spec, CURLcode code, const char* 
   return CheckResult::success(code_text);
 }
 
-HttpCheck::HttpCheck(uv_loop_t* loop) : loop_(loop) {
+HttpCheck::HttpCheck(uv_loop_t* loop) : loop_(loop), ages_(kConnectionMaxAgeS * 1000, kForgetConnectionAfterMs) {
   global_init_once();
-  multi_ = curl_multi_init();
-  curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, socket_cb);
-  curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
-  curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, timer_cb);
-  curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
-  uv_timer_init(loop_, &timer_);
-  timer_.data = this;
+  uv_timer_init(loop_, &deferred_);
+  deferred_.data = this;
 }
 
 HttpCheck::~HttpCheck() {
   cancel_all();
-  curl_multi_cleanup(multi_);
+  shards_ = {};  // cleans up every multi handle, closing its idle connections
+  for (CURL* easy : spare_handles_) curl_easy_cleanup(easy);
+}
+
+long HttpCheck::shard_connection_cap() const {
+  // While every target may keep its connection, a shard needs no cap of its
+  // own: it never holds more than one idle connection per target. A share of
+  // the fair size would evict in the shards that got more targets than the
+  // mean, and a cache evicting in a cycle over its targets misses every time.
+  if (connection_cap_ >= targets_) return long(std::max<size_t>(1, targets_));
+  return long(std::max<size_t>(1, connection_cap_ / kMultiShards));
+}
+
+void HttpCheck::expect_targets(size_t targets) {
+  if (closed_) return;
+  const size_t cap = connection_cache_cap(targets);
+  if (cap == connection_cap_ && targets == targets_) return;
+  connection_cap_ = cap;
+  targets_ = targets;
+  for (auto& shard : shards_)
+    if (shard) shard->set_max_connections(shard_connection_cap());
+}
+
+CurlMultiLoop& HttpCheck::shard_for(const std::string& connection_key) {
+  auto& shard = shards_[std::hash<std::string>{}(connection_key) % kMultiShards];
+  if (!shard) {
+    shard = std::make_unique<CurlMultiLoop>(loop_, [this](CURL* easy, CURLcode code) { on_finished(easy, code); });
+    if (connection_cap_) shard->set_max_connections(shard_connection_cap());
+  }
+  return *shard;
 }
 
 namespace {
@@ -110,11 +150,19 @@ void HttpCheck::start(const zones::CheckSpec& spec, const std::string& address, 
   t->spec = spec;
   t->started_ns = uv_hrtime();
   t->position = transfers_.insert(transfers_.end(), t);
-  t->easy = curl_easy_init();
+  if (spare_handles_.empty()) {
+    t->easy = curl_easy_init();
+  } else {
+    t->easy = spare_handles_.back();
+    spare_handles_.pop_back();
+    curl_easy_reset(t->easy);
+  }
   const std::string connect_to =
       "::" + bracketed_address(address) + ":" + std::to_string(effective_port(spec));
   t->connect_to = curl_slist_append(nullptr, connect_to.c_str());
   const std::string url = probe_url(spec, address);
+  t->connection_key = url.substr(0, url.find('/', url.find("//") + 2)) + " " + connect_to + " " +
+                      (spec.tls_verify ? "verify" : "noverify");
   CURL* e = t->easy;
   curl_easy_setopt(e, CURLOPT_URL, url.c_str());
   curl_easy_setopt(e, CURLOPT_CONNECT_TO, t->connect_to);
@@ -127,9 +175,16 @@ void HttpCheck::start(const zones::CheckSpec& spec, const std::string& address, 
   curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, long(spec.timeout_ms));
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, long(spec.timeout_ms));
   curl_easy_setopt(e, CURLOPT_PROXY, "");  // never through a proxy from the environment
+  // Addresses are IP literals: nothing to cache. curl prunes its name cache,
+  // a 7-bucket hash of one entry per host:port, on every transfer's end; with
+  // caching on it grows to every target and that walk dominates the probe.
+  curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, 0L);
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);  // each probe proves a new connection works
-  curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+  // Keep-alive, but an old connection (ConnectionAges) closes after this
+  // probe, so the next one proves the server still accepts new connections.
+  // (Not CURLOPT_MAXLIFETIME_CONN: curl drops expired connections in its
+  // once-a-second sweep, which rescans the whole cache after each one.)
+  if (ages_.due(t->connection_key, monotonic_ms())) curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
   curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, spec.tls_verify ? 1L : 0L);
   curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, spec.tls_verify ? 2L : 0L);
   if (!spec.tls_verify) {
@@ -138,93 +193,41 @@ void HttpCheck::start(const zones::CheckSpec& spec, const std::string& address, 
     curl_easy_setopt(e, CURLOPT_CAINFO, nullptr);
     curl_easy_setopt(e, CURLOPT_CAPATH, nullptr);
   }
-  const CURLMcode rc = curl_multi_add_handle(multi_, e);
+  t->shard = &shard_for(t->connection_key);
+  const CURLMcode rc = t->shard->add(e);
   t->added = rc == CURLM_OK;
   if (!t->added) {
-    // Deliver from the loop, never inside start(): finish through the timer.
+    // Deliver from the loop, never inside start().
     std::snprintf(t->error, sizeof t->error, "%s", curl_multi_strerror(rc));
-    uv_timer_start(&timer_, on_timer, 0, 0);
+    uv_timer_start(&deferred_, [](uv_timer_t* timer) { static_cast<HttpCheck*>(timer->data)->flush_failed_adds(); },
+                   0, 0);
   }
 }
 
-int HttpCheck::timer_cb(CURLM*, long timeout_ms, void* user) {
-  auto* self = static_cast<HttpCheck*>(user);
-  if (self->closed_) return 0;
-  if (timeout_ms < 0) uv_timer_stop(&self->timer_);
-  else uv_timer_start(&self->timer_, on_timer, uint64_t(timeout_ms), 0);
-  return 0;
-}
-
-void HttpCheck::on_timer(uv_timer_t* timer) {
-  auto* self = static_cast<HttpCheck*>(timer->data);
-  self->drive(CURL_SOCKET_TIMEOUT, 0);
-}
-
-int HttpCheck::socket_cb(CURL*, curl_socket_t fd, int action, void* user, void* socket_data) {
-  auto* self = static_cast<HttpCheck*>(user);
-  auto* watch = static_cast<SocketWatch*>(socket_data);
-  if (action == CURL_POLL_REMOVE) {
-    if (watch) {
-      uv_poll_stop(&watch->poll);
-      uv_close(reinterpret_cast<uv_handle_t*>(&watch->poll),
-               [](uv_handle_t* h) { delete static_cast<SocketWatch*>(h->data); });
-      curl_multi_assign(self->multi_, fd, nullptr);
-    }
-    return 0;
-  }
-  if (!watch) {
-    watch = new SocketWatch{{}, fd, self};
-    uv_poll_init_socket(self->loop_, &watch->poll, fd);
-    watch->poll.data = watch;
-    curl_multi_assign(self->multi_, fd, watch);
-  }
-  int events = 0;
-  if (action == CURL_POLL_IN || action == CURL_POLL_INOUT) events |= UV_READABLE;
-  if (action == CURL_POLL_OUT || action == CURL_POLL_INOUT) events |= UV_WRITABLE;
-  uv_poll_start(&watch->poll, events, on_poll);
-  return 0;
-}
-
-void HttpCheck::on_poll(uv_poll_t* poll, int status, int events) {
-  auto* watch = static_cast<SocketWatch*>(poll->data);
-  int flags = 0;
-  if (status < 0) flags = CURL_CSELECT_ERR;
-  if (events & UV_READABLE) flags |= CURL_CSELECT_IN;
-  if (events & UV_WRITABLE) flags |= CURL_CSELECT_OUT;
-  watch->owner->drive(watch->fd, flags);
-}
-
-void HttpCheck::drive(curl_socket_t fd, int flags) {
-  int running = 0;
-  curl_multi_socket_action(multi_, fd, flags, &running);
-  collect_finished();
-}
-
-void HttpCheck::collect_finished() {
-  // Transfers whose add failed never reach curl: finish them here too.
+void HttpCheck::flush_failed_adds() {
   std::vector<Transfer*> failed_adds;
   for (Transfer* t : transfers_)
     if (!t->added) failed_adds.push_back(t);
   for (Transfer* t : failed_adds) complete(t, CheckResult::failed(FailureKind::Config, t->error));
+}
 
-  int pending = 0;
-  while (CURLMsg* msg = curl_multi_info_read(multi_, &pending)) {
-    if (msg->msg != CURLMSG_DONE) continue;
-    Transfer* t = nullptr;
-    curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&t));
-    if (!t) continue;
-    long status = 0, os_errno = 0;
-    curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_getinfo(t->easy, CURLINFO_OS_ERRNO, &os_errno);
-    const CURLcode code = msg->data.result;
-    complete(t, judge_http(t->spec, code, t->error, os_errno, status, t->body));
-  }
+void HttpCheck::on_finished(CURL* easy, CURLcode code) {
+  Transfer* t = nullptr;
+  curl_easy_getinfo(easy, CURLINFO_PRIVATE, reinterpret_cast<char**>(&t));
+  if (!t) return;
+  long status = 0, os_errno = 0, new_connections = 0;
+  curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &os_errno);
+  curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &new_connections);
+  if (new_connections > 0) ages_.opened(t->connection_key, monotonic_ms());
+  complete(t, judge_http(t->spec, code, t->error, os_errno, status, t->body));
 }
 
 void HttpCheck::complete(Transfer* t, CheckResult result) {
   result.latency_us = (uv_hrtime() - t->started_ns) / 1000;
-  if (t->added) curl_multi_remove_handle(multi_, t->easy);
-  curl_easy_cleanup(t->easy);
+  if (t->added) t->shard->remove(t->easy);
+  if (spare_handles_.size() < kSpareHandles) spare_handles_.push_back(t->easy);
+  else curl_easy_cleanup(t->easy);
   curl_slist_free_all(t->connect_to);
   transfers_.erase(t->position);
   Done done = std::move(t->done);
@@ -239,9 +242,12 @@ void HttpCheck::cancel_all() {
 
 void HttpCheck::close() {
   cancel_all();
+  if (closed_) return;
   closed_ = true;
-  uv_timer_stop(&timer_);
-  uv_close(reinterpret_cast<uv_handle_t*>(&timer_), nullptr);
+  for (auto& shard : shards_)
+    if (shard) shard->close();
+  uv_timer_stop(&deferred_);
+  uv_close(reinterpret_cast<uv_handle_t*>(&deferred_), nullptr);
 }
 
 }  // namespace dnsd::health

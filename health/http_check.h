@@ -6,25 +6,43 @@
 //
 // A probe GETs scheme://HOST:PORT/PATH where HOST is the check's `host` (the
 // Host header and TLS SNI) or the address, always connecting to the check
-// address itself (CURLOPT_CONNECT_TO), with a fresh connection each time, no
-// proxy, and certificate verification only when tls_verify is set. It succeeds
-// when the status is in `expect` and, if `body` is set, the first 64 KiB of the
-// body contain it.
+// address itself (CURLOPT_CONNECT_TO), no proxy, and certificate verification
+// only when tls_verify is set. It succeeds when the status is in `expect` and,
+// if `body` is set, the first 64 KiB of the body contain it.
+//
+// Connections are kept alive between probes of a target (HTTP/1.1 keep-alive,
+// TLS sessions included); the first probe after a connection is between half
+// and all of kConnectionMaxAgeS old (ConnectionAges) closes it, so the next
+// opens a fresh one. A kept connection costs a send and a receive per probe
+// instead of a handshake; a dead server is still caught at once (curl finds
+// the connection closed and connects anew, which is refused or times out),
+// and a server that stops accepting while it serves old connections within
+// about that age.
 #pragma once
 
 #include <curl/curl.h>
 
+#include <array>
+#include <cstdint>
 #include <list>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "health/check.h"
+#include "health/connection_ages.h"
+#include "health/curl_multi_loop.h"
 
 namespace dnsd::health {
+
+/// Longest time a probe reuses a kept-alive connection, in seconds.
+inline constexpr uint32_t kConnectionMaxAgeS = 30;
 
 /// The User-Agent of every http(s) probe: "dnsd/<version> health-check".
 const char* health_check_user_agent();
 
-/// http(s) probes on one loop, sharing one curl multi handle. Loop thread only.
+/// http(s) probes on one loop, spread over kMultiShards curl multi handles by
+/// target. Loop thread only.
 class HttpCheck : public Check {
  public:
   explicit HttpCheck(uv_loop_t* loop);
@@ -33,23 +51,31 @@ class HttpCheck : public Check {
   void cancel_all() override;
   void close() override;
   size_t in_flight() const override { return transfers_.size(); }
+  /// Sizes curl's connection caches to one idle connection per target, capped
+  /// at half the file descriptor limit.
+  void expect_targets(size_t targets) override;
+
+  /// Multi handles the targets are spread over (each created on first use).
+  static constexpr size_t kMultiShards = 256;
 
   struct Transfer;  // one request in flight (http_check.cc)
 
  private:
-  static int socket_cb(CURL* easy, curl_socket_t fd, int action, void* user, void* socket_data);
-  static int timer_cb(CURLM* multi, long timeout_ms, void* user);
-  static void on_timer(uv_timer_t* timer);
-  static void on_poll(uv_poll_t* poll, int status, int events);
-  void drive(curl_socket_t fd, int flags);
-  void collect_finished();
+  CurlMultiLoop& shard_for(const std::string& connection_key);
+  void on_finished(CURL* easy, CURLcode code);
   void complete(Transfer* transfer, CheckResult result);
+  void flush_failed_adds();
+  long shard_connection_cap() const;
 
   uv_loop_t* loop_;
-  CURLM* multi_;
-  uv_timer_t timer_;
+  uv_timer_t deferred_;  ///< delivers transfers curl refused to add, from the loop
   bool closed_ = false;
+  size_t connection_cap_ = 0;  ///< most idle connections for all shards together
+  size_t targets_ = 0;         ///< http(s) targets, as expect_targets last said
+  ConnectionAges ages_;
+  std::array<std::unique_ptr<CurlMultiLoop>, kMultiShards> shards_;
   std::list<Transfer*> transfers_;
+  std::vector<CURL*> spare_handles_;  ///< finished easy handles, reset and reused by start()
 };
 
 /// The URL a probe of `spec` at `address` requests. Any thread.

@@ -1,6 +1,7 @@
 #include "health/pool_watch.h"
 
 #include <algorithm>
+#include <set>
 
 namespace dnsd::health {
 
@@ -31,6 +32,25 @@ std::vector<PoolEdge> PoolWatch::update(const std::vector<PoolMembers>& pools) {
     next[std::move(key)] = down;
   }
   all_down_ = std::move(next);
+  std::sort(edges.begin(), edges.end(), [](const PoolEdge& a, const PoolEdge& b) {
+    return std::tie(a.zone, a.pool) < std::tie(b.zone, b.pool);
+  });
+  return edges;
+}
+
+std::vector<PoolEdge> PoolWatch::update_some(const std::vector<PoolMembers>& pools,
+                                             const std::vector<std::pair<std::string, std::string>>& asked) {
+  std::vector<PoolEdge> edges;
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const PoolMembers& p : pools) {
+    const bool down = all_down(p.states);
+    if (down != is_all_down(p.zone, p.pool)) edges.push_back({p.zone, p.pool, down, p.states.size()});
+    auto key = std::make_pair(p.zone, p.pool);
+    all_down_[key] = down;
+    seen.insert(std::move(key));
+  }
+  for (const auto& key : asked)
+    if (!seen.count(key)) all_down_.erase(key);
   std::sort(edges.begin(), edges.end(), [](const PoolEdge& a, const PoolEdge& b) {
     return std::tie(a.zone, a.pool) < std::tie(b.zone, b.pool);
   });

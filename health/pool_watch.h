@@ -47,6 +47,13 @@ class PoolWatch {
   /// it) is forgotten without an edge.
   std::vector<PoolEdge> update(const std::vector<PoolMembers>& pools);
 
+  /// Like update(), but `pools` holds only some pools (those a state change
+  /// touched): the others keep what they were. `asked` lists the pools the
+  /// caller looked up; one of them missing from `pools` (no members left) is
+  /// forgotten without an edge.
+  std::vector<PoolEdge> update_some(const std::vector<PoolMembers>& pools,
+                                    const std::vector<std::pair<std::string, std::string>>& asked);
+
   /// Whether (zone, pool) was all down at the last update.
   bool is_all_down(const std::string& zone, const std::string& pool) const;
 

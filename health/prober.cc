@@ -117,6 +117,10 @@ void Prober::Loop::reconcile() {
   // Forgotten targets: their heap and ready entries are skipped when reached.
   for (auto it = known.begin(); it != known.end();) it = present.count(it->first) ? std::next(it) : known.erase(it);
   scheduled.store(known.size(), std::memory_order_relaxed);
+  std::array<size_t, std::tuple_size_v<decltype(checks)>> per_type{};
+  for (const auto& [id, t] : known) ++per_type[size_t(t->spec.type)];
+  for (size_t type = 0; type < per_type.size(); ++type)
+    if (Check* check = per_type[type] ? check_for(zones::CheckType(type)) : nullptr) check->expect_targets(per_type[type]);
 }
 
 void Prober::Loop::pump() {

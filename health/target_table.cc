@@ -1,6 +1,7 @@
 #include "health/target_table.h"
 
 #include <algorithm>
+#include <map>
 
 #include "health/check.h"
 
@@ -232,6 +233,30 @@ HealthSnapshot TargetTable::status() const {
   std::sort(snap.targets.begin(), snap.targets.end(),
             [](const TargetStatus& a, const TargetStatus& b) { return a.id < b.id; });
   return snap;
+}
+
+std::vector<PoolMembers> TargetTable::pool_members(
+    const std::vector<std::pair<std::string, std::string>>& pools) const {
+  std::map<std::pair<std::string, std::string>, std::vector<HealthState>> by_pool;
+  const auto wanted = [&pools](const TargetRef& r) {
+    return std::any_of(pools.begin(), pools.end(),
+                       [&r](const auto& p) { return p.first == r.zone && p.second == r.pool; });
+  };
+  std::lock_guard lock(mutex_);
+  for (const auto& [id, e] : entries_) {
+    // The same users status() reports (refs_locked), without copying them.
+    if (e.uses.empty()) {
+      for (const TargetRef& r : e.pending)
+        if (wanted(r)) by_pool[{r.zone, r.pool}].push_back(e.status.state);
+    } else {
+      for (const TargetUse& use : e.uses)
+        if (wanted(use.ref)) by_pool[{use.ref.zone, use.ref.pool}].push_back(e.status.state);
+    }
+  }
+  std::vector<PoolMembers> out;
+  out.reserve(by_pool.size());
+  for (auto& [key, states] : by_pool) out.push_back({key.first, key.second, std::move(states)});
+  return out;
 }
 
 HistorySnapshot TargetTable::history() const {

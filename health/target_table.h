@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "health/check_result.h"
@@ -24,6 +25,7 @@
 #include "health/probe_metrics.h"
 #include "health/state_change.h"
 #include "health/target_history.h"
+#include "health/pool_watch.h"
 #include "health/target_status.h"
 #include "zones/check_spec.h"
 
@@ -138,6 +140,11 @@ class TargetTable {
 
   /// A consistent copy of the whole table, with now_ms from the clock. Any thread.
   HealthSnapshot status() const;
+  /// The member states of just the pools in `pools` (zone, pool), sorted by
+  /// (zone, pool) as pools_of() gives them; a pool no target feeds is left
+  /// out. One pass over the table without copying it, so a state change can
+  /// check its own pools cheaply. Any thread.
+  std::vector<PoolMembers> pool_members(const std::vector<std::pair<std::string, std::string>>& pools) const;
   /// A copy of every target's recent history (target_history.h), with
   /// now_ms from the clock. Any thread.
   HistorySnapshot history() const;

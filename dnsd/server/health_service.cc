@@ -50,7 +50,17 @@ void HealthService::on_state_change(const health::StateChangeEvent& event) {
       registry_.events().record(std::move(e));
     }
   }
-  for (const health::PoolEdge& edge : pool_watch_.update(health::pools_of(registry_.targets().status()))) {
+  // Only this target's pools can change; and one whose member came up (or
+  // became unknown) can only recover, so only pools now all down need a look.
+  // No pool needs one at most state changes, such as a cold start's first verdicts.
+  std::vector<std::pair<std::string, std::string>> pools;
+  for (const health::TargetRef& r : event.refs) {
+    auto key = std::make_pair(r.zone, r.pool);
+    const bool may_change = event.to == health::HealthState::Down || pool_watch_.is_all_down(r.zone, r.pool);
+    if (may_change && std::find(pools.begin(), pools.end(), key) == pools.end()) pools.push_back(std::move(key));
+  }
+  if (pools.empty()) return;
+  for (const health::PoolEdge& edge : pool_watch_.update_some(registry_.targets().pool_members(pools), pools)) {
     const std::string reason = edge.all_down ? "all " + std::to_string(edge.members) + " member" +
                                                    (edge.members == 1 ? " is" : "s are") + " down"
                                              : "a member is up again";

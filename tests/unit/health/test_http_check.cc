@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 
 #include "health/http_check.h"
 #include "tests/unit/health/loopback_backends.h"
@@ -163,4 +164,133 @@ TEST_CASE("https: no certificate verification unless tls_verify") {
   const auto bad = run_probe(s, "127.0.1.3");
   CHECK_FALSE(bad.ok);
   CHECK_MESSAGE(bad.failure == FailureKind::Tls, bad.detail);
+}
+
+namespace {
+
+// An HTTP/1.1 server on 127.0.1.4 that keeps connections open between
+// requests (answering each with 200), counting accepts and requests, on its
+// own thread. drop_connections() closes the kept ones; stop() also closes the
+// listening socket, so connects are refused.
+class KeepAliveBackend {
+ public:
+  KeepAliveBackend() {
+    listen_fd_ = dnsd::test::bound_socket(SOCK_STREAM, "127.0.1.4", 0, port_);
+    ::listen(listen_fd_, 64);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~KeepAliveBackend() { stop(); }
+  uint16_t port() const { return port_; }
+  int accepts() const { return accepts_; }
+  int requests() const { return requests_; }
+  void drop_connections() {
+    drop_ = true;
+    if (!dnsd::test::eventually([&] { return !drop_; })) throw std::runtime_error("backend did not drop");
+  }
+  void stop() {
+    if (!thread_.joinable()) return;
+    stop_ = true;
+    thread_.join();
+    for (int fd : conns_) ::close(fd);
+    ::close(listen_fd_);
+  }
+
+ private:
+  void serve() {
+    std::vector<std::string> pending;
+    while (!stop_) {
+      if (drop_) {
+        for (int fd : conns_) ::close(fd);
+        conns_.clear();
+        pending.clear();
+        drop_ = false;
+      }
+      std::vector<pollfd> fds{{listen_fd_, POLLIN, 0}};
+      for (int fd : conns_) fds.push_back({fd, POLLIN, 0});
+      if (::poll(fds.data(), fds.size(), 20) <= 0) continue;
+      if (fds[0].revents) {
+        const int c = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+        if (c >= 0) {
+          conns_.push_back(c);
+          pending.emplace_back();
+          ++accepts_;
+        }
+      }
+      for (size_t i = fds.size() - 1; i >= 1; --i) {
+        if (!fds[i].revents) continue;
+        char buf[4096];
+        const ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
+        if (n <= 0) {
+          ::close(fds[i].fd);
+          conns_.erase(conns_.begin() + long(i - 1));
+          pending.erase(pending.begin() + long(i - 1));
+          continue;
+        }
+        std::string& request = pending[i - 1];
+        request.append(buf, size_t(n));
+        for (size_t end; (end = request.find("\r\n\r\n")) != std::string::npos; request.erase(0, end + 4)) {
+          ++requests_;
+          static const char kReply[] = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n";
+          (void)::write(fds[i].fd, kReply, sizeof kReply - 1);
+        }
+      }
+    }
+  }
+
+  int listen_fd_ = -1;
+  uint16_t port_ = 0;
+  std::vector<int> conns_;  // the serving thread's, until stop() has joined it
+  std::atomic<bool> stop_{false}, drop_{false};
+  std::atomic<int> accepts_{0}, requests_{0};
+  std::thread thread_;
+};
+
+// Probes through one HttpCheck on one loop, as the prober does, so connections can be kept.
+struct ProbeLoop {
+  uv_loop_t loop;
+  std::unique_ptr<dnsd::health::Check> check;
+  ProbeLoop() {
+    uv_loop_init(&loop);
+    check = dnsd::health::make_check(zones::CheckType::Http, &loop);
+  }
+  ~ProbeLoop() {
+    check->close();
+    uv_run(&loop, UV_RUN_DEFAULT);
+    check.reset();
+    uv_run(&loop, UV_RUN_DEFAULT);
+    CHECK(uv_loop_close(&loop) == 0);
+  }
+  dnsd::health::CheckResult probe(const zones::CheckSpec& spec, const std::string& address) {
+    std::optional<dnsd::health::CheckResult> result;
+    check->start(spec, address, [&](dnsd::health::CheckResult r) { result = std::move(r); });
+    while (!result) uv_run(&loop, UV_RUN_ONCE);
+    return *result;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("http: probes of a target reuse its kept-alive connection; a closed or dead one is noticed") {
+  KeepAliveBackend backend;
+  ProbeLoop probes;
+  const zones::CheckSpec s = http(backend.port());
+  for (int i = 0; i < 3; ++i) {
+    const auto r = probes.probe(s, "127.0.1.4");
+    CHECK_MESSAGE(r.ok, r.detail);
+  }
+  CHECK(backend.requests() == 3);
+  CHECK(backend.accepts() == 1);
+
+  // The server closed the kept connection: the next probe connects anew and passes.
+  backend.drop_connections();
+  const auto again = probes.probe(s, "127.0.1.4");
+  CHECK_MESSAGE(again.ok, again.detail);
+  CHECK(backend.accepts() == 2);
+  CHECK(backend.requests() == 4);
+
+  // The server is gone: the kept connection is not taken for a live server.
+  backend.stop();
+  const auto gone = probes.probe(s, "127.0.1.4");
+  CHECK_FALSE(gone.ok);
+  CHECK(gone.detail == "connect refused");
 }

@@ -68,6 +68,28 @@ TEST_CASE("pool watch: a new pool reports only if it starts all down; a removed 
   REQUIRE(edges.size() == 1);
 }
 
+TEST_CASE("pool watch: update_some changes only the pools it is given and forgets asked ones that are gone") {
+  PoolWatch watch;
+  const std::pair<std::string, std::string> web{"example.test.", "web"}, api{"example.test.", "api"};
+  auto edges = watch.update_some({pool("web", {Down, Down})}, {web});
+  REQUIRE(edges.size() == 1);
+  CHECK(edges[0].pool == "web");
+  CHECK(edges[0].all_down);
+  CHECK(edges[0].members == 2u);
+  // api goes all down; web, not given, stays all down without a second edge.
+  edges = watch.update_some({pool("api", {Down})}, {api});
+  REQUIRE(edges.size() == 1);
+  CHECK(edges[0].pool == "api");
+  CHECK(watch.is_all_down("example.test.", "web"));
+  // web recovers: one edge; then api was asked but has no members left: forgotten, no edge.
+  edges = watch.update_some({pool("web", {Up, Down})}, {web});
+  REQUIRE(edges.size() == 1);
+  CHECK_FALSE(edges[0].all_down);
+  CHECK(watch.update_some({}, {api}).empty());
+  CHECK_FALSE(watch.is_all_down("example.test.", "api"));
+  CHECK(watch.update_some({pool("web", {Up, Down})}, {web}).empty());
+}
+
 TEST_CASE("pool watch: pools_of groups every reference of every target by zone and pool") {
   HealthSnapshot snap;
   TargetStatus a;

@@ -199,6 +199,35 @@ TEST_CASE("target table: set_uses replaces each target's users, sorted, for stat
   CHECK(status.targets[0].refs[0].zone == "c.test.");
 }
 
+TEST_CASE("target table: pool_members gives the states of just the asked pools, like pools_of the status") {
+  ProbeBarrier barrier;
+  TargetTable table(barrier, fake_now);
+  const BoundTarget a = table.bind(check(CheckType::Tcp, 80), "192.0.2.1");
+  const BoundTarget b = table.bind(check(CheckType::Tcp, 80), "192.0.2.2");
+  const BoundTarget c = table.bind(check(CheckType::Tcp, 80), "192.0.2.3");
+  TargetUse other = use_of(c.id, "192.0.2.3");
+  other.ref.pool = "api";
+  table.set_uses({use_of(a.id, "192.0.2.1"), use_of(b.id, "192.0.2.2"), use_of(a.id, "192.0.2.1", "b.test."),
+                  other});
+  table.record_result(a.id, CheckResult::failed(FailureKind::Refused, "refused"), 6000, 1);
+  table.record_result(b.id, CheckResult::success("connected"), 6000, 1);
+
+  const auto pools = table.pool_members({{"example.test.", "web"}, {"b.test.", "web"}, {"c.test.", "web"}});
+  REQUIRE(pools.size() == 2);  // c.test. has no members: left out
+  CHECK(pools[0].zone == "b.test.");
+  CHECK(pools[0].states == std::vector<HealthState>{HealthState::Down});
+  CHECK(pools[1].zone == "example.test.");
+  CHECK(pools[1].pool == "web");
+  auto states = pools[1].states;
+  std::sort(states.begin(), states.end());
+  CHECK(states == std::vector<HealthState>{std::min(HealthState::Up, HealthState::Down),
+                                           std::max(HealthState::Up, HealthState::Down)});
+  const auto all = dnsd::health::pools_of(table.status());
+  REQUIRE(all.size() == 3);  // the api pool too
+  CHECK(all[0].zone == "b.test.");
+  CHECK(all[0].states == pools[0].states);
+}
+
 TEST_CASE("target table: record_result stores the verdict and releases the barrier on the first result") {
   ProbeBarrier barrier;
   TargetTable table(barrier, fake_now);

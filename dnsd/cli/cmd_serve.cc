@@ -12,6 +12,7 @@
 #include "dnsd/control/control_server.h"
 #include "dnsd/server/health_service.h"
 #include "dnsd/server/log.h"
+#include "dnsd/server/fd_limit.h"
 #include "dnsd/server/privileges.h"
 #include "dnsd/server/server.h"
 #include "dnsd/server/transfer_service.h"
@@ -69,6 +70,11 @@ bool after_bind(const std::optional<RunAs>& run_as, const std::string& zones, co
 int run_server(ServeOptions o) {
   // Failed writes of the state files: counted for /metrics and the status
   // page, logged without flooding. Outlives everything below.
+  // Kept probe connections, TCP clients and transfers each hold a descriptor.
+  const rlim_t fds = raise_fd_limit();
+  if (fds != RLIM_INFINITY && fds < 4096)
+    log_info("open files are limited to %llu (ulimit -n): HTTP checks keep fewer connections alive",
+             static_cast<unsigned long long>(fds));
   health::StateWriteErrors write_errors([](bool error, const std::string& line) {
     if (error) log_error("%s", line.c_str());
     else log_info("%s", line.c_str());

@@ -49,8 +49,10 @@ AnswerBuilder::Put AnswerBuilder::put_rrset(Section section, const uint8_t* owne
   const size_t start = set.rotation_slot == kNone ? 0 : next_rotation(set) % n;
   for (size_t i = 0, at = start; i < n; ++i, at = at + 1 == n ? 0 : at + 1) {
     const zones::Record& r = records[at];
-    if (!w_.add_record(section, owner, owner_length, set.type, kClassIn, set.ttl, zone_->rdata(r), r.rdata_length,
-                       r.name_at)) {
+    const bool added = i == 0 ? w_.add_record(section, owner, owner_length, set.type, kClassIn, set.ttl,
+                                              zone_->rdata(r), r.rdata_length, r.name_at)
+                              : w_.add_next_record(section, zone_->rdata(r), r.rdata_length, r.name_at);
+    if (!added) {
       w_.rollback(before);  // never half an RRset
       return Put::NoRoom;
     }
@@ -86,8 +88,10 @@ AnswerBuilder::Put AnswerBuilder::put_pool(Section section, const uint8_t* owner
   const size_t length = family == 6 ? 16 : 4;
   for (uint16_t i = 0; i < chosen.count; ++i) {
     const zones::PoolMember& m = pool.members[chosen.member[i]];
-    if (!w_.add_record(section, owner, owner_length, set.type, kClassIn, set.ttl, m.address.data(), length,
-                       kNoNames)) {
+    const bool added = i == 0 ? w_.add_record(section, owner, owner_length, set.type, kClassIn, set.ttl,
+                                              m.address.data(), length, kNoNames)
+                              : w_.add_next_record(section, m.address.data(), length, kNoNames);
+    if (!added) {
       w_.rollback(before);
       return Put::NoRoom;
     }

@@ -184,6 +184,13 @@ bool PacketWriter::add_next_record(Section section, const uint8_t* rdata, size_t
 }
 
 bool PacketWriter::write_rdata(const uint8_t* rdata, size_t rdata_length, const uint16_t name_at[2]) {
+  if (name_at[0] == 0xFFFF && name_at[1] == 0xFFFF) {  // no names (A, AAAA, TXT...): one copy
+    if (size_ + 2 + rdata_length > limit_) return false;
+    put_u16(buf_ + size_, uint16_t(rdata_length));
+    std::memcpy(buf_ + size_ + 2, rdata, rdata_length);
+    size_ += 2 + rdata_length;
+    return true;
+  }
   if (size_ + 2 > limit_) return false;
   uint8_t* const length_at = buf_ + size_;
   size_ += 2;

@@ -56,7 +56,8 @@ size_t order_into(const zones::Pool& pool, const uint16_t* candidates, size_t n,
     start = rotation % n;
   }
   const size_t limit = std::min(n, answer_limit(pool));
-  for (size_t i = 0; i < limit && out.count < kMaxAnswers; ++i) out.member[out.count++] = candidates[(start + i) % n];
+  for (size_t i = 0, at = start; i < limit && out.count < kMaxAnswers; ++i, at = at + 1 == n ? 0 : at + 1)
+    out.member[out.count++] = candidates[at];
   return start;
 }
 

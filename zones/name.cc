@@ -15,17 +15,25 @@ size_t LabeledName::parse(const uint8_t* data, size_t max) {
     label_offset[labels] = uint8_t(pos);
     if (pos + 1 + len > max || pos + 1 + len > kMaxNameLength) return 0;
     wire[pos] = len;
-    for (size_t i = 1; i <= len; ++i) wire[pos + i] = lower_byte(data[pos + i]);
     pos += 1 + len;
     if (len == 0) break;
     if (++labels > kMaxLabels) return 0;
   }
   length = uint8_t(pos);
   label_count = uint8_t(labels);
+  // Right to left, each label lowercased into `wire` as it is hashed into the
+  // hash of the suffix after it: one pass over the bytes.
   uint64_t h = kRootHash;
   suffix_hash[labels] = h;
   for (size_t i = labels; i-- > 0;) {
-    h = hash_label(h, wire + label_offset[i] + 1, wire[label_offset[i]]);
+    const size_t at = label_offset[i];
+    const uint8_t len = wire[at];
+    h = hash_label_start(h, len);
+    for (size_t k = at + 1; k <= at + len; ++k) {
+      wire[k] = lower_byte(data[k]);
+      h = hash_label_byte(h, wire[k]);
+    }
+    h = hash_label_finish(h);
     suffix_hash[i] = h;
   }
   return pos;

@@ -30,15 +30,26 @@ inline constexpr uint64_t kRootHash = 0x9E3779B97F4A7C15ull;
 /// Folds one lowercased label (without its length byte) into the hash of the
 /// name to its right. Hashing right to left gives the hashes of all suffixes of a
 /// name in one pass, which both zone lookup and zone finding need. Any thread.
-inline uint64_t hash_label(uint64_t suffix_hash, const uint8_t* label, size_t length) {
-  uint64_t h = suffix_hash ^ (length * 0x100000001B3ull);
-  for (size_t i = 0; i < length; ++i) {
-    h ^= label[i];
-    h *= 0x100000001B3ull;
-  }
+inline uint64_t hash_label(uint64_t suffix_hash, const uint8_t* label, size_t length);
+
+/// The three steps of hash_label, for a caller that hashes a label while it
+/// reads it (LabeledName::parse lowercases and hashes in one pass): start
+/// with the suffix's hash and the label's length, add each lowercased byte,
+/// then finish. Any thread.
+inline uint64_t hash_label_start(uint64_t suffix_hash, size_t length) {
+  return suffix_hash ^ (length * 0x100000001B3ull);
+}
+inline uint64_t hash_label_byte(uint64_t h, uint8_t c) { return (h ^ c) * 0x100000001B3ull; }
+inline uint64_t hash_label_finish(uint64_t h) {
   h ^= h >> 29;
   h *= 0xBF58476D1CE4E5B9ull;
   return h ^ (h >> 32);
+}
+
+inline uint64_t hash_label(uint64_t suffix_hash, const uint8_t* label, size_t length) {
+  uint64_t h = hash_label_start(suffix_hash, length);
+  for (size_t i = 0; i < length; ++i) h = hash_label_byte(h, label[i]);
+  return hash_label_finish(h);
 }
 
 /// A name taken apart once: lowercased wire bytes, where each label starts and

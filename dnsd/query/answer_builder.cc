@@ -26,6 +26,14 @@ uint64_t suffix_hash_of(const zones::LabeledName& name, const uint8_t* suffix_wi
 
 uint64_t with_type(uint64_t hash, uint16_t qtype) { return (hash ^ qtype) * 0x9E3779B97F4A7C15ull; }
 
+/// Room for one pool's member views, left unset: a pool may have up to
+/// kMaxPoolMembers members but usually has a few, and only those are written,
+/// so a query does not pay for clearing the whole array.
+union MemberViews {
+  MemberViews() {}
+  health::MemberView at[health::kMaxPoolMembers];
+};
+
 }  // namespace
 
 AnswerBuilder::Put AnswerBuilder::put_rrset(Section section, const uint8_t* owner, size_t owner_length,
@@ -39,10 +47,12 @@ AnswerBuilder::Put AnswerBuilder::put_rrset(Section section, const uint8_t* owne
   // Rotate on every response: start at the next record of this RRset's counter.
   const size_t n = records.size();
   const size_t start = set.rotation_slot == kNone ? 0 : next_rotation(set) % n;
-  for (size_t i = 0; i < n; ++i) {
-    const zones::Record& r = records[(start + i) % n];
-    if (!w_.add_record(section, owner, owner_length, set.type, kClassIn, set.ttl, zone_->rdata(r), r.rdata_length,
-                       r.name_at)) {
+  for (size_t i = 0, at = start; i < n; ++i, at = at + 1 == n ? 0 : at + 1) {
+    const zones::Record& r = records[at];
+    const bool added = i == 0 ? w_.add_record(section, owner, owner_length, set.type, kClassIn, set.ttl,
+                                              zone_->rdata(r), r.rdata_length, r.name_at)
+                              : w_.add_next_record(section, zone_->rdata(r), r.rdata_length, r.name_at);
+    if (!added) {
       w_.rollback(before);  // never half an RRset
       return Put::NoRoom;
     }
@@ -65,19 +75,23 @@ void AnswerBuilder::note_pool_rule(health::SelectionRule rule, uint32_t pool) {
 AnswerBuilder::Put AnswerBuilder::put_pool(Section section, const uint8_t* owner, size_t owner_length,
                                            const zones::RRset& set) {
   const zones::Pool& pool = zone_->pool(set.pool);
-  health::MemberView views[health::kMaxPoolMembers];
+  MemberViews views;
   const size_t n = std::min(pool.members.size(), health::kMaxPoolMembers);
-  health::read_member_views(pool, health_.pool(zone_index_, set.pool), std::span(views, n));
+  const auto links = health_.pool(zone_index_, set.pool);
+  health::read_member_views(pool, links, std::span(views.at, n));
+  std::fill(views.at + std::min(n, links.size()), views.at + n, health::MemberView{});  // no link: unknown
   const uint8_t family = set.type == rr::AAAA ? 6 : 4;
-  const health::Selection chosen = health::select_members(pool, std::span(views, n), family, next_rotation(set));
+  const health::Selection chosen = health::select_members(pool, std::span(views.at, n), family, next_rotation(set));
   note_pool_rule(chosen.rule, set.pool);
   if (chosen.count == 0) return Put::Empty;
   const PacketWriter::Mark before = w_.mark();
   const size_t length = family == 6 ? 16 : 4;
   for (uint16_t i = 0; i < chosen.count; ++i) {
     const zones::PoolMember& m = pool.members[chosen.member[i]];
-    if (!w_.add_record(section, owner, owner_length, set.type, kClassIn, set.ttl, m.address.data(), length,
-                       kNoNames)) {
+    const bool added = i == 0 ? w_.add_record(section, owner, owner_length, set.type, kClassIn, set.ttl,
+                                              m.address.data(), length, kNoNames)
+                              : w_.add_next_record(section, m.address.data(), length, kNoNames);
+    if (!added) {
       w_.rollback(before);
       return Put::NoRoom;
     }

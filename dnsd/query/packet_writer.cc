@@ -7,15 +7,14 @@
 namespace dnsd {
 namespace {
 
+// Big-endian stores as one byte swap and one store each.
 inline void put_u16(uint8_t* p, uint16_t v) {
-  p[0] = uint8_t(v >> 8);
-  p[1] = uint8_t(v);
+  v = __builtin_bswap16(v);
+  std::memcpy(p, &v, sizeof v);
 }
 inline void put_u32(uint8_t* p, uint32_t v) {
-  p[0] = uint8_t(v >> 24);
-  p[1] = uint8_t(v >> 16);
-  p[2] = uint8_t(v >> 8);
-  p[3] = uint8_t(v);
+  v = __builtin_bswap32(v);
+  std::memcpy(p, &v, sizeof v);
 }
 
 }  // namespace
@@ -29,12 +28,14 @@ bool PacketWriter::start(uint16_t id, uint8_t flags1, uint8_t flags2, const uint
   std::memset(buf_ + 4, 0, 8);
   size_ = 12;
   entries_ = 0;
+  question_pending_ = false;
   last_owner_length_ = 0;
+  last_head_length_ = 0;
   qname_length_ = question_length >= 4 ? question_length - 4 : 0;
   if (question_length > 0) {
     std::memcpy(buf_ + 12, question, question_length);
     put_u16(buf_ + 4, 1);
-    remember(12, question, question_length - 4, question_length - 4);
+    question_pending_ = true;  // remembered for compression when a name first needs the table
     size_ = 12 + question_length;
   }
   return true;
@@ -46,7 +47,10 @@ void PacketWriter::rollback(const Mark& m) {
   counts_[1] = m.counts[1];
   counts_[2] = m.counts[2];
   entries_ = m.entries;
+  // The question's entries come first: a mark taken before they were made drops them.
+  if (m.entries == 0 && qname_length_ > 0) question_pending_ = true;
   if (last_owner_at_ + last_owner_written_ > size_) last_owner_length_ = 0;
+  if (last_record_at_ + last_head_length_ > size_) last_head_length_ = 0;
 }
 
 // Records every suffix of a name just written uncompressed at `offset`, so
@@ -89,6 +93,10 @@ bool PacketWriter::write_name(const uint8_t* name, size_t length, bool compress)
     put_u16(buf_ + size_, 0xC00C);
     size_ += 2;
     return true;
+  }
+  if (compress && question_pending_) {
+    remember(12, buf_ + 12, qname_length_, qname_length_);
+    question_pending_ = false;
   }
   size_t labels = zones::name_label_count(name, length);
   const size_t start = size_;
@@ -138,6 +146,7 @@ bool PacketWriter::add_record(Section section, const uint8_t* owner, size_t owne
                               uint16_t rrclass, uint32_t ttl, const uint8_t* rdata, size_t rdata_length,
                               const uint16_t name_at[2]) {
   const Mark before = mark();
+  const size_t record_at = size_;
   if (!write_owner(owner, owner_length) || size_ + 10 > limit_) {
     rollback(before);
     return false;
@@ -146,17 +155,52 @@ bool PacketWriter::add_record(Section section, const uint8_t* owner, size_t owne
   put_u16(fixed, type);
   put_u16(fixed + 2, rrclass);
   put_u32(fixed + 4, ttl);
-  size_ += 10;
+  size_ += 8;
+  if (!write_rdata(rdata, rdata_length, name_at)) {
+    rollback(before);
+    return false;
+  }
+  last_record_at_ = record_at;
+  last_head_length_ = size_t(fixed + 8 - (buf_ + record_at));
+  ++counts_[size_t(section)];
+  return true;
+}
+
+bool PacketWriter::add_next_record(Section section, const uint8_t* rdata, size_t rdata_length,
+                                   const uint16_t name_at[2]) {
+  const size_t head = last_head_length_;
+  if (head == 0 || size_ + head > limit_) return false;
+  const Mark before = mark();
+  const size_t record_at = size_;
+  std::memcpy(buf_ + size_, buf_ + last_record_at_, head);  // owner (as written), type, class, TTL
+  size_ += head;
+  if (!write_rdata(rdata, rdata_length, name_at)) {
+    rollback(before);
+    return false;
+  }
+  last_record_at_ = record_at;
+  ++counts_[size_t(section)];
+  return true;
+}
+
+bool PacketWriter::write_rdata(const uint8_t* rdata, size_t rdata_length, const uint16_t name_at[2]) {
+  if (name_at[0] == 0xFFFF && name_at[1] == 0xFFFF) {  // no names (A, AAAA, TXT...): one copy
+    if (size_ + 2 + rdata_length > limit_) return false;
+    put_u16(buf_ + size_, uint16_t(rdata_length));
+    std::memcpy(buf_ + size_ + 2, rdata, rdata_length);
+    size_ += 2 + rdata_length;
+    return true;
+  }
+  if (size_ + 2 > limit_) return false;
+  uint8_t* const length_at = buf_ + size_;
+  size_ += 2;
   const size_t rdata_start = size_;
   size_t copied = 0;
   for (int i = 0; i < 2; ++i) {
     const uint16_t at = name_at[i];
     if (at == 0xFFFF || at >= rdata_length) continue;
     // Plain bytes up to the name, then the name compressed.
-    if (size_ + (at - copied) > limit_) {
-      rollback(before);
-      return false;
-    }
+    if (size_ + (at - copied) > limit_) return false;
     std::memcpy(buf_ + size_, rdata + copied, at - copied);
     size_ += at - copied;
     size_t name_length = 0;
@@ -165,20 +209,13 @@ bool PacketWriter::add_record(Section section, const uint8_t* owner, size_t owne
       name_length += 1 + len;
       if (len == 0) break;
     }
-    if (!write_name(rdata + at, name_length, true)) {
-      rollback(before);
-      return false;
-    }
+    if (!write_name(rdata + at, name_length, true)) return false;
     copied = at + name_length;
   }
-  if (size_ + (rdata_length - copied) > limit_) {
-    rollback(before);
-    return false;
-  }
+  if (size_ + (rdata_length - copied) > limit_) return false;
   std::memcpy(buf_ + size_, rdata + copied, rdata_length - copied);
   size_ += rdata_length - copied;
-  put_u16(fixed + 8, uint16_t(size_ - rdata_start));
-  ++counts_[size_t(section)];
+  put_u16(length_at, uint16_t(size_ - rdata_start));
   return true;
 }
 

@@ -44,6 +44,12 @@ class PacketWriter {
   bool add_record(Section section, const uint8_t* owner, size_t owner_length, uint16_t type, uint16_t rrclass,
                   uint32_t ttl, const uint8_t* rdata, size_t rdata_length, const uint16_t name_at[2]);
 
+  /// Appends the next record of the RRset whose previous record add_record
+  /// or add_next_record just wrote: the same owner, type, class and TTL are
+  /// copied as written, so only `rdata` (as for add_record) is new. Returns
+  /// false, leaving the packet as it was, if it does not fit (or if there is
+  /// no previous record to follow).
+  bool add_next_record(Section section, const uint8_t* rdata, size_t rdata_length, const uint16_t name_at[2]);
   /// Bytes an OPT record with `options` takes: what a caller reserves for add_opt.
   static size_t opt_size(std::span<const EdnsOption> options = {});
   /// Appends the OPT record with `options` outside the limit (the caller
@@ -62,6 +68,8 @@ class PacketWriter {
  private:
   bool write_name(const uint8_t* name, size_t length, bool compress);
   bool write_owner(const uint8_t* owner, size_t owner_length);
+  /// Writes RDLENGTH and `rdata` (names at `name_at` compressed).
+  bool write_rdata(const uint8_t* rdata, size_t rdata_length, const uint16_t name_at[2]);
   bool matches_at(uint16_t offset, const uint8_t* name, size_t length) const;
   void remember(size_t offset, const uint8_t* name, size_t length, size_t upto);
 
@@ -82,10 +90,17 @@ class PacketWriter {
   // searched for again. Compared by content (callers reuse name buffers).
   // Forgotten when a rollback removes it.
   size_t qname_length_ = 0;  ///< length of the question name at offset 12; 0 without a question
+  /// The question name's suffixes are not in the table yet: most answers
+  /// (owner = question name, no other names) never search it.
+  bool question_pending_ = false;
   uint8_t last_owner_[255];
   size_t last_owner_length_ = 0;  ///< 0: nothing remembered
   size_t last_owner_at_ = 0;
   size_t last_owner_written_ = 0;
+  // Where the last record starts, and the length of its owner, type, class
+  // and TTL as written (0: no record to follow), for add_next_record.
+  size_t last_record_at_ = 0;
+  size_t last_head_length_ = 0;
 };
 
 }  // namespace dnsd

@@ -31,7 +31,7 @@ constexpr uint64_t kSigningCheckMs = 1000;
 Server::Server(ServerConfig config, health::HealthRegistry& health)
     : config_(std::move(config)),
       health_(health),
-      store_(config_.threads),
+      store_(responder_rows()),
       transfers_(config_.tsig_keys, wall_ms),
       signing_(config_.key_dir, config_.signing_threads, [] { return int64_t(wall_ms() / 1000); }),
       versioner_(config_.state_dir.empty() ? std::string() : config_.state_dir + "/serials.json", config_.history,
@@ -154,8 +154,9 @@ bool Server::start_workers() {
              config_.rrl.rate, config_.rrl.slip, rate_limiter_->memory_bytes() / 1024);
   }
   for (unsigned i = 0; i < config_.threads; ++i) {
-    auto worker = std::make_unique<Worker>(i, store_, config_.tcp, tcp_open_count_, &transfers_,
-                                           rate_limiter_.get());  // reader slot i
+    const unsigned first_row = i * responders_per_worker(config_.listen.size());
+    auto worker = std::make_unique<Worker>(i, first_row, store_, config_.tcp, tcp_open_count_, &transfers_,
+                                           rate_limiter_.get());
     std::string error;
     if (!worker->listen(config_.listen, error)) {
       log_error("cannot listen: %s", error.c_str());
@@ -168,13 +169,15 @@ bool Server::start_workers() {
 
 bool Server::open_dnstap() {
   if (!config_.dnstap) return true;
-  dnstap_ = make_dnstap_writer(*config_.dnstap, unsigned(workers_.size()), config_.nsid);
+  dnstap_ = make_dnstap_writer(*config_.dnstap, responder_rows(), config_.nsid);
   std::string error;
   if (!dnstap_->open(error)) {
     log_error("%s", error.c_str());
     return false;
   }
-  for (size_t i = 0; i < workers_.size(); ++i) workers_[i]->responder().set_dnstap(&dnstap_->ring(unsigned(i)));
+  unsigned ring = 0;  // one ring per responder: each is a single-producer ring
+  for (auto& worker : workers_)
+    for (Responder* responder : worker->responders()) responder->set_dnstap(&dnstap_->ring(ring++));
   return true;
 }
 
@@ -187,12 +190,14 @@ bool Server::give_workers_cookies() {
     return false;
   }
   for (auto& worker : workers_) {
-    auto cookies = ServerCookies::create(cookie_secrets_, error);
-    if (!cookies) {
-      log_error("DNS cookies: %s", error.c_str());
-      return false;
+    for (Responder* responder : worker->responders()) {
+      auto cookies = ServerCookies::create(cookie_secrets_, error);
+      if (!cookies) {
+        log_error("DNS cookies: %s", error.c_str());
+        return false;
+      }
+      responder->identify(std::move(cookies), config_.nsid);
     }
-    worker->responder().identify(std::move(cookies), config_.nsid);
   }
   return true;
 }
@@ -331,7 +336,7 @@ std::vector<uint32_t> Server::publish_locked(std::shared_ptr<const zones::ZoneSe
     return {};  // nothing new
   }
   auto counters = zone_counters_.for_zones(*set);
-  auto snapshot = std::make_shared<const Snapshot>(std::move(set), std::move(view), config_.threads, previous.get(),
+  auto snapshot = std::make_shared<const Snapshot>(std::move(set), std::move(view), responder_rows(), previous.get(),
                                                    std::move(next.versions), std::move(counters));
   store_.publish(snapshot);
   if (step == VersionStep::Provisional) return {};
@@ -398,7 +403,8 @@ ReloadHistory Server::reload_history() const {
 
 QueryTotals Server::query_totals() const {
   std::vector<const QueryStats*> stats;
-  for (const auto& worker : workers_) stats.push_back(&worker->stats());
+  for (const auto& worker : workers_)
+    for (const QueryStats* responder : worker->stats()) stats.push_back(responder);
   return QueryStats::sum(stats);
 }
 

@@ -212,6 +212,9 @@ class Server {
                                        const char* why);
   /// Counts `report` in the history. Any thread.
   void record(const ReloadReport& report, double duration_ms);
+  /// Responders over all workers: the reader slots, rotation rows, per-zone
+  /// counter slots and dnstap rings to make. Any thread.
+  unsigned responder_rows() const { return config_.threads * responders_per_worker(config_.listen.size()); }
 
   ServerConfig config_;
   health::HealthRegistry& health_;
@@ -221,7 +224,7 @@ class Server {
   xfr::Versioner versioner_;
   std::mutex publish_mutex_;  ///< one publish at a time: reloads and version updates
   bool first_published_ = false;  ///< publish_first_versions ran; guarded by publish_mutex_
-  ZoneCounterRegistry zone_counters_{config_.threads};  ///< per-zone query counters; guarded by publish_mutex_
+  ZoneCounterRegistry zone_counters_{responder_rows()};  ///< per-zone query counters; guarded by publish_mutex_
   ZoneReloader reloader_;
   std::atomic<bool> cancel_loads_{false};
   std::set<std::string> tsig_key_names_;  ///< what a zone's transfer.tsig may name  ///< set at shutdown: a reload in progress stops parsing

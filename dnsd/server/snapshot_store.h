@@ -4,9 +4,9 @@
 // still be reading it.
 //
 // Each worker owns one slot, in which it announces the snapshot it is using
-// while it answers (a hazard pointer). It announces on its first packet of a
-// loop iteration and clears the slot before its loop sleeps, so an idle worker
-// pins nothing. publish() swaps the current pointer and puts the old snapshot
+// while it answers (a hazard pointer). It announces on its first packet after
+// a sleep and clears the slot before it sleeps again (a loop turn, or a UDP
+// thread's blocking receive), so an idle worker pins nothing. publish() swaps the current pointer and puts the old snapshot
 // on a retired list; reclaim(), run by a main-loop timer, frees every retired
 // snapshot that no slot names.
 #pragma once

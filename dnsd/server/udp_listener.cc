@@ -1,5 +1,7 @@
 #include "dnsd/server/udp_listener.h"
 
+#include <fcntl.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -9,7 +11,6 @@
 #include "dnsd/server/dnstap_tap.h"
 #include "dnsd/server/listen_socket.h"
 #include "dnsd/server/rate_limiter.h"
-#include "dnsd/server/responder.h"
 
 namespace dnsd {
 
@@ -26,74 +27,74 @@ UdpBatch::UdpBatch() {
   }
 }
 
-UdpListener::UdpListener(uv_loop_t* loop, Responder& responder, UdpBatch& batch, const ListenAddress& address,
-                         RateLimiter* limiter)
-    : loop_(loop),
-      responder_(responder),
-      batch_(batch),
+UdpListener::UdpListener(SnapshotStore& store, unsigned row, xfr::TransferEndpoint* transfers,
+                         const ListenAddress& address, RateLimiter* limiter)
+    : responder_(store, row, transfers),
+      batch_(std::make_unique<UdpBatch>()),
       address_(address),
       limiter_(limiter),
       pktinfo_(address.is_wildcard()) {}
 
 UdpListener::~UdpListener() {
-  // The worker runs the loop until every close callback has fired before it
-  // destroys listeners; a socket that never got polled is closed here.
-  if (fd_ >= 0 && !polling_) ::close(fd_);
+  stop();
+  join();
+  if (fd_ >= 0) ::close(fd_);
 }
 
 bool UdpListener::open(std::string& error) {
   fd_ = open_listen_socket(address_, SOCK_DGRAM, error);
   if (fd_ < 0) return false;
-  int rc = uv_poll_init_socket(loop_, &poll_, fd_);
-  if (rc == 0) {
-    poll_.data = this;
-    polling_ = true;
-    rc = uv_poll_start(&poll_, UV_READABLE, on_readable);
-  }
-  if (rc != 0) {
-    error = "udp " + address_.to_string() + ": uv_poll: " + uv_strerror(rc);
+  // The thread blocks in recvmmsg; sends stay nonblocking (MSG_DONTWAIT).
+  const int flags = fcntl(fd_, F_GETFL);
+  if (flags < 0 || fcntl(fd_, F_SETFL, flags & ~O_NONBLOCK) != 0) {
+    error = "udp " + address_.to_string() + ": fcntl: " + std::strerror(errno);
     return false;
   }
   return true;
 }
 
-void UdpListener::close() {
-  if (!polling_ || uv_is_closing(reinterpret_cast<uv_handle_t*>(&poll_))) return;
-  uv_poll_stop(&poll_);
-  uv_close(reinterpret_cast<uv_handle_t*>(&poll_), on_closed);
+void UdpListener::start(const std::string& name) {
+  thread_ = std::thread([this, name] {
+    pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
+    run();
+  });
 }
 
-void UdpListener::on_closed(uv_handle_t* handle) {
-  auto* self = static_cast<UdpListener*>(handle->data);
-  ::close(self->fd_);
-  self->fd_ = -1;
-  self->polling_ = false;
+void UdpListener::stop() {
+  if (fd_ < 0 || stopping_.exchange(true, std::memory_order_acq_rel)) return;
+  // On an unbound-peer UDP socket this fails with ENOTCONN, but it marks the
+  // socket shut for reading and wakes the blocked recvmmsg all the same; every
+  // later recvmmsg returns at once.
+  ::shutdown(fd_, SHUT_RD);
 }
 
-void UdpListener::on_readable(uv_poll_t* poll, int status, int /*events*/) {
-  auto* self = static_cast<UdpListener*>(poll->data);
-  if (status < 0) return;  // a transient poll error; the next readiness retries
-  self->drain();
+void UdpListener::join() {
+  if (thread_.joinable()) thread_.join();
 }
 
-void UdpListener::drain() {
-  for (unsigned round = 0; round < kMaxBatches; ++round) {
-    for (unsigned i = 0; i < UdpBatch::kMessages; ++i) {
-      msghdr& in = batch_.received[i].msg_hdr;
+void UdpListener::run() {
+  UdpBatch& batch = *batch_;
+  unsigned filled = UdpBatch::kMessages;  // headers the last receive wrote into
+  while (true) {
+    for (unsigned i = 0; i < filled; ++i) {
+      msghdr& in = batch.received[i].msg_hdr;
       in.msg_namelen = sizeof(sockaddr_storage);
-      in.msg_control = pktinfo_ ? batch_.received_control[i].data() : nullptr;
+      in.msg_control = pktinfo_ ? batch.received_control[i].data() : nullptr;
       in.msg_controllen = pktinfo_ ? UdpBatch::kControlBytes : 0;
       in.msg_flags = 0;
     }
-    int n = recvmmsg(fd_, batch_.received.data(), UdpBatch::kMessages, MSG_DONTWAIT, nullptr);
+    responder_.idle();  // about to sleep: pin no snapshot
+    const int n = recvmmsg(fd_, batch.received.data(), UdpBatch::kMessages, MSG_WAITFORONE, nullptr);
+    if (stopping_.load(std::memory_order_acquire)) return;
     if (n <= 0) {
-      if (n < 0 && errno == EINTR) continue;
-      // EAGAIN: drained. Anything else (ECONNREFUSED from an ICMP error and the
-      // like) concerns one earlier packet; the poll wakes us again if needed.
-      return;
+      filled = 0;
+      // EINTR, or an error about one earlier packet (an ICMP error and the
+      // like): receive again. A broken socket ends the thread.
+      if (n < 0 && (errno == EBADF || errno == ENOTSOCK || errno == EINVAL || errno == EFAULT)) return;
+      continue;
     }
-    answer_and_send(static_cast<unsigned>(n), limiter_ ? RateLimiter::monotonic_ms() : 0);
-    if (static_cast<unsigned>(n) < UdpBatch::kMessages) return;  // the socket is empty
+    filled = static_cast<unsigned>(n);
+    answer_and_send(filled, limiter_ ? RateLimiter::monotonic_ms() : 0);
   }
 }
 
@@ -140,14 +141,14 @@ void UdpListener::answer_and_send(unsigned received, uint64_t now_ms) {
   dnstap::Ring* const tap_ring = responder_.dnstap();
   const timespec tap_time = tap_ring ? dnstap::coarse_now() : timespec{};  // once per batch, for dnstap
   for (unsigned i = 0; i < received; ++i) {
-    const msghdr& in = batch_.received[i].msg_hdr;
+    const msghdr& in = batch_->received[i].msg_hdr;
     if (in.msg_flags & MSG_TRUNC) [[unlikely]] {
       responder_.stats().udp_receive_error();
       continue;
     }
-    std::span<const uint8_t> query(batch_.queries[i].data(), batch_.received[i].msg_len);
-    std::span<uint8_t> response(batch_.responses[replies].data(), kMaxUdpPayload);
-    const auto* peer = reinterpret_cast<const sockaddr*>(&batch_.peers[i]);
+    std::span<const uint8_t> query(batch_->queries[i].data(), batch_->received[i].msg_len);
+    std::span<uint8_t> response(batch_->responses[replies].data(), kMaxUdpPayload);
+    const auto* peer = reinterpret_cast<const sockaddr*>(&batch_->peers[i]);
     QueryResult result = responder_.answer(query, response, Transport::Udp, peer, now);
     if (result.action == QueryAction::Handoff) [[unlikely]] {
       if (tap_ring) tap(*tap_ring, i, tap_time, query, {}, false);
@@ -159,16 +160,16 @@ void UdpListener::answer_and_send(unsigned received, uint64_t now_ms) {
     }
     if (result.length == 0) continue;
 
-    batch_.reply_iov[replies] = {batch_.responses[replies].data(), result.length};
-    msghdr& out = batch_.replies[replies].msg_hdr;
-    out.msg_name = &batch_.peers[i];
+    batch_->reply_iov[replies] = {batch_->responses[replies].data(), result.length};
+    msghdr& out = batch_->replies[replies].msg_hdr;
+    out.msg_name = &batch_->peers[i];
     out.msg_namelen = in.msg_namelen;
     out.msg_control = nullptr;
     out.msg_controllen = 0;
     if (pktinfo_) {
-      size_t length = copy_pktinfo(in, batch_.reply_control[replies].data(), UdpBatch::kControlBytes);
+      size_t length = copy_pktinfo(in, batch_->reply_control[replies].data(), UdpBatch::kControlBytes);
       if (length != 0) {
-        out.msg_control = batch_.reply_control[replies].data();
+        out.msg_control = batch_->reply_control[replies].data();
         out.msg_controllen = length;
       }
     }
@@ -204,7 +205,7 @@ size_t UdpListener::hand_off(std::span<const uint8_t> query, const sockaddr* pee
 
 void UdpListener::tap(dnstap::Ring& ring, unsigned index, const timespec& time, std::span<const uint8_t> query,
                       std::span<const uint8_t> response, bool responded) {
-  const msghdr& in = batch_.received[index].msg_hdr;
+  const msghdr& in = batch_->received[index].msg_hdr;
   // A wildcard socket learns the address each query came to from its pktinfo.
   sockaddr_storage local = address_.storage;
   for (cmsghdr* c = pktinfo_ ? CMSG_FIRSTHDR(&in) : nullptr; c != nullptr;
@@ -219,14 +220,14 @@ void UdpListener::tap(dnstap::Ring& ring, unsigned index, const timespec& time, 
       reinterpret_cast<sockaddr_in6*>(&local)->sin6_addr = info.ipi6_addr;
     }
   }
-  tap_exchange(ring, dnstap::Protocol::Udp, reinterpret_cast<const sockaddr*>(&batch_.peers[index]),
+  tap_exchange(ring, dnstap::Protocol::Udp, reinterpret_cast<const sockaddr*>(&batch_->peers[index]),
                reinterpret_cast<const sockaddr*>(&local), time, query, response, responded);
 }
 
 void UdpListener::send_replies(unsigned count) {
   unsigned sent = 0;
   while (sent < count) {
-    int n = sendmmsg(fd_, batch_.replies.data() + sent, count - sent, MSG_DONTWAIT);
+    int n = sendmmsg(fd_, batch_->replies.data() + sent, count - sent, MSG_DONTWAIT);
     if (n > 0) {
       sent += static_cast<unsigned>(n);
       continue;

@@ -1,30 +1,34 @@
-// UDP fast path, the gdnsd way: a uv_poll_t on a nonblocking SO_REUSEPORT
-// socket; when it is readable, receive a batch of queries with one recvmmsg,
-// answer each, and send every response with one sendmmsg. libuv only tells us
-// when to read; the buffers are preallocated, so no packet allocates.
+// UDP fast path, the gdnsd way: one thread per SO_REUSEPORT socket, blocked
+// in recvmmsg with MSG_WAITFORONE (it returns as soon as one query is there,
+// with whatever else has queued behind it), answering each query and sending
+// every response with one sendmmsg. No event loop: a query costs two system
+// calls, one of them shared by a whole batch. The buffers are preallocated,
+// so no packet allocates. The listener has its own Responder (reader slot,
+// rotation row, stats), so it shares nothing writable with its worker's loop.
 #pragma once
 
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <uv.h>
-
 #include <array>
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "dnsd/dnstap/ring.h"
 #include "dnsd/server/listen_address.h"
 #include "dnsd/query/query.h"
+#include "dnsd/server/responder.h"
 
 namespace dnsd {
 
 class RateLimiter;
-class Responder;
 
-/// Preallocated buffers for one recvmmsg/sendmmsg round. One per worker, shared
-/// by its UDP listeners (only one runs at a time). Worker thread only.
+/// Preallocated buffers for one recvmmsg/sendmmsg round. One per UDP
+/// listener, used by its thread only.
 struct UdpBatch {
   /// Messages per recvmmsg/sendmmsg call.
   static constexpr unsigned kMessages = 32;
@@ -46,28 +50,40 @@ struct UdpBatch {
   std::array<std::array<uint8_t, kMaxUdpPayload>, kMessages> responses{};
 };
 
-/// One UDP socket of one worker. Created, used and closed on that worker's loop.
+/// One UDP socket of one worker, served by its own thread. Created, opened,
+/// started and joined by the worker's owner (the main thread); stop() from any.
 class UdpListener {
  public:
-  /// `responder` and `batch` belong to the same worker and outlive this listener.
-  /// `limiter` (shared by all workers; nullptr: none) rate-limits responses.
-  UdpListener(uv_loop_t* loop, Responder& responder, UdpBatch& batch, const ListenAddress& address,
+  /// Answers from `store` through reader slot and rotation row `row`;
+  /// `transfers` (may be nullptr) answers handed-off queries; `limiter`
+  /// (shared by all workers; nullptr: none) rate-limits responses. `store`,
+  /// `transfers` and `limiter` outlive this listener.
+  UdpListener(SnapshotStore& store, unsigned row, xfr::TransferEndpoint* transfers, const ListenAddress& address,
               RateLimiter* limiter = nullptr);
   UdpListener(const UdpListener&) = delete;
   UdpListener& operator=(const UdpListener&) = delete;
+  /// Stops and joins the thread if it runs, then closes the socket. Main thread.
   ~UdpListener();
 
-  /// Opens and binds the socket and starts polling it. On failure returns false
-  /// with `error` set. Main thread before the worker starts, or the worker thread.
+  /// Opens and binds the (blocking) socket. On failure returns false with
+  /// `error` set. Main thread, before start().
   bool open(std::string& error);
-  /// Stops polling and closes the socket (asynchronously). Worker thread.
-  void close();
+  /// Starts the thread, named `name` (at most 15 characters). Main thread.
+  void start(const std::string& name);
+  /// Asks the thread to end: it wakes from recvmmsg (shutdown(SHUT_RD) wakes a
+  /// blocked receive on Linux) and returns. Returns at once. Any thread.
+  void stop();
+  /// Waits for the thread to end. Main thread, after stop().
+  void join();
+
+  /// This listener's answering state, to give it cookies, NSID and a dnstap
+  /// ring before start() (main thread), and to read its stats (any thread).
+  Responder& responder() { return responder_; }
 
  private:
-  static void on_readable(uv_poll_t* poll, int status, int events);
-  static void on_closed(uv_handle_t* handle);
-  /// Receives and answers at most kMaxBatches batches. Worker thread; the hot path.
-  void drain();
+  /// The thread: receive, answer, send, until stop(). Drops the snapshot
+  /// before every blocking receive, so an idle listener pins none.
+  void run();
   /// Answers batch messages [0, received) received at `now_ms` (monotonic,
   /// read once per batch for the rate limiter) and sends the replies.
   void answer_and_send(unsigned received, uint64_t now_ms);
@@ -83,18 +99,14 @@ class UdpListener {
   void tap(dnstap::Ring& ring, unsigned index, const timespec& time, std::span<const uint8_t> query,
            std::span<const uint8_t> response, bool responded);
 
-  /// Batches per wake-up, so one busy socket cannot starve the loop's others.
-  static constexpr unsigned kMaxBatches = 8;
-
-  uv_loop_t* loop_;
-  Responder& responder_;
-  UdpBatch& batch_;
+  Responder responder_;
+  std::unique_ptr<UdpBatch> batch_;
   ListenAddress address_;
   RateLimiter* limiter_;  ///< nullptr: responses are not rate-limited
   bool pktinfo_;  ///< wildcard address: replies carry the query's destination address
   int fd_ = -1;
-  uv_poll_t poll_{};
-  bool polling_ = false;
+  std::atomic<bool> stopping_{false};  ///< set by stop() before it wakes the thread
+  std::thread thread_;
   std::vector<uint8_t> handoff_message_;  ///< scratch for handed-off answers
 };
 

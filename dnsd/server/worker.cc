@@ -8,12 +8,14 @@
 
 namespace dnsd {
 
-Worker::Worker(unsigned index, SnapshotStore& store, const TcpLimits& tcp_limits,
+Worker::Worker(unsigned index, unsigned first_row, SnapshotStore& store, const TcpLimits& tcp_limits,
                std::atomic<unsigned>& tcp_open_count, xfr::TransferEndpoint* transfers, RateLimiter* limiter)
     : index_(index),
-      responder_(store, index, transfers),
+      store_(store),
+      first_row_(first_row),
+      transfers_(transfers),
+      responder_(store, first_row, transfers),
       limiter_(limiter),
-      udp_batch_(std::make_unique<UdpBatch>()),
       tcp_connections_(&loop_, responder_, tcp_limits, tcp_open_count) {
   uv_loop_init(&loop_);
   uv_async_init(&loop_, &stop_async_, on_stop);
@@ -37,7 +39,8 @@ Worker::~Worker() {
 
 bool Worker::listen(std::span<const ListenAddress> addresses, std::string& error) {
   for (const ListenAddress& address : addresses) {
-    auto& udp = udp_listeners_.emplace_back(std::make_unique<UdpListener>(&loop_, responder_, *udp_batch_, address, limiter_));
+    const auto row = unsigned(first_row_ + 1 + udp_listeners_.size());
+    auto& udp = udp_listeners_.emplace_back(std::make_unique<UdpListener>(store_, row, transfers_, address, limiter_));
     if (!udp->open(error)) return false;
     auto& tcp = tcp_listeners_.emplace_back(std::make_unique<TcpListener>(&loop_, tcp_connections_, address));
     if (!tcp->open(error)) return false;
@@ -47,6 +50,20 @@ bool Worker::listen(std::span<const ListenAddress> addresses, std::string& error
 
 void Worker::start() {
   thread_ = std::thread([this] { run(); });
+  for (size_t k = 0; k < udp_listeners_.size(); ++k)
+    udp_listeners_[k]->start("dnsd-udp-" + std::to_string(index_) + "." + std::to_string(k));
+}
+
+std::vector<Responder*> Worker::responders() {
+  std::vector<Responder*> out{&responder_};
+  for (auto& udp : udp_listeners_) out.push_back(&udp->responder());
+  return out;
+}
+
+std::vector<const QueryStats*> Worker::stats() const {
+  std::vector<const QueryStats*> out{&responder_.stats()};
+  for (const auto& udp : udp_listeners_) out.push_back(&udp->responder().stats());
+  return out;
 }
 
 void Worker::run() {
@@ -56,9 +73,13 @@ void Worker::run() {
   uv_run(&loop_, UV_RUN_DEFAULT);
 }
 
-void Worker::stop() { uv_async_send(&stop_async_); }
+void Worker::stop() {
+  for (auto& udp : udp_listeners_) udp->stop();
+  uv_async_send(&stop_async_);
+}
 
 void Worker::join() {
+  for (auto& udp : udp_listeners_) udp->join();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -67,7 +88,6 @@ void Worker::on_stop(uv_async_t* async) { static_cast<Worker*>(async->data)->clo
 void Worker::on_prepare(uv_prepare_t* prepare) { static_cast<Worker*>(prepare->data)->responder_.idle(); }
 
 void Worker::close_handles() {
-  for (auto& udp : udp_listeners_) udp->close();
   for (auto& tcp : tcp_listeners_) tcp->close();
   tcp_connections_.close_all();
   for (auto* handle : {reinterpret_cast<uv_handle_t*>(&stop_async_), reinterpret_cast<uv_handle_t*>(&before_sleep_)})

@@ -1,8 +1,9 @@
-// A worker: one thread running its own libuv loop, with its own sockets (one
-// SO_REUSEPORT UDP and one TCP socket per listen address), its own reader of
-// the published snapshots, its own row of rotation counters, buffers and
-// stats. Workers share nothing writable on the query path, so they never wait
-// for each other; a worker never takes a lock and never frees a snapshot.
+// A worker: one thread running its own libuv loop for TCP, plus one thread
+// per listen address blocked on its own SO_REUSEPORT UDP socket (see
+// udp_listener.h). Each of these threads answers through its own Responder:
+// its own reader of the published snapshots, row of rotation counters,
+// buffers and stats. Threads share nothing writable on the query path, so
+// they never wait for each other; none takes a lock or frees a snapshot.
 #pragma once
 
 #include <uv.h>
@@ -24,15 +25,22 @@
 
 namespace dnsd {
 
+/// Responders (reader slots, rotation rows, per-zone counter slots, dnstap
+/// rings) each worker uses when listening on `addresses` addresses: one for
+/// its loop, one per UDP socket. Any thread.
+inline unsigned responders_per_worker(size_t addresses) { return unsigned(1 + addresses); }
+
 /// One serving thread. Created, opened, started, stopped and joined by the
 /// Server on the main thread; everything else runs on the worker's own thread.
 class Worker {
  public:
-  /// `store` and `tcp_open_count` outlive the worker; `index` names the thread
-  /// and picks its reader slot and rotation row (index < the store's readers).
+  /// `store` and `tcp_open_count` outlive the worker; `index` names the
+  /// threads. The loop answers through row `first_row` (reader slot and
+  /// rotation row) and the UDP socket of address k through `first_row + 1 + k`
+  /// (rows below the store's readers; see responders_per_worker).
   /// `transfers` (may be nullptr) answers what the query path hands off.
   /// `limiter` (shared by all workers, outlives them; nullptr: none) rate-limits UDP responses.
-  Worker(unsigned index, SnapshotStore& store, const TcpLimits& tcp_limits,
+  Worker(unsigned index, unsigned first_row, SnapshotStore& store, const TcpLimits& tcp_limits,
          std::atomic<unsigned>& tcp_open_count, xfr::TransferEndpoint* transfers = nullptr,
          RateLimiter* limiter = nullptr);
   Worker(const Worker&) = delete;
@@ -43,19 +51,20 @@ class Worker {
   /// Opens this worker's UDP and TCP sockets on every address. Returns false with
   /// `error` set on the first failure. Main thread, before start().
   bool listen(std::span<const ListenAddress> addresses, std::string& error);
-  /// Starts the thread; queries are answered from now on. Main thread.
+  /// Starts the threads; queries are answered from now on. Main thread.
   void start();
-  /// Asks the worker to close its sockets and connections and end its loop.
-  /// Returns at once. Any thread.
+  /// Asks the worker to close its sockets and connections and end its
+  /// threads. Returns at once. Any thread.
   void stop();
-  /// Waits for the thread to end. Main thread, after stop().
+  /// Waits for the threads to end. Main thread, after stop().
   void join();
 
-  /// This worker's counters. Any thread may read them.
-  const QueryStats& stats() const { return responder_.stats(); }
-  /// This worker's Responder, to give it server cookies and an NSID
-  /// (Responder::identify). Main thread, before start().
-  Responder& responder() { return responder_; }
+  /// This worker's Responders, in row order (the loop's, then one per UDP
+  /// socket), to give them server cookies, an NSID and dnstap rings. Main
+  /// thread, before start().
+  std::vector<Responder*> responders();
+  /// The counters of each of this worker's Responders. Any thread may read them.
+  std::vector<const QueryStats*> stats() const;
 
  private:
   static void on_stop(uv_async_t* async);
@@ -65,12 +74,14 @@ class Worker {
   void run();
 
   unsigned index_;
+  SnapshotStore& store_;
+  unsigned first_row_;
+  xfr::TransferEndpoint* transfers_;
   uv_loop_t loop_{};
   uv_async_t stop_async_{};
   uv_prepare_t before_sleep_{};  ///< runs before each poll: the worker drops its snapshot
   Responder responder_;
   RateLimiter* limiter_;
-  std::unique_ptr<UdpBatch> udp_batch_;
   TcpConnections tcp_connections_;
   std::vector<std::unique_ptr<UdpListener>> udp_listeners_;
   std::vector<std::unique_ptr<TcpListener>> tcp_listeners_;

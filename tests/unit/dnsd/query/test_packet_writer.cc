@@ -196,3 +196,47 @@ TEST_CASE("the OPT record goes after the limit reserved for it") {
   CHECK(ldns_pkt_edns_udp_size(p.get()) == 1232);
   CHECK(ldns_pkt_edns_do(p.get()));
 }
+
+TEST_CASE("the next record of an RRset copies the owner, type, class and TTL as written") {
+  const std::vector<uint8_t> a = {1, 'a', 5, 'o', 't', 'h', 'e', 'r', 4, 't', 'e', 's', 't', 0};
+  Message m(512);
+  REQUIRE(m.a(a, 1));
+  for (uint8_t last = 2; last <= 4; ++last) {
+    const uint8_t rdata[4] = {192, 0, 2, last};
+    REQUIRE(m.w.add_next_record(Section::Answer, rdata, 4, kNoNames));
+  }
+  CHECK(m.w.count(Section::Answer) == 4);
+  auto p = m.parsed();
+  REQUIRE(p);
+  ldns_rr_list* answer = ldns_pkt_answer(p.get());
+  REQUIRE(ldns_rr_list_rr_count(answer) == 4);
+  for (size_t i = 0; i < 4; ++i) {
+    ldns_rr* rr = ldns_rr_list_rr(answer, i);
+    char* owner = ldns_rdf2str(ldns_rr_owner(rr));
+    CHECK(std::string(owner) == "a.other.test.");
+    free(owner);
+    CHECK(ldns_rr_get_type(rr) == LDNS_RR_TYPE_A);
+    CHECK(ldns_rr_ttl(rr) == 60);
+  }
+  CHECK(test::rdatas(answer) == std::vector<std::string>{"192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4"});
+}
+
+TEST_CASE("a next record that does not fit, or has no record to follow, leaves the message as it was") {
+  const size_t room = 12 + 22 + 2 * 16;  // header, question, two A records with pointer owners
+  Message m(room);
+  const PacketWriter::Mark empty = m.w.mark();
+  const uint8_t rdata[4] = {192, 0, 2, 9};
+  CHECK_FALSE(m.w.add_next_record(Section::Answer, rdata, 4, kNoNames));  // nothing written yet
+  REQUIRE(m.a(kWww, 1));
+  REQUIRE(m.w.add_next_record(Section::Answer, rdata, 4, kNoNames));
+  const size_t full = m.w.size();
+  CHECK_FALSE(m.w.add_next_record(Section::Answer, rdata, 4, kNoNames));
+  CHECK(m.w.size() == full);
+  CHECK(m.w.count(Section::Answer) == 2);
+  m.w.rollback(empty);
+  CHECK_FALSE(m.w.add_next_record(Section::Answer, rdata, 4, kNoNames));  // its record was rolled back
+  CHECK(m.w.size() == 12 + m.question.size());
+  auto p = m.parsed();
+  REQUIRE(p);
+  CHECK(ldns_pkt_ancount(p.get()) == 0);
+}

@@ -98,7 +98,7 @@ uint32_t ZoneBuilder::add_owner(const Name& owner) {
   return uint32_t(owners_.size() - 1);
 }
 
-void ZoneBuilder::add_record(uint32_t owner, uint16_t type, uint32_t ttl, std::string_view rdata) {
+void ZoneBuilder::add_entry(uint32_t owner, uint16_t type, uint32_t ttl, std::string_view rdata, uint32_t pool) {
   if (owner == kNone) return;
   Entry e;
   e.owner = owner;
@@ -106,8 +106,13 @@ void ZoneBuilder::add_record(uint32_t owner, uint16_t type, uint32_t ttl, std::s
   e.ttl = ttl;
   e.rdata_offset = uint32_t(rdata_bytes_.size());
   e.rdata_length = uint32_t(rdata.size());
+  e.pool = pool;
   rdata_bytes_.append(rdata);
   entries_.push_back(e);
+}
+
+void ZoneBuilder::add_record(uint32_t owner, uint16_t type, uint32_t ttl, std::string_view rdata) {
+  add_entry(owner, type, ttl, rdata, kNone);
 }
 
 void ZoneBuilder::add_record(const Name& owner, uint16_t type, uint32_t ttl, std::string_view rdata) {
@@ -120,15 +125,7 @@ uint32_t ZoneBuilder::add_pool(Pool pool) {
 }
 
 void ZoneBuilder::add_pool_rrset(const Name& owner, uint16_t type, uint32_t ttl, uint32_t pool_index) {
-  uint32_t id = add_owner(owner);
-  if (id == kNone) return;
-  Entry e;
-  e.owner = id;
-  e.type = type;
-  e.ttl = ttl;
-  e.rdata_offset = uint32_t(rdata_bytes_.size());
-  e.pool = pool_index;
-  entries_.push_back(e);
+  add_entry(add_owner(owner), type, ttl, {}, pool_index);
 }
 
 std::shared_ptr<const Zone> ZoneBuilder::build(std::string& error) {

@@ -75,6 +75,9 @@ class ZoneBuilder {
     uint32_t pool = kNone;      ///< a pool RRset (no rdata) when set
     uint16_t type = 0;
   };
+  /// Appends one entry (rdata empty and `pool` set for a pool RRset); none
+  /// when `owner` is kNone (a name that could not be added).
+  void add_entry(uint32_t owner, uint16_t type, uint32_t ttl, std::string_view rdata, uint32_t pool);
   /// Where an owner's lowercased wire name sits in owner_bytes_.
   struct OwnerSpan {
     uint32_t offset = 0;

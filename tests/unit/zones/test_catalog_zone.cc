@@ -2,6 +2,7 @@
 // independent reference; member ids that are stable, distinct and a function
 // of the name; identical zones for the same member set; bad names.
 #include <doctest.h>
+#include "tests/unit/zones/name_text.h"
 #include "zones/ldns.h"
 
 #include <algorithm>
@@ -12,15 +13,9 @@
 #include "zones/catalog_zone.h"
 
 using namespace dnsd::zones;
+using dnsd::zones::testing::N;
 
 namespace {
-
-Name N(const std::string& text) {
-  Name out;
-  std::string error;
-  REQUIRE_MESSAGE(name_from_text(text, root_name(), out, error), error);
-  return out;
-}
 
 // Every record of `zone` as ldns prints it ("owner<TAB>ttl<TAB>IN<TAB>TYPE<TAB>rdata"), in zone order.
 std::vector<std::string> records_as_text(const Zone& zone) {

@@ -1,6 +1,7 @@
 // The JSON zone loader: every record type's wire form, names, TXT splitting,
 // pools and their defaults, and every class of error with its exact pointer.
 #include <doctest.h>
+#include "tests/unit/zones/name_text.h"
 #include "zones/ldns.h"
 
 #include <string>
@@ -10,6 +11,7 @@
 #include "zones/rdata_parser.h"
 
 using namespace dnsd::zones;
+using dnsd::zones::testing::N;
 
 namespace {
 
@@ -40,13 +42,6 @@ bool has_error(const LoadResult& r, const std::string& pointer, const std::strin
 
 #define CHECK_ERROR(result, pointer, words) \
   CHECK_MESSAGE(has_error(result, pointer, words), "wanted " << pointer << ": ..." << words << "... got:\n" << all_errors(result))
-
-Name N(const std::string& text) {
-  Name out;
-  std::string error;
-  REQUIRE_MESSAGE(name_from_text(text, root_name(), out, error), error);
-  return out;
-}
 
 const Node* node_of(const Zone& zone, const std::string& name) {
   LabeledName n;

@@ -3,6 +3,7 @@
 // be what ldns's own zone-file parser gives: the same verdict, the same wire
 // bytes and the same canonical form.
 #include <doctest.h>
+#include "tests/unit/zones/name_text.h"
 #include "zones/ldns.h"
 
 #include <memory>
@@ -13,15 +14,9 @@
 #include "zones/zone.h"
 
 using namespace dnsd::zones;
+using dnsd::zones::testing::N;
 
 namespace {
-
-Name N(const std::string& text) {
-  Name out;
-  std::string error;
-  REQUIRE_MESSAGE(name_from_text(text, root_name(), out, error), error);
-  return out;
-}
 
 std::string wire_of(const ldns_rr* rr) {
   ldns_buffer* buffer = ldns_buffer_new(512);

@@ -3,6 +3,7 @@
 // wildcard and target links, duplicate and TTL handling, rotation slots, and
 // the hash table behind Zone::find().
 #include <doctest.h>
+#include "tests/unit/zones/name_text.h"
 #include "zones/ldns.h"
 
 #include <algorithm>
@@ -14,15 +15,9 @@
 #include "zones/zone_builder.h"
 
 using namespace dnsd::zones;
+using dnsd::zones::testing::N;
 
 namespace {
-
-Name N(const std::string& text) {
-  Name out;
-  std::string error;
-  REQUIRE_MESSAGE(name_from_text(text, root_name(), out, error), error);
-  return out;
-}
 
 // Adds one RFC 1035 line ("www 300 IN A 192.0.2.1", relative to example.test.)
 // with ldns doing the parsing, so the rdata is an independent reference.

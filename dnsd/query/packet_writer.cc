@@ -1,5 +1,7 @@
 #include "dnsd/query/packet_writer.h"
 
+#include <arpa/inet.h>
+
 #include <cstring>
 
 #include "zones/name.h"
@@ -7,13 +9,13 @@
 namespace dnsd {
 namespace {
 
-// Big-endian stores as one byte swap and one store each.
+// Network-order stores as one byte swap (none on a big-endian host) and one store each.
 inline void put_u16(uint8_t* p, uint16_t v) {
-  v = __builtin_bswap16(v);
+  v = htons(v);
   std::memcpy(p, &v, sizeof v);
 }
 inline void put_u32(uint8_t* p, uint32_t v) {
-  v = __builtin_bswap32(v);
+  v = htonl(v);
   std::memcpy(p, &v, sizeof v);
 }
 
